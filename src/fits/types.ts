@@ -1,0 +1,52 @@
+// Shared shapes of the FITS reader. Other layers (gemini, services) depend only on these.
+
+/** A typed card value: strings unquoted (CONTINUE joined), logicals as booleans, numbers as numbers. */
+export type CardValue = string | number | boolean | null;
+
+export interface Card {
+  /** Keyword, upper case; the full dotted/spaced name for HIERARCH cards (without "HIERARCH "). */
+  keyword: string;
+  /** undefined for commentary cards (COMMENT, HISTORY, blank) and cards without a value indicator. */
+  value?: CardValue;
+  comment?: string;
+  /** The raw 80-char image(s) of the card, CONTINUE cards included. */
+  raw: string;
+}
+
+export interface Header {
+  cards: Card[];
+  /** First value of a keyword (case-insensitive), undefined when absent. */
+  get(keyword: string): CardValue | undefined;
+  has(keyword: string): boolean;
+}
+
+export interface Hdu {
+  index: number;
+  header: Header;
+  /** Byte offset of the header start in the (decompressed) stream. */
+  headerOffset: number;
+  /** Number of header bytes (multiple of 2880). */
+  headerSize: number;
+  /** Byte offset of the data in the (decompressed) stream. */
+  dataOffset: number;
+  /** Data size in bytes without padding (|BITPIX|/8 * GCOUNT*(PCOUNT+prod(NAXISn))). */
+  dataSize: number;
+  /** Data size padded to a multiple of 2880. */
+  paddedDataSize: number;
+}
+
+/** A structural problem found while reading a file; `fatal` problems stop the read. */
+export interface FitsProblem {
+  hdu?: number;
+  kind:
+    | 'not-fits'
+    | 'truncated-header'
+    | 'missing-end'
+    | 'truncated-data'
+    | 'bad-card'
+    | 'bad-keyword'
+    | 'missing-keyword'
+    | 'trailing-bytes';
+  message: string;
+  fatal: boolean;
+}
