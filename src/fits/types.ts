@@ -4,7 +4,10 @@
 export type CardValue = string | number | boolean | null;
 
 export interface Card {
-  /** Keyword, upper case; the full dotted/spaced name for HIERARCH cards (without "HIERARCH "). */
+  /**
+   * Keyword, upper case; for HIERARCH cards the full spaced name (without "HIERARCH "), in the case
+   * written (as astropy does). Lookups through Header are case-insensitive either way.
+   */
   keyword: string;
   /** undefined for commentary cards (COMMENT, HISTORY, blank) and cards without a value indicator. */
   value?: CardValue;

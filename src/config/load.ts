@@ -1,0 +1,98 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { configSchema, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEFAULT_LOCATIONS = ['/etc/fitsstore/config.json'];
+
+/** Env overrides: secrets and the database URL never need to live in the file. */
+function envOverrides(env: NodeJS.ProcessEnv, raw: Record<string, any>): void {
+  const set = (section: string, key: string, value: string | undefined) => {
+    if (value === undefined || value === '') return;
+    raw[section] = { ...(raw[section] ?? {}), [key]: value };
+  };
+  set('database', 'url', env.FITSSTORE_DATABASE_URL ?? env.DATABASE_URL);
+  set('server', 'upload_auth', env.FITSSTORE_UPLOAD_AUTH);
+  set('server', 'api_auth', env.FITSSTORE_API_AUTH);
+  set('server', 'magic_download_cookie', env.FITSSTORE_MAGIC_DOWNLOAD_COOKIE);
+  if (env.FITSSTORE_ROLE) raw.role = env.FITSSTORE_ROLE;
+  if (env.FITSSTORE_VAR_DIR) {
+    const v = env.FITSSTORE_VAR_DIR;
+    raw.paths = {
+      dhs_dir: path.join(v, 'dhs'),
+      storage_root: path.join(v, 'dataflow'),
+      upload_staging: path.join(v, 'upload_staging'),
+      log_dir: path.join(v, 'logs'),
+      lock_dir: path.join(v, 'lock'),
+      var_dir: v,
+      ...(raw.paths ?? {}),
+    };
+  }
+}
+
+/** Validates a raw object; the message names every bad key and its value. */
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => {
+      const key = i.path.join('.') || '(top level)';
+      let value: unknown = raw;
+      for (const p of i.path) value = (value as any)?.[p as any];
+      const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+      return `  ${key}: ${i.message}${shown}`;
+    });
+    throw new ConfigError(`invalid configuration in ${source}:\n${lines.join('\n')}`);
+  }
+  const cfg = result.data;
+  // Relative paths are taken from the working directory once, so later chdir cannot move them.
+  for (const k of Object.keys(cfg.paths) as (keyof Config['paths'])[]) {
+    cfg.paths[k] = path.resolve(cfg.paths[k]);
+  }
+  if (cfg.storage.type === 's3' && !cfg.storage.s3) {
+    throw new ConfigError(`invalid configuration in ${source}:\n  storage.s3: required when storage.type is "s3"`);
+  }
+  return deepFreeze(cfg);
+}
+
+export interface LoadOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values that win over file and env (command-line flags). */
+  overrides?: Record<string, any>;
+}
+
+/** Resolve defaults ← file ← env ← overrides, once. */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.FITSSTORE_CONFIG ?? DEFAULT_LOCATIONS.find((f) => existsSync(f));
+  let raw: Record<string, any> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`cannot read configuration file ${file}: ${(e as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError(`configuration file ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  envOverrides(env, raw);
+  for (const [section, values] of Object.entries(opts.overrides ?? {})) {
+    raw[section] = typeof values === 'object' && values ? { ...(raw[section] ?? {}), ...values } : values;
+  }
+  return parseConfig(raw, file ?? 'defaults');
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

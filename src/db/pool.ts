@@ -1,0 +1,42 @@
+import pg from 'pg';
+
+// bigint (int8) ids and counts come back as JS numbers: ids stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export type Db = pg.Pool;
+export type DbClient = pg.PoolClient;
+export type Queryable = pg.Pool | pg.PoolClient | pg.Client;
+
+export function createPool(url: string, max = 10): Db {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection (PostgreSQL restart) must not crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Error codes worth retrying: serialization failure, deadlock, connection loss, server restarting. */
+const RETRYABLE = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001']);
+
+export function isRetryableDbError(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  if (err?.code && RETRYABLE.has(err.code)) return true;
+  if (err?.code === 'ECONNREFUSED' || err?.code === 'ECONNRESET' || err?.code === 'EPIPE') return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    err?.message ?? '',
+  );
+}
+
+export async function withTransaction<T>(db: Db, fn: (c: DbClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,229 @@
+import type { Queryable, Db } from '../db/pool.js';
+import { withTransaction } from '../db/pool.js';
+import { COLUMN_DEFAULTS, type QueueTable } from './tables.js';
+
+// Every statement that touches a queue table lives here. Values always travel as parameters;
+// table and column names come only from the fixed descriptors in tables.ts.
+
+export interface QueueRow {
+  id: number;
+  added: Date;
+  sortkey: string;
+  after: Date | null;
+  in_progress: boolean;
+  failed: boolean;
+  attempts: number;
+  worker: string | null;
+  heartbeat_at: Date | null;
+  error: string | null;
+  [column: string]: unknown;
+}
+
+export interface EnqueueItem {
+  sortkey: string;
+  after?: Date | null;
+  [column: string]: unknown;
+}
+
+export interface EnqueueResult {
+  queued: number;
+  alreadyPending: number;
+}
+
+const keyMatch = (q: QueueTable, a: string, b: string) => q.key.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
+
+/**
+ * Adds items in batches (unnest of arrays: one statement per 5,000 rows). An item whose key is
+ * already pending is not added again; a pending row is upgraded when the new item forces more.
+ */
+export async function enqueue(db: Queryable, q: QueueTable, items: EnqueueItem[]): Promise<EnqueueResult> {
+  // Duplicates inside one batch would make ON CONFLICT touch a row twice: keep the last.
+  const byKey = new Map<string, EnqueueItem>();
+  for (const it of items) byKey.set(q.key.map((k) => String(it[k] ?? COLUMN_DEFAULTS[k])).join('\u0000'), it);
+  const unique = [...byKey.values()];
+  const cols = Object.keys(q.columns);
+  const upgrade = ['force', 'force_md5'].filter((c) => c in q.columns);
+  const conflict = upgrade.length
+    ? `DO UPDATE SET ${upgrade.map((c) => `${c} = t.${c} OR EXCLUDED.${c}`).join(', ')}
+       WHERE ${upgrade.map((c) => `(EXCLUDED.${c} AND NOT t.${c})`).join(' OR ')}`
+    : 'DO NOTHING';
+  const sql = `INSERT INTO ${q.table} AS t (${cols.join(', ')}, sortkey, after)
+    SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${q.columns[c]}[]`).join(', ')},
+                         $${cols.length + 1}::text[], $${cols.length + 2}::timestamptz[])
+    ON CONFLICT (${q.key.join(', ')}) WHERE NOT in_progress AND NOT failed ${conflict}
+    RETURNING (xmax = 0) AS inserted`;
+  let queued = 0;
+  const BATCH = 5000;
+  for (let start = 0; start < unique.length; start += BATCH) {
+    const batch = unique.slice(start, start + BATCH);
+    const values: unknown[] = cols.map((c) => batch.map((it) => it[c] ?? COLUMN_DEFAULTS[c] ?? null));
+    values.push(batch.map((it) => it.sortkey));
+    values.push(batch.map((it) => it.after ?? null));
+    const r = await db.query(sql, values);
+    queued += r.rows.filter((x) => x.inserted).length;
+  }
+  if (queued > 0) await db.query('SELECT pg_notify($1, $2)', [q.channel, String(queued)]);
+  return { queued, alreadyPending: unique.length - queued };
+}
+
+/**
+ * Claims the most recent claimable item in one statement. Rows whose key is being processed by
+ * someone else are skipped, so one file is never handled twice at once.
+ */
+export async function claim(db: Queryable, q: QueueTable, worker: string): Promise<QueueRow | null> {
+  const r = await db.query(
+    `UPDATE ${q.table} SET in_progress = true, worker = $1, heartbeat_at = now(), attempts = attempts + 1
+     WHERE id = (
+       SELECT c.id FROM ${q.table} c
+       WHERE NOT c.in_progress AND NOT c.failed AND (c.after IS NULL OR c.after <= now())
+         AND NOT EXISTS (SELECT 1 FROM ${q.table} p WHERE p.in_progress AND ${keyMatch(q, 'p', 'c')})
+       ORDER BY c.sortkey DESC, c.id
+       LIMIT 1 FOR UPDATE SKIP LOCKED)
+     RETURNING *`,
+    [worker],
+  );
+  return (r.rows[0] as QueueRow) ?? null;
+}
+
+/** Done: the row leaves the queue. Guarded by ownership, so a reclaimed lease cannot be completed. */
+export async function complete(db: Queryable, q: QueueTable, id: number, worker: string): Promise<boolean> {
+  const r = await db.query(`DELETE FROM ${q.table} WHERE id = $1 AND worker = $2 AND in_progress`, [id, worker]);
+  return r.rowCount === 1;
+}
+
+/** Marks the row failed and keeps the evidence in queue_error, in one transaction. */
+export async function fail(db: Db, q: QueueTable, row: QueueRow, worker: string, error: string): Promise<boolean> {
+  return withTransaction(db, async (c) => {
+    const r = await c.query(
+      `UPDATE ${q.table} SET failed = true, in_progress = false, error = $3, heartbeat_at = NULL
+       WHERE id = $1 AND worker = $2 AND in_progress`,
+      [row.id, worker, error],
+    );
+    if (r.rowCount !== 1) return false;
+    await recordError(c, q, row, error);
+    return true;
+  });
+}
+
+export async function recordError(db: Queryable, q: QueueTable, row: Record<string, unknown>, error: string) {
+  await db.query(
+    `INSERT INTO queue_error (queue, filename, path, added, date, error) VALUES ($1, $2, $3, now(), now(), $4)`,
+    [q.errorName, (row.filename as string) ?? null, (row.path as string) ?? null, error],
+  );
+}
+
+/**
+ * Returns in-progress rows to the queue (deferral, graceful stop, dead workers). When the same key
+ * was re-added meanwhile, the pending row already covers it and the returned one is dropped.
+ */
+async function returnToPending(
+  db: Queryable,
+  q: QueueTable,
+  where: string,
+  values: unknown[],
+  afterSql = 'NULL',
+): Promise<number> {
+  const r = await db.query(
+    `WITH mine AS (SELECT * FROM ${q.table} WHERE in_progress AND ${where} FOR UPDATE),
+     covered AS (
+       DELETE FROM ${q.table} t USING mine
+       WHERE t.id = mine.id AND EXISTS (
+         SELECT 1 FROM ${q.table} p WHERE NOT p.in_progress AND NOT p.failed AND ${keyMatch(q, 'p', 'mine')})
+       RETURNING t.id),
+     back AS (
+       UPDATE ${q.table} t SET in_progress = false, worker = NULL, heartbeat_at = NULL, after = ${afterSql}
+       FROM mine WHERE t.id = mine.id AND t.id NOT IN (SELECT id FROM covered)
+       RETURNING t.id)
+     SELECT (SELECT count(*) FROM covered) + (SELECT count(*) FROM back) AS n`,
+    values,
+  );
+  const n = Number(r.rows[0].n);
+  if (n > 0) await db.query('SELECT pg_notify($1, $2)', [q.channel, 'released']);
+  return n;
+}
+
+export async function defer(db: Queryable, q: QueueTable, id: number, worker: string, seconds: number) {
+  return returnToPending(db, q, 'id = $1 AND worker = $2', [id, worker, seconds], `now() + make_interval(secs => $3)`);
+}
+
+/** Graceful stop: everything this worker holds goes back, untouched. */
+export async function releaseWorker(db: Queryable, q: QueueTable, worker: string): Promise<number> {
+  return returnToPending(db, q, 'worker = $1', [worker]);
+}
+
+export async function releaseIds(db: Queryable, q: QueueTable, ids: number[]): Promise<number> {
+  return returnToPending(db, q, 'id = ANY($1::bigint[])', [ids]);
+}
+
+export async function heartbeatRows(db: Queryable, q: QueueTable, workers: string[]): Promise<void> {
+  await db.query(`UPDATE ${q.table} SET heartbeat_at = now() WHERE in_progress AND worker = ANY($1::text[])`, [
+    workers,
+  ]);
+}
+
+export interface SweepResult {
+  released: number;
+  failed: number;
+}
+
+/**
+ * Crash recovery: rows whose holder stopped heartbeating (or whose process is known dead) go back
+ * to the queue; a row that has now killed its worker max_attempts times is failed instead, so one
+ * poisonous file cannot crash-loop the daemons.
+ */
+export async function sweep(
+  db: Db,
+  q: QueueTable,
+  opts: { deadSeconds: number; maxAttempts: number; deadWorkers?: string[] },
+): Promise<SweepResult> {
+  const stale = `(heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::double precision)
+                  OR worker = ANY($2::text[]))`;
+  const values = [opts.deadSeconds, opts.deadWorkers ?? []];
+  return withTransaction(db, async (c) => {
+    const poisoned = await c.query(
+      `UPDATE ${q.table} SET in_progress = false, failed = true, heartbeat_at = NULL,
+         error = 'worker ' || coalesce(worker, '?') || ' died while processing this item (' || attempts || ' attempts)'
+       WHERE in_progress AND ${stale} AND attempts >= $3
+       RETURNING *`,
+      [...values, opts.maxAttempts],
+    );
+    for (const row of poisoned.rows) await recordError(c, q, row, row.error);
+    const released = await returnToPending(c, q, stale, values);
+    return { released, failed: poisoned.rowCount ?? 0 };
+  });
+}
+
+/** In-progress holders, for finding dead local processes. */
+export async function holders(db: Queryable, q: QueueTable): Promise<string[]> {
+  const r = await db.query(`SELECT DISTINCT worker FROM ${q.table} WHERE in_progress AND worker IS NOT NULL`);
+  return r.rows.map((x) => x.worker as string);
+}
+
+export interface QueueCounts {
+  queue: string;
+  pending: number;
+  in_progress: number;
+  failed: number;
+  deferred: number;
+  oldest: Date | null;
+}
+
+export async function counts(db: Queryable, q: QueueTable): Promise<QueueCounts> {
+  const r = await db.query(
+    `SELECT count(*) FILTER (WHERE NOT in_progress AND NOT failed) AS pending,
+            count(*) FILTER (WHERE in_progress) AS in_progress,
+            count(*) FILTER (WHERE failed) AS failed,
+            count(*) FILTER (WHERE NOT in_progress AND NOT failed AND after > now()) AS deferred,
+            min(added) FILTER (WHERE NOT failed) AS oldest
+     FROM ${q.table}`,
+  );
+  const x = r.rows[0];
+  return {
+    queue: q.name,
+    pending: Number(x.pending),
+    in_progress: Number(x.in_progress),
+    failed: Number(x.failed),
+    deferred: Number(x.deferred),
+    oldest: x.oldest,
+  };
+}

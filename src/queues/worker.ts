@@ -1,0 +1,226 @@
+import os from 'node:os';
+import pg from 'pg';
+import type { Db } from '../db/pool.js';
+import { isRetryableDbError } from '../db/pool.js';
+import { getParams, type SystemParameters } from '../db/params.js';
+import { pidAlive } from '../daemon/lockfile.js';
+import { Waker, jitter } from '../daemon/sleep.js';
+import type { Logger } from '../log/logger.js';
+import * as engine from './engine.js';
+import type { QueueRow } from './engine.js';
+import type { QueueTable } from './tables.js';
+
+// The run loop every queue daemon shares: claim → handle → complete/fail/defer, woken by NOTIFY
+// with polling as a safety net, heartbeating its rows and sweeping up after dead workers.
+
+export type HandlerResult = void | { defer: number; reason?: string };
+export type Handler = (row: QueueRow, ctx: { signal: AbortSignal; log: Logger }) => Promise<HandlerResult>;
+
+export interface WorkerOptions {
+  db: Db;
+  url: string;
+  queue: QueueTable;
+  /** --name, e.g. siq1 */
+  name: string;
+  handler: Handler;
+  log: Logger;
+  signal: AbortSignal;
+  /** Parallel claim loops in this process. */
+  concurrency?: number;
+  /** --empty / --once: drain the queue, then return. */
+  once?: boolean;
+  /** Called after each item, for progress and tests. */
+  onItem?: (row: QueueRow, outcome: 'done' | 'failed' | 'deferred') => void;
+}
+
+export interface WorkerStats {
+  done: number;
+  failed: number;
+  deferred: number;
+}
+
+const HOST = os.hostname();
+
+/** Worker ids carry host and pid so a sweeper on the same host can tell a dead process at once. */
+export function workerId(name: string, slot: number): string {
+  return `${name}@${HOST}:${process.pid}#${slot}`;
+}
+
+function deadLocalWorkers(workers: string[]): string[] {
+  return workers.filter((w) => {
+    const m = /@(.+):(\d+)#\d+$/.exec(w);
+    return m !== null && m[1] === HOST && Number(m[2]) !== process.pid && !pidAlive(Number(m[2]));
+  });
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.stack && e.stack.includes(e.message) ? e.stack : `${e.message}\n${e.stack ?? ''}`;
+  return String(e);
+}
+
+export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
+  const stats: WorkerStats = { done: 0, failed: 0, deferred: 0 };
+  const waker = new Waker();
+  const slots = Math.max(1, o.concurrency ?? 1);
+  const ids = Array.from({ length: slots }, (_, i) => workerId(o.name, i));
+  let params: SystemParameters = await getParams(o.db);
+  const listener = o.once ? null : await listen(o, waker);
+  await registerWorker(o);
+
+  const stopTimers = new AbortController();
+  const periodic = (everyMs: () => number, fn: () => Promise<void>) => {
+    (async () => {
+      while (!stopTimers.signal.aborted) {
+        await waker_sleep(jitter(everyMs()), stopTimers.signal);
+        if (stopTimers.signal.aborted) break;
+        await fn().catch((e) => o.log.warn({ err: errorText(e) }, 'periodic task failed; will retry'));
+      }
+    })();
+  };
+  periodic(
+    () => params.heartbeat_seconds * 1000,
+    async () => {
+      await engine.heartbeatRows(o.db, o.queue, ids);
+      await o.db.query('UPDATE queue_worker SET heartbeat_at = now() WHERE name = $1', [processName(o)]);
+      params = await getParams(o.db);
+    },
+  );
+  const doSweep = async () => {
+    const dead = deadLocalWorkers(await engine.holders(o.db, o.queue));
+    const r = await engine.sweep(o.db, o.queue, {
+      deadSeconds: params.dead_worker_seconds,
+      maxAttempts: params.max_attempts,
+      deadWorkers: dead,
+    });
+    if (r.released || r.failed) {
+      o.log.warn({ released: r.released, failed: r.failed }, `recovered items held by dead workers`);
+      waker.wake();
+    }
+  };
+  periodic(() => params.heartbeat_seconds * 1000, doSweep);
+  await doSweep().catch((e) => o.log.warn({ err: errorText(e) }, 'initial sweep failed'));
+
+  const loop = async (worker: string) => {
+    let idleLogged = false;
+    while (!o.signal.aborted) {
+      let row: QueueRow | null;
+      try {
+        row = await engine.claim(o.db, o.queue, worker);
+      } catch (e) {
+        if (!isRetryableDbError(e)) o.log.error({ err: errorText(e) }, 'claim failed');
+        else o.log.warn({ err: (e as Error).message }, 'database unavailable; retrying');
+        await waker.sleep(1000, o.signal);
+        continue;
+      }
+      if (!row) {
+        if (o.once) {
+          // Deferred rows still count as work for --empty: wait for them rather than exit early.
+          const c = await engine.counts(o.db, o.queue);
+          if (c.pending === 0) return;
+          await waker.sleep(200, o.signal);
+          continue;
+        }
+        if (!idleLogged) o.log.debug(`nothing on ${o.queue.table}, waiting`);
+        idleLogged = true;
+        await waker.sleep(params.poll_seconds * 1000, o.signal);
+        continue;
+      }
+      idleLogged = false;
+      await handleOne(o, worker, row, stats);
+    }
+  };
+  try {
+    await Promise.all(ids.map(loop));
+  } finally {
+    stopTimers.abort();
+    waker.wake();
+    // Graceful stop: nothing is left in_progress under our name.
+    for (const id of ids) await engine.releaseWorker(o.db, o.queue, id).catch(() => {});
+    await o.db.query('DELETE FROM queue_worker WHERE name = $1', [processName(o)]).catch(() => {});
+    await listener?.end().catch(() => {});
+  }
+  return stats;
+
+  function waker_sleep(ms: number, signal: AbortSignal) {
+    return new Waker().sleep(ms, signal);
+  }
+}
+
+async function handleOne(o: WorkerOptions, worker: string, row: QueueRow, stats: WorkerStats) {
+  try {
+    const result = await o.handler(row, { signal: o.signal, log: o.log });
+    if (result && 'defer' in result) {
+      await engine.defer(o.db, o.queue, row.id, worker, result.defer);
+      stats.deferred++;
+      o.log.debug({ id: row.id, seconds: result.defer, reason: result.reason }, 'deferred');
+      o.onItem?.(row, 'deferred');
+    } else {
+      await engine.complete(o.db, o.queue, row.id, worker);
+      stats.done++;
+      o.onItem?.(row, 'done');
+    }
+  } catch (e) {
+    if (isRetryableDbError(e) || o.signal.aborted) {
+      // Not the item's fault: give it back and let the loop wait for the database.
+      o.log.warn({ id: row.id, err: (e as Error).message }, 'item interrupted; returning it to the queue');
+      await engine.releaseIds(o.db, o.queue, [row.id]).catch(() => {});
+      return;
+    }
+    const text = errorText(e);
+    const label = (row.filename as string) ?? `id ${row.id}`;
+    o.log.error({ id: row.id, filename: row.filename, path: row.path, err: text }, `failed: ${label}`);
+    await engine.fail(o.db, o.queue, row, worker, text).catch((err) =>
+      o.log.error({ err: errorText(err) }, 'could not record failure'),
+    );
+    stats.failed++;
+    o.onItem?.(row, 'failed');
+  }
+}
+
+function processName(o: WorkerOptions) {
+  return `${o.name}@${HOST}:${process.pid}`;
+}
+
+async function registerWorker(o: WorkerOptions) {
+  await o.db.query(
+    `INSERT INTO queue_worker (name, queue, host, pid) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (name) DO UPDATE SET started_at = now(), heartbeat_at = now()`,
+    [processName(o), o.queue.name, HOST, process.pid],
+  );
+}
+
+/** A dedicated LISTEN connection; it reconnects by itself after the database restarts. */
+async function listen(o: WorkerOptions, waker: Waker): Promise<{ end(): Promise<void> }> {
+  let client: pg.Client | null = null;
+  let ended = false;
+  const connect = async () => {
+    while (!ended && !o.signal.aborted) {
+      const c = new pg.Client({ connectionString: o.url });
+      try {
+        await c.connect();
+        c.on('notification', () => waker.wake());
+        c.on('error', () => {
+          if (client === c) {
+            client = null;
+            c.end().catch(() => {});
+            setTimeout(connect, 1000);
+          }
+        });
+        await c.query(`LISTEN ${o.queue.channel}`);
+        client = c;
+        waker.wake(); // anything enqueued while we were deaf
+        return;
+      } catch {
+        await c.end().catch(() => {});
+        await new Waker().sleep(1000, o.signal);
+      }
+    }
+  };
+  await connect();
+  return {
+    end: async () => {
+      ended = true;
+      await client?.end();
+    },
+  };
+}
