@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, opendir, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { Storage, StoredFile } from './types.js';
+
+/** Hashes and counts bytes on their way through. */
+export function hashingStream(): Transform & { digest(): { md5: string; size: number } } {
+  const h = createHash('md5');
+  let size = 0;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  let md5: string | undefined;
+  return Object.assign(t, { digest: () => ({ md5: (md5 ??= h.digest('hex')), size }) });
+}
+
+/** Temp name in the destination directory: the rename is atomic, and a crash leaves an obvious tmp file. */
+export function tempNameFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+}
+
+/** temp + fsync + verify + rename; a failure removes the temp file and leaves any old file as it was. */
+export async function writeFileAtomic(
+  file: string,
+  data: Readable,
+  opts: { expectMd5?: string; expectSize?: number } = {},
+): Promise<{ size: number; md5: string }> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = tempNameFor(file);
+  const hash = hashingStream();
+  try {
+    await pipeline(data, hash, createWriteStream(tmp, { flags: 'wx' }));
+    const fh = await open(tmp, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const got = hash.digest();
+    const st = await stat(tmp);
+    if (st.size !== got.size) throw new Error(`short write to ${file}: ${st.size} of ${got.size} bytes on disk`);
+    if (opts.expectSize !== undefined && got.size !== opts.expectSize) {
+      throw new Error(`size mismatch writing ${file}: expected ${opts.expectSize} bytes, got ${got.size}`);
+    }
+    if (opts.expectMd5 && got.md5 !== opts.expectMd5) {
+      throw new Error(`md5 mismatch writing ${file}: expected ${opts.expectMd5}, got ${got.md5}`);
+    }
+    await rename(tmp, file);
+    return got;
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+export class LocalStorage implements Storage {
+  readonly kind = 'local' as const;
+  constructor(readonly root: string) {}
+
+  private resolve(key: string): string {
+    const p = path.resolve(this.root, key);
+    if (p !== this.root && !p.startsWith(this.root + path.sep)) throw new Error(`key escapes the store: ${key}`);
+    return p;
+  }
+
+  localPath(key: string): string {
+    return this.resolve(key);
+  }
+
+  async stat(key: string): Promise<StoredFile | null> {
+    try {
+      const s = await stat(this.resolve(key));
+      if (!s.isFile()) return null;
+      return { key, size: s.size, lastmod: s.mtime };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    const file = this.resolve(key);
+    const fh = await open(file, 'r'); // rejects with ENOENT now, not later on the stream
+    return createReadStream('', { fd: fh.fd, autoClose: true, ...(range ?? {}) });
+  }
+
+  write(key: string, data: Readable, opts: { expectMd5?: string } = {}) {
+    return writeFileAtomic(this.resolve(key), data, opts);
+  }
+
+  async delete(key: string): Promise<void> {
+    await unlink(this.resolve(key)).catch((e) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  }
+
+  async *list(prefix = '', opts: { shallow?: boolean } = {}): AsyncIterable<StoredFile> {
+    const base = this.resolve(prefix);
+    let dir;
+    try {
+      dir = await opendir(base);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for await (const ent of dir) {
+      const key = prefix ? `${prefix.replace(/\/+$/, '')}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) {
+        if (!opts.shallow && ent.name !== '.snapshot') yield* this.list(key, opts);
+      } else if (ent.isFile()) {
+        const s = await this.stat(key);
+        if (s) yield s;
+      }
+    }
+  }
+}
