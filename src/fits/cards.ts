@@ -10,6 +10,8 @@ export const CARD_LENGTH = 80;
 export interface CardIssue {
   kind: 'bad-card' | 'bad-keyword';
   message: string;
+  /** 'warning' for tolerated deviations; errors otherwise. */
+  severity?: 'warning';
 }
 
 export interface ParsedCard {
@@ -150,24 +152,44 @@ function continueFragment(raw: string): { value: string; comment?: string } | nu
   return { value: q.value, comment: rest.startsWith('/') ? rest.slice(1).trim() : undefined };
 }
 
+/** A CONTINUE card: "CONTINUE" in columns 1–8 and, by the standard, blanks in 9–10. */
+function isContinue(image: string | undefined): boolean {
+  return image !== undefined && image.startsWith('CONTINUE') && (image[8] === ' ' || image[8] === '=');
+}
+
 /**
- * Parses a sequence of card images, joining long strings: a string value ending in '&' followed
- * by CONTINUE cards becomes one Card whose value is the concatenation (without the '&'s) and
- * whose raw holds every image. Comments of the pieces are joined with a space.
+ * Parses a sequence of card images, joining long strings: a string value followed by CONTINUE
+ * cards becomes one Card whose value is the concatenation (each piece's trailing '&' removed) and
+ * whose raw holds every image; comments of the pieces are joined with a space.
+ *
+ * Like astropy, CONTINUE cards are joined even when the previous piece lacks its '&' or the
+ * CONTINUE card has '=' in column 9: IGRINS-2 writes FITSFILE that way, and the joined value is
+ * what its authors meant. Those deviations are reported as warnings.
  */
 export function parseCards(images: string[]): { cards: Card[]; issues: { index: number; issue: CardIssue }[] } {
   const cards: Card[] = [];
   const issues: { index: number; issue: CardIssue }[] = [];
+  const warn = (index: number, message: string) =>
+    issues.push({ index, issue: { kind: 'bad-card', message, severity: 'warning' } });
   for (let i = 0; i < images.length; i++) {
     const { card, issues: own } = parseCard(images[i]);
     for (const issue of own) issues.push({ index: i, issue });
     cards.push(card);
-    if (typeof card.value !== 'string' || !card.raw.slice(10).trimStart().startsWith("'")) continue;
-    let value = card.value;
+    if (COMMENTARY_KEYWORDS.has(card.keyword) && isContinue(images[i + 1])) {
+      // Malformed, but AstroData wrote such HISTORY cards; astropy keeps the CONTINUE images as
+      // part of the commentary text, and so do we (one card, text = columns 9 onwards).
+      while (isContinue(images[i + 1])) card.raw += images[++i].slice(0, CARD_LENGTH).padEnd(CARD_LENGTH);
+      card.comment = card.raw.slice(8).replace(/ +$/, '');
+      warn(i, `${card.keyword || '(blank)'} card followed by CONTINUE cards`);
+      continue;
+    }
+    const isString = typeof card.value === 'string' && card.raw.slice(10).trimStart().startsWith("'");
+    if (!isString || !isContinue(images[i + 1])) continue;
+    const first = i;
+    let value = card.value as string;
     const comments = card.comment ? [card.comment] : [];
     let raw = card.raw;
-    let joined = false;
-    while (value.endsWith('&') && i + 1 < images.length && images[i + 1].startsWith('CONTINUE  ')) {
+    while (isContinue(images[i + 1])) {
       const next = images[i + 1].slice(0, CARD_LENGTH).padEnd(CARD_LENGTH);
       const frag = continueFragment(next);
       if (!frag) break;
@@ -175,13 +197,17 @@ export function parseCards(images: string[]): { cards: Card[]; issues: { index: 
       if (bad >= 0) {
         issues.push({ index: i + 1, issue: { kind: 'bad-card', message: `non-ASCII byte in CONTINUE card column ${bad + 1}` } });
       }
-      value = value.slice(0, -1) + frag.value;
+      if (next[8] === '=') warn(i + 1, `${card.keyword}: CONTINUE card has '=' in column 9`);
+      if (value.endsWith('&')) value = value.slice(0, -1);
+      else warn(i, `${card.keyword}: string continued without a trailing '&'`);
+      // astropy drops a trailing '&' from the last piece too; AstroData leaves them there.
+      value += frag.value;
       if (frag.comment) comments.push(frag.comment);
       raw += next;
-      joined = true;
       i++;
     }
-    if (joined) {
+    if (i > first) {
+      if (value.endsWith('&')) value = value.slice(0, -1);
       card.value = value;
       card.raw = raw;
       if (comments.length) card.comment = comments.join(' ');

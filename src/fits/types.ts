@@ -36,6 +36,8 @@ export interface Hdu {
   dataSize: number;
   /** Data size padded to a multiple of 2880. */
   paddedDataSize: number;
+  /** Set when the stream ended inside this HDU's data unit. */
+  truncated?: boolean;
 }
 
 /** A structural problem found while reading a file; `fatal` problems stop the read. */
@@ -49,7 +51,11 @@ export interface FitsProblem {
     | 'bad-card'
     | 'bad-keyword'
     | 'missing-keyword'
-    | 'trailing-bytes';
+    | 'trailing-bytes'
+    | 'bad-value'
+    | 'read-error';
   message: string;
   fatal: boolean;
+  /** 'warning' for problems that do not make the file invalid (fitsverify's warnings); default 'error'. */
+  severity?: 'error' | 'warning';
 }

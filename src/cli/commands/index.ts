@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import * as addToIngestQueue from './add-to-ingest-queue.js';
+import * as copyFromDhs from './copy-from-dhs.js';
+import * as db from './db.js';
+import * as params from './params.js';
+import * as queue from './queue.js';
+import * as serviceQueue from './service-queue.js';
+
+// One line per command module; each exports register(program).
+export function registerCommands(program: Command): void {
+  copyFromDhs.register(program);
+  addToIngestQueue.register(program);
+  serviceQueue.register(program);
+  queue.register(program);
+  db.register(program);
+  params.register(program);
+}

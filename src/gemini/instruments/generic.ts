@@ -1,0 +1,419 @@
+// Gemini-wide header rules: what every Gemini file means unless its instrument says otherwise.
+// These follow the keywords and conventions of the Gemini archive (astrodata's AstroDataGemini
+// descriptors and FitsStorage's clean-ups), so that values match what the archive reports.
+
+import type { HeaderSet } from './headers.js';
+import { numOf, removeComponentId, sexagesimal, strOf } from './headers.js';
+import type { TagRule } from './tags.js';
+import {
+  mjdToMicros,
+  parseIsoDate,
+  parseIsoDatetime,
+  parseTimeOfDay,
+} from './time.js';
+import type { Ctx, Descriptors } from './types.js';
+import { imageCentre } from './wcs.js';
+
+export const OBSERVATION_TYPES = [
+  'DARK',
+  'ARC',
+  'FLAT',
+  'BIAS',
+  'OBJECT',
+  'PINHOLE',
+  'RONCHI',
+  'CAL',
+  'FRINGE',
+  'MASK',
+  'STANDARD',
+  'SLITILLUM',
+  'BPM',
+] as const;
+
+export const OBSERVATION_CLASSES = ['dayCal', 'partnerCal', 'acqCal', 'acq', 'science', 'progCal', 'nightCal'] as const;
+
+export const GAIN_SETTINGS = ['high', 'low', 'standard'] as const;
+export const READSPEED_SETTINGS = [
+  'fast',
+  'medium',
+  'slow',
+  'standard',
+  'red:fast,blue:fast',
+  'red:fast,blue:medium',
+  'red:fast,blue:slow',
+  'red:medium,blue:fast',
+  'red:medium,blue:medium',
+  'red:medium,blue:slow',
+  'red:slow,blue:fast',
+  'red:slow,blue:medium',
+  'red:slow,blue:slow',
+] as const;
+export const WELLDEPTH_SETTINGS = ['Shallow', 'Deep', 'Invalid'] as const;
+
+/** Effective wavelength (microns) of the broad bands; wavelength_band is the nearest one. */
+export const WAVELENGTH_BANDS: Readonly<Record<string, number>> = {
+  None: 0.0,
+  u: 0.35,
+  g: 0.475,
+  r: 0.63,
+  i: 0.78,
+  Z: 0.9,
+  Y: 1.02,
+  X: 1.1,
+  J: 1.2,
+  H: 1.65,
+  K: 2.2,
+  L: 3.4,
+  M: 4.8,
+  N: 11.7,
+  Q: 18.3,
+};
+
+/** Effective wavelengths (microns) of standard filters, overridable per instrument. */
+export const FILTER_WAVELENGTHS: Readonly<Record<string, number>> = {
+  u: 0.35,
+  g: 0.475,
+  r: 0.63,
+  i: 0.78,
+  z: 0.925,
+  Y: 1.02,
+  J: 1.25,
+  H: 1.635,
+  K: 2.2,
+  FeII: 1.644,
+};
+
+/** The band nearest a wavelength in microns ('None' for 0, as the archive's table has it). */
+export function wavelengthBand(microns: number | undefined): string | undefined {
+  if (microns === undefined) return undefined;
+  let best: string | undefined;
+  let bestDiff = Infinity;
+  for (const [band, w] of Object.entries(WAVELENGTH_BANDS)) {
+    const diff = Math.abs(w - microns);
+    if (diff < bestDiff) {
+      best = band;
+      bestDiff = diff;
+    }
+  }
+  return best;
+}
+
+const INSTRUMENT_NAMES: Readonly<Record<string, string>> = {
+  niri: 'NIRI',
+  nifs: 'NIFS',
+  'gmos-n': 'GMOS-N',
+  'gmos-s': 'GMOS-S',
+  michelle: 'michelle',
+  gnirs: 'GNIRS',
+  ghost: 'GHOST',
+  phoenix: 'PHOENIX',
+  texes: 'TEXES',
+  trecs: 'TReCS',
+  nici: 'NICI',
+  'igrins-2': 'IGRINS-2',
+  igrins: 'IGRINS',
+  gsaoi: 'GSAOI',
+  oscir: 'OSCIR',
+  f2: 'F2',
+  gpi: 'GPI',
+  abu: 'ABU',
+  bhros: 'bHROS',
+  hrwfs: 'hrwfs',
+  flamingos: 'FLAMINGOS',
+  cirpass: 'CIRPASS',
+  graces: 'GRACES',
+  alopeke: 'ALOPEKE',
+  zorro: 'ZORRO',
+  'maroon-x': 'MAROON-X',
+};
+
+/** The archive's spelling of an instrument name; unknown names pass through unchanged. */
+export function canonicalInstrument(name: string): string {
+  const known = INSTRUMENT_NAMES[name.toLowerCase()];
+  if (known) return known;
+  if (/^hokupa+\+*quirc$/i.test(name)) return 'Hokupaa+QUIRC';
+  return name;
+}
+
+/** 'Gemini-North' | 'Gemini-South' from any spelling (geminiNorth, Gemini South, GEMINI-NORTH ...). */
+export function canonicalTelescope(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const s = name.toLowerCase().replace(/[-_ ]/g, '');
+  if (s === 'gemininorth') return 'Gemini-North';
+  if (s === 'geminisouth') return 'Gemini-South';
+  return undefined;
+}
+
+/** '70-percentile' → 70, 'Any' → 100, anything else (UNKNOWN, '') → undefined. */
+export function parsePercentile(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'Any') return 100;
+  const m = /^(\d\d)-percentile$/.exec(v);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Gemini's derived QA state from the observer's two flags: RAWGEMQA (did the data come out
+ * usable: USABLE | BAD | CHECK | UNKNOWN) and RAWPIREQ (were the PI's conditions met: YES | NO |
+ * CHECK | UNKNOWN). A missing flag counts as UNKNOWN, and UNKNOWN wins over everything.
+ */
+export function qaStateOf(rawgemqa: string | undefined, rawpireq: string | undefined): string {
+  const gem = (rawgemqa ?? 'UNKNOWN').toUpperCase();
+  const pi = (rawpireq ?? 'UNKNOWN').toUpperCase();
+  if (gem === 'UNKNOWN' || pi === 'UNKNOWN') return 'Undefined';
+  if (gem === 'USABLE' && pi === 'YES') return 'Pass';
+  if (gem === 'USABLE' && pi === 'NO') return 'Usable';
+  if (gem === 'BAD') return 'Fail';
+  if (gem === 'CHECK' || pi === 'CHECK') return 'CHECK';
+  return 'Undefined';
+}
+
+/** Component id removed (the archive always asks for the "pretty" names). */
+export function pretty(s: string | undefined): string | undefined {
+  return s === undefined ? undefined : removeComponentId(s);
+}
+
+/** Degrees from an RA card: numbers are degrees, sexagesimal strings are hours. */
+export function raDegrees(v: string | number | boolean | null | undefined): number | undefined {
+  if (typeof v === 'number') return v;
+  const s = strOf(v);
+  if (s === undefined) return undefined;
+  if (/[: ]/.test(s)) {
+    const hours = sexagesimal(s);
+    return hours === undefined ? undefined : hours * 15;
+  }
+  return numOf(s);
+}
+
+export function decDegrees(v: string | number | boolean | null | undefined): number | undefined {
+  if (typeof v === 'number') return v;
+  const s = strOf(v);
+  return s === undefined ? undefined : sexagesimal(s);
+}
+
+function wcsCentre(h: HeaderSet): { ra: number; dec: number } | undefined {
+  const ext = h.exts[0];
+  if (ext && ext.has('CTYPE1')) return imageCentre(ext);
+  if (h.has('CTYPE1')) return imageCentre(h.phu);
+  return undefined;
+}
+
+/** Gemini's UT rules: a full DATE-OBS, else a date card plus a time card, else MJD-OBS, else OBSSTART. */
+function utDatetime(c: Ctx): number | undefined {
+  const h = c.h;
+  let date: number | undefined;
+  for (const kw of ['DATE-OBS', 'DATE', 'UTDATE']) {
+    const v = h.str(kw);
+    if (v === undefined) continue;
+    const full = parseIsoDatetime(v);
+    if (full !== undefined) return full;
+    date = parseIsoDate(v.slice(0, 10));
+    if (date !== undefined) break;
+    // Early NIRI: DD/MM/YY
+    const m = /^([0123]\d)\/([01]\d)\/(\d\d+)$/.exec(v);
+    if (m) {
+      date = parseIsoDate(`${1900 + Number(m[3])}-${m[2]}-${m[1]}`);
+      if (date !== undefined) break;
+    }
+  }
+  let time: number | undefined;
+  for (const kw of ['UT', 'TIME-OBS', 'STARTUT', 'UTSTART']) {
+    const v = h.str(kw);
+    const t = v === undefined ? undefined : parseTimeOfDay(v);
+    if (t !== undefined) {
+      time = t.micros;
+      break;
+    }
+  }
+  if (date !== undefined && time !== undefined) return date + time;
+  const mjd = h.num('MJD-OBS');
+  if (mjd !== undefined && mjd > 1) return mjdToMicros(mjd);
+  const obsstart = h.str('OBSSTART');
+  if (obsstart !== undefined) {
+    const t = parseIsoDatetime(obsstart);
+    if (t !== undefined) return t;
+  }
+  // Last resort: the date in a DHS-style filename, at midnight.
+  if (date === undefined && c.filename) {
+    const m = /^[A-Za-z](\d{4})(\d{2})(\d{2})/.exec(c.filename);
+    if (m && Number(m[1]) > 1999) date = parseIsoDate(`${m[1]}-${m[2]}-${m[3]}`);
+  }
+  if (date !== undefined) return date + (time ?? 0);
+  return undefined;
+}
+
+const WFS_CARDS: ReadonlyArray<[string, string]> = [
+  ['AOWFS', 'AOWFS_ST'],
+  ['OIWFS', 'OIWFS_ST'],
+  ['PWFS1', 'PWFS1_ST'],
+  ['PWFS2', 'PWFS2_ST'],
+];
+
+export const generic: Descriptors = {
+  programId: (c) => c.h.str('GEMPRGID')?.toUpperCase(),
+  observationId: (c) => c.h.str('OBSID')?.toUpperCase(),
+  dataLabel: (c) => c.h.str('DATALAB')?.toUpperCase(),
+  telescope: (c) => canonicalTelescope(c.h.str('TELESCOP')),
+  instrument: (c) => {
+    const name = c.h.str('INSTRUME');
+    return name === undefined ? undefined : canonicalInstrument(name);
+  },
+  utDatetime,
+  localTime: (c) => {
+    const v = c.h.str('LT');
+    return v === undefined ? undefined : parseTimeOfDay(v)?.micros;
+  },
+  observationType: (c) => {
+    if (c.tags.has('PINHOLE')) return 'PINHOLE';
+    if (c.tags.has('RONCHI')) return 'RONCHI';
+    const v = c.h.str('OBSTYPE');
+    return (OBSERVATION_TYPES as readonly string[]).includes(v ?? '') ? v : undefined;
+  },
+  observationClass: (c) => {
+    const v = c.h.str('OBSCLASS');
+    return (OBSERVATION_CLASSES as readonly string[]).includes(v ?? '') ? v : undefined;
+  },
+  object: (c) => c.h.str('OBJECT'),
+  ra: (c) => wcsCentre(c.h)?.ra ?? raDegrees(c.h.raw('RA')),
+  dec: (c) => wcsCentre(c.h)?.dec ?? decDegrees(c.h.raw('DEC')),
+  azimuth: (c) => decDegrees(c.h.raw('AZIMUTH')),
+  elevation: (c) => decDegrees(c.h.raw('ELEVATIO')),
+  airmass: (c) => {
+    const am = c.h.num('AIRMASS');
+    return am !== undefined && am >= 1 ? am : undefined;
+  },
+  exposureTime: (c) => {
+    const t = c.h.num('EXPTIME');
+    if (t === undefined || t < 0) return undefined;
+    // Gemini IR arrays sum their coadds into one image: the exposure is EXPTIME × COADDS.
+    return c.tags.has('PREPARED') ? t : t * (c.d.coadds(c) ?? 1);
+  },
+  filterName: (c) => {
+    const f1 = pretty(c.h.str('FILTER1'));
+    const f2 = pretty(c.h.str('FILTER2'));
+    if (f1 === undefined || f2 === undefined) return undefined;
+    return combineFilters([f1, f2]);
+  },
+  disperser: (c) => pretty(c.h.str('DISPERSR')),
+  camera: (c) => pretty(c.h.str('CAMERA')),
+  centralWavelength: (c) => {
+    const w = c.h.num('CWAVE');
+    return w === undefined || w < 0 ? undefined : w;
+  },
+  effectiveWavelength: (c) => {
+    if (c.tags.has('IMAGE')) {
+      const f = c.d.filterName(c);
+      if (f === undefined) return undefined;
+      return c.inst.filterWavelengths?.[f] ?? FILTER_WAVELENGTHS[f];
+    }
+    if (c.tags.has('SPECT')) return c.d.centralWavelength(c);
+    return undefined;
+  },
+  focalPlaneMask: (c) => pretty(c.h.str('FPMASK')),
+  detectorXBin: (c) => c.h.num('XBIN') ?? 1,
+  detectorYBin: (c) => c.h.num('YBIN') ?? 1,
+  detectorRoiSetting: () => 'Fixed',
+  gainSetting: (c) => c.h.str('GAINSET'),
+  readSpeedSetting: (c) => c.h.str('RDSPDSET'),
+  wellDepthSetting: (c) => c.h.str('WELDEPTH'),
+  coadds: (c) => {
+    const v = c.h.num('COADDS');
+    return v === undefined ? 1 : Math.trunc(v);
+  },
+  adaptiveOptics: (c) => c.h.str('AOFOLD') === 'IN',
+  laserGuideStar: (c) => c.h.str('LGSLOOP') === 'CLOSED' || c.h.str('LGUSTAGE') === 'IN',
+  wavefrontSensor: (c) => {
+    const names = WFS_CARDS.filter(([, kw]) => c.h.str(kw) === 'guiding').map(([name]) => name);
+    if (c.h.raw('GWFS1CFG') !== undefined && c.h.raw('GWFS1CFG') !== null) names.push('GEMS');
+    return names.length ? names.sort().join('&') : undefined;
+  },
+  gcalLamp: (c) => {
+    if (!c.h.has('GCALLAMP') || !c.h.has('GCALSHUT')) return undefined;
+    const lamps = c.h.str('GCALLAMP') ?? '';
+    const shut = c.h.str('GCALSHUT') ?? '';
+    const l = lamps.toUpperCase();
+    if ((shut.toUpperCase() === 'CLOSED' && (l === 'IRHIGH' || l === 'IRLOW')) || l === '' || l === 'NO VALUE') {
+      return 'Off';
+    }
+    return lamps;
+  },
+  rawIq: (c) => parsePercentile(c.h.str('RAWIQ')),
+  rawCc: (c) => parsePercentile(c.h.str('RAWCC')),
+  rawWv: (c) => parsePercentile(c.h.str('RAWWV')),
+  rawBg: (c) => parsePercentile(c.h.str('RAWBG')),
+  requestedIq: (c) => parsePercentile(c.h.str('REQIQ')),
+  requestedCc: (c) => parsePercentile(c.h.str('REQCC')),
+  requestedWv: (c) => parsePercentile(c.h.str('REQWV')),
+  requestedBg: (c) => parsePercentile(c.h.str('REQBG')),
+  qaState: (c) => qaStateOf(c.h.str('RAWGEMQA'), c.h.str('RAWPIREQ')),
+  release: (c) => {
+    const v = c.h.str('RELEASE');
+    if (v === undefined) return undefined;
+    const day = parseIsoDate(v.slice(0, 10));
+    return day === undefined ? undefined : v.slice(0, 10);
+  },
+};
+
+/**
+ * The archive's "pretty" filter name: clear and neutral-density positions dropped, blanks and
+ * darks reported as such, at most two names joined with '&'.
+ */
+export function combineFilters(names: readonly string[]): string {
+  const comps = names.filter((f) => !(f.toLowerCase().includes('open') || f.includes('Clear') || f.toLowerCase().startsWith('nd')));
+  if (comps.length === 0) comps.push('open');
+  const cals: ReadonlyArray<[string, string]> = [
+    ['Block', 'blank'],
+    ['Dark', 'blank'],
+    ['DK', 'dark'],
+  ];
+  for (const [cal, name] of cals) {
+    if (names.some((f) => f.includes(cal))) comps.push(name);
+  }
+  return comps.slice(0, 2).join('&');
+}
+
+/** Tags every Gemini file may carry, from Gemini-wide keywords. */
+export function genericTags(h: HeaderSet): Array<TagRule | null | false> {
+  const obsclass = h.str('OBSCLASS');
+  const gcallamp = h.str('GCALLAMP');
+  const gcalshut = h.str('GCALSHUT');
+  const site = h.str('OBSERVAT')?.toUpperCase();
+  const obsmode = h.str('OBSMODE')?.toUpperCase();
+  const frames = [h.str('TRKFRAME'), h.str('FRAME')];
+  const keys = new Set(h.keywords());
+  const hasAny = (...kws: string[]) => kws.some((k) => keys.has(k));
+  let sidereal: TagRule | null = null;
+  if (frames.some((f) => f === 'FK5' || f === 'APPT')) {
+    const dectrack = h.num('DECTRACK');
+    const ratrack = h.num('RATRACK');
+    sidereal = { add: [dectrack === 0 && ratrack === 0 ? 'SIDEREAL' : 'NON_SIDEREAL'] };
+  }
+  const lampOn = gcallamp === 'IRhigh' || gcallamp === 'QH';
+  return [
+    { add: ['GEMINI'] },
+    (obsclass === 'acq' || obsclass === 'acqCal') && { add: ['ACQUISITION'] },
+    h.str('FRAME') === 'AZEL_TOPO' && { add: h.num('AIRMASS') === 1 ? ['AZEL_TARGET', 'AT_ZENITH'] : ['AZEL_TARGET'] },
+    hasAny('GIFRINGE', 'PROCFRNG') && { add: ['FRINGE', 'CAL'] },
+    lampOn && { add: ['GCALFLAT', 'FLAT', 'CAL'] },
+    lampOn && gcalshut === 'OPEN' && { add: ['GCAL_IR_ON', 'LAMPON'], blockedBy: ['PROCESSED'] },
+    lampOn && gcalshut === 'CLOSED' && { add: ['GCAL_IR_OFF', 'LAMPOFF'], blockedBy: ['PROCESSED'] },
+    site === 'GEMINI-NORTH' && { add: ['NORTH'] },
+    site === 'GEMINI-SOUTH' && { add: ['SOUTH'] },
+    !!obsmode && { add: obsmode === 'IMAGE' ? [obsmode] : [obsmode, 'SPECT'] },
+    h.str('DATATYPE') === 'marked-nodandchop' && { add: ['NODCHOP'] },
+    sidereal,
+    keys.has('BPMASK') && {
+      add: ['BPM'],
+      blocks: ['IMAGE', 'SPECT', 'FLAT', 'PREPARED', 'GCALFLAT', 'CAL', 'LAMPON', 'GCAL_IR_ON', 'GCAL_IR_OFF', 'DARK', 'NON_SIDEREAL', 'AZEL_TARGET'],
+    },
+    !keys.has('GEM-TLM') && { add: ['RAW'] },
+    { add: [[...keys].some((k) => k.includes('PREPAR')) ? 'PREPARED' : 'UNPREPARED'] },
+    [...keys].some((k) => k.includes('TRIMOVER')) && { add: ['OVERSCAN_TRIMMED'] },
+    [...keys].some((k) => k.includes('SUBOVER')) && { add: ['OVERSCAN_SUBTRACTED'] },
+    hasAny('PROCARC', 'GBIAS', 'PROCBIAS', 'PROCDARK', 'GIFLAG', 'PROCFLAT', 'GIFRINGE', 'PROCFRNG', 'PROCSTND', 'PROCSRSP') && {
+      add: ['PROCESSED'],
+    },
+    h.str('OBSTYPE') === 'OBJECT' && hasAny('GMOSAIC', 'PROCSCI') && { add: ['PROCESSED_SCIENCE', 'PROCESSED'], blocks: ['RAW'] },
+    keys.has('EXTRACT') && { add: ['EXTRACTED'] },
+  ];
+}

@@ -1,0 +1,260 @@
+// Header → `header` table row. Reads a file's HDU headers and derives the archive's metadata
+// fields (program, timing, instrument configuration, conditions, QA, type tags), following the
+// Gemini archive's conventions so that searches and /jsonsummary agree with it. Pure: no I/O.
+//
+// Every field is extracted on its own and a failure there gives null for that field only:
+// real headers carry junk (strings for numbers, -9999 sentinels) and one bad card must not
+// keep the file out of the archive.
+
+import type { CardValue, Header } from '../fits/types.js';
+import { HeaderSet } from './instruments/headers.js';
+import { generic, genericTags, READSPEED_SETTINGS, wavelengthBand } from './instruments/generic.js';
+import { instrumentFor } from './instruments/index.js';
+import { resolveTags } from './instruments/tags.js';
+import { formatTimeOfDay, formatUtMicros } from './instruments/time.js';
+import type { Ctx, Descriptors, Instrument } from './instruments/types.js';
+import { isCalibrationProgram, isEngineering, isScienceVerification } from './progid.js';
+
+export type Mode = 'imaging' | 'spectroscopy' | 'LS' | 'MOS' | 'IFS' | 'IFP';
+
+export type Reduction =
+  | 'RAW'
+  | 'PREPARED'
+  | 'PROCESSED_FLAT'
+  | 'PROCESSED_BIAS'
+  | 'PROCESSED_FRINGE'
+  | 'PROCESSED_ARC'
+  | 'PROCESSED_DARK'
+  | 'PROCESSED_TELLURIC'
+  | 'PROCESSED_SCIENCE'
+  | 'PROCESSED_BPM'
+  | 'PROCESSED_STANDARD'
+  | 'PROCESSED_SLITILLUM'
+  | 'PROCESSED_PINHOLE'
+  | 'PROCESSED_UNKNOWN';
+
+export type QaState = 'Pass' | 'Usable' | 'Fail' | 'CHECK' | 'Undefined';
+
+/** One `header` row, without its ids. Field names are the table's column names. */
+export interface HeaderRow {
+  program_id: string | null;
+  observation_id: string | null;
+  data_label: string | null;
+  telescope: string | null;
+  instrument: string | null;
+  /** 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z' */
+  ut_datetime: string | null;
+  /** 'HH:MM:SS[.ffffff]' local time at the telescope */
+  local_time: string | null;
+  observation_type: string | null;
+  observation_class: string | null;
+  object: string | null;
+  ra: number | null;
+  dec: number | null;
+  azimuth: number | null;
+  elevation: number | null;
+  airmass: number | null;
+  exposure_time: number | null;
+  filter_name: string | null;
+  disperser: string | null;
+  camera: string | null;
+  /** microns; spectroscopy only */
+  central_wavelength: number | null;
+  wavelength_band: string | null;
+  focal_plane_mask: string | null;
+  /** 'XxY' */
+  detector_binning: string | null;
+  detector_roi_setting: string | null;
+  detector_gain_setting: string | null;
+  detector_readspeed_setting: string | null;
+  detector_welldepth_setting: string | null;
+  coadds: number | null;
+  spectroscopy: boolean;
+  mode: Mode;
+  adaptive_optics: boolean;
+  laser_guide_star: boolean;
+  wavefront_sensor: string | null;
+  gcal_lamp: string | null;
+  raw_iq: number | null;
+  raw_cc: number | null;
+  raw_wv: number | null;
+  raw_bg: number | null;
+  requested_iq: number | null;
+  requested_cc: number | null;
+  requested_wv: number | null;
+  requested_bg: number | null;
+  qa_state: QaState;
+  /** 'YYYY-MM-DD' */
+  release: string | null;
+  reduction: Reduction;
+  engineering: boolean;
+  science_verification: boolean;
+  calibration_program: boolean;
+  /** Data-type tags, sorted. */
+  types: string[];
+  /** Every valued primary-header card: keyword → value (first occurrence wins). */
+  keywords: Record<string, CardValue>;
+}
+
+export interface MetadataOptions {
+  /** The file's name, used where headers fall short (dates of very old files). */
+  filename?: string;
+}
+
+/** What a processed calibration is, from its type tag. */
+const PROCESSED_KINDS: ReadonlyArray<[string, Reduction]> = [
+  ['FLAT', 'PROCESSED_FLAT'],
+  ['BIAS', 'PROCESSED_BIAS'],
+  ['FRINGE', 'PROCESSED_FRINGE'],
+  ['DARK', 'PROCESSED_DARK'],
+  ['ARC', 'PROCESSED_ARC'],
+  ['STANDARD', 'PROCESSED_STANDARD'],
+  ['SLITILLUM', 'PROCESSED_SLITILLUM'],
+  ['BPM', 'PROCESSED_BPM'],
+  ['PINHOLE', 'PROCESSED_PINHOLE'],
+];
+
+const QA_STATES: readonly string[] = ['Pass', 'Usable', 'Fail', 'CHECK', 'Undefined'];
+const GAIN_SETTINGS: readonly string[] = ['high', 'low', 'standard'];
+const WELL_DEPTHS: readonly string[] = ['Shallow', 'Deep', 'Invalid'];
+
+function modeOf(tags: ReadonlySet<string>): Mode {
+  let mode: Mode = 'imaging';
+  if (tags.has('SPECT')) {
+    mode = 'spectroscopy';
+    if (tags.has('IFU')) mode = 'IFS';
+    if (tags.has('MOS')) mode = 'MOS';
+    if (tags.has('LS')) mode = 'LS';
+  }
+  if (tags.has('GPI') && tags.has('POL')) mode = 'IFP';
+  return mode;
+}
+
+function reductionOf(tags: ReadonlySet<string>): Reduction {
+  if (tags.has('PROCESSED_SCIENCE')) return 'PROCESSED_SCIENCE';
+  if (tags.has('PROCESSED')) {
+    for (const [tag, reduction] of PROCESSED_KINDS) if (tags.has(tag)) return reduction;
+    return 'PROCESSED_UNKNOWN';
+  }
+  if (tags.has('PREPARED')) return 'PREPARED';
+  return 'RAW';
+}
+
+function safe<T>(fn: () => T | undefined): T | null {
+  try {
+    const v = fn();
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'number' && !Number.isFinite(v)) return null;
+    return v;
+  } catch {
+    return null;
+  }
+}
+
+function within(v: number | null, lo: number, hi: number): number | null {
+  return v !== null && v >= lo && v <= hi ? v : null;
+}
+
+/** Round to the scale of the archive's numeric column, so the row holds what the table will. */
+function scale(v: number | null, digits: number): number | null {
+  if (v === null) return null;
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+/** Build the context of a file: its instrument module, merged descriptors and resolved tags. */
+export function describe(hdus: readonly Header[], opts: MetadataOptions = {}): Ctx {
+  const h = new HeaderSet(hdus);
+  const inst: Instrument = instrumentFor(h);
+  const d: Descriptors = { ...generic, ...inst.descriptors };
+  const rules = [...genericTags(h), ...(inst.tags?.(h) ?? [])];
+  const tags = resolveTags(rules);
+  return { h, tags, filename: opts.filename, d, inst };
+}
+
+/** Derive the header-table row of a file from its headers (primary first). */
+export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions = {}): HeaderRow {
+  const c = describe(hdus, opts);
+  const { d, tags } = c;
+  const get = <T>(fn: (c: Ctx) => T | undefined): T | null => safe(() => fn(c));
+
+  const programId = get(d.programId);
+  const azel = tags.has('AZEL_TARGET');
+  const utMicros = get(d.utDatetime);
+  const localMicros = get(d.localTime);
+  const xbin = get(d.detectorXBin);
+  const ybin = get(d.detectorYBin);
+  const spectroscopy = tags.has('SPECT') || (tags.has('GHOST') && tags.has('BUNDLE'));
+  const observationType = get(d.observationType);
+  const exposure = get(d.exposureTime);
+  const qa = observationType === 'MASK' ? 'Pass' : get(d.qaState);
+
+  return {
+    program_id: programId,
+    observation_id: get(d.observationId),
+    data_label: get(d.dataLabel),
+    telescope: get(d.telescope),
+    instrument: get(d.instrument),
+    ut_datetime: utMicros === null ? null : formatUtMicros(utMicros),
+    local_time: localMicros === null ? null : formatTimeOfDay({ micros: localMicros }),
+    observation_type: observationType,
+    observation_class: get(d.observationClass),
+    object: get(d.object),
+    // Alt-az (parked, zenith) pointings have no meaningful sky position.
+    ra: azel ? null : scale(within(get(d.ra), 0, 360), 12),
+    dec: azel ? null : scale(within(get(d.dec), -90, 90), 12),
+    azimuth: scale(get(d.azimuth), 12),
+    elevation: scale(get(d.elevation), 12),
+    airmass: scale(within(get(d.airmass), 1, 50), 6),
+    // numeric(8,4) in the archive: junk exposure times are dropped rather than overflowing.
+    exposure_time: scale(exposure !== null && exposure >= 0 && exposure < 10000 ? exposure : null, 4),
+    filter_name: get(d.filterName)?.replace(/%/g, '').replace(/ /g, '_') ?? null,
+    disperser: get(d.disperser)?.replace(/\//g, '_') ?? null,
+    camera: get(d.camera),
+    central_wavelength: tags.has('SPECT') && !tags.has('GPI') ? scale(get(d.centralWavelength), 6) : null,
+    wavelength_band: get((x) => wavelengthBand(d.effectiveWavelength(x))),
+    focal_plane_mask: get(d.focalPlaneMask),
+    detector_binning: xbin !== null && ybin !== null ? `${Math.trunc(xbin)}x${Math.trunc(ybin)}` : null,
+    detector_roi_setting: get(d.detectorRoiSetting),
+    detector_gain_setting: oneOf(get(d.gainSetting), GAIN_SETTINGS),
+    detector_readspeed_setting: oneOf(get(d.readSpeedSetting), READSPEED_SETTINGS),
+    detector_welldepth_setting: oneOf(get(d.wellDepthSetting), WELL_DEPTHS),
+    coadds: get(d.coadds),
+    spectroscopy,
+    mode: modeOf(tags),
+    adaptive_optics: get(d.adaptiveOptics) ?? false,
+    laser_guide_star: get(d.laserGuideStar) ?? false,
+    wavefront_sensor: get(d.wavefrontSensor),
+    gcal_lamp: get(d.gcalLamp),
+    raw_iq: get(d.rawIq),
+    raw_cc: get(d.rawCc),
+    raw_wv: get(d.rawWv),
+    raw_bg: get(d.rawBg),
+    requested_iq: get(d.requestedIq),
+    requested_cc: get(d.requestedCc),
+    requested_wv: get(d.requestedWv),
+    requested_bg: get(d.requestedBg),
+    qa_state: (qa !== null && QA_STATES.includes(qa) ? qa : 'Undefined') as QaState,
+    release: get(d.release),
+    reduction: reductionOf(tags),
+    // A missing or malformed program id is engineering data, as in the archive.
+    engineering: isEngineering(programId),
+    science_verification: isScienceVerification(programId),
+    calibration_program: isCalibrationProgram(programId),
+    types: [...tags].sort(),
+    keywords: primaryKeywords(c.h.phu),
+  };
+}
+
+function oneOf(v: string | null, allowed: readonly string[]): string | null {
+  return v !== null && allowed.includes(v) ? v : null;
+}
+
+function primaryKeywords(phu: Header): Record<string, CardValue> {
+  const out: Record<string, CardValue> = {};
+  for (const card of phu.cards) {
+    if (card.value === undefined || card.keyword === '' || card.keyword in out) continue;
+    out[card.keyword] = card.value;
+  }
+  return out;
+}

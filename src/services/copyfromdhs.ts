@@ -1,0 +1,197 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Db } from '../db/pool.js';
+import { readFits } from '../fits/reader.js';
+import { isIngestibleName } from '../gemini/filename.js';
+import type { Logger } from '../log/logger.js';
+import { recordError } from '../queues/engine.js';
+import { QUEUES } from '../queues/tables.js';
+import { hashingStream } from '../storage/local.js';
+import type { Storage } from '../storage/types.js';
+import { enqueueIngest } from './ingestqueue.js';
+
+// copy-from-dhs: the DHS disk is NFS (no inotify), so each pass lists it and works on the set
+// difference against what has been copied. A file is copied once it is complete (size and mtime
+// unchanged for min_age seconds, FITS structure whole) and valid (parses, has TELESCOP), via
+// temp + fsync + verify + rename. The DHS file is never modified or deleted.
+
+export interface DhsOptions {
+  db: Db;
+  dhsDir: string;
+  storage: Storage;
+  log: Logger;
+  /** Seconds a file must stay unchanged before it is looked at. */
+  minAgeSeconds: number;
+  /** A stable file that is still invalid after this many seconds is reported as bad. */
+  badAfterSeconds?: number;
+  dryrun?: boolean;
+  now?: () => number;
+}
+
+interface Seen {
+  size: number;
+  mtimeMs: number;
+  firstStable: number;
+  /** Reported as bad for this size/mtime: do not report again until the file changes. */
+  reported?: boolean;
+}
+
+export interface PassResult {
+  copied: string[];
+  waiting: string[];
+  bad: string[];
+  ignored: number;
+}
+
+export class DhsCopier {
+  /** name → size/mtime of the DHS file when it was copied (or found already in dataflow). */
+  private done = new Map<string, { size: number; mtimeMs: number }>();
+  private pending = new Map<string, Seen>();
+  private primed = false;
+
+  constructor(private o: DhsOptions) {}
+
+  /** The catch-up after downtime: whatever is already in the store with the same size is done. */
+  private async prime(names: string[]) {
+    for (const n of names) {
+      const s = await this.o.storage.stat(n);
+      if (s) this.done.set(n, { size: s.size, mtimeMs: -1 });
+    }
+    this.primed = true;
+  }
+
+  async pass(): Promise<PassResult> {
+    const { log } = this.o;
+    const now = (this.o.now ?? Date.now)();
+    const res: PassResult = { copied: [], waiting: [], bad: [], ignored: 0 };
+    const entries = await readdir(this.o.dhsDir, { withFileTypes: true });
+    const candidates: string[] = [];
+    for (const e of entries) {
+      if (e.isDirectory()) {
+        log.debug(`Ignoring directory: ${e.name}`);
+        res.ignored++;
+      } else if (e.name.startsWith('.') || /\.(tmp|part)$|~$/.test(e.name)) {
+        log.debug(`Ignoring tmp file: ${e.name}`);
+        res.ignored++;
+      } else if (!isIngestibleName(e.name) || !e.isFile()) {
+        log.debug(`Ignoring non-FITS name: ${e.name}`);
+        res.ignored++;
+      } else candidates.push(e.name);
+    }
+    if (!this.primed) await this.prime(candidates);
+    let fresh = 0;
+    for (const name of candidates) {
+      const file = path.join(this.o.dhsDir, name);
+      let st;
+      try {
+        st = await stat(file);
+      } catch {
+        continue; // vanished between listing and stat
+      }
+      const done = this.done.get(name);
+      if (done && done.size === st.size && (done.mtimeMs === -1 || done.mtimeMs === st.mtimeMs)) continue;
+      fresh++;
+      const seen = this.pending.get(name);
+      if (!seen || seen.size !== st.size || seen.mtimeMs !== st.mtimeMs) {
+        this.pending.set(name, { size: st.size, mtimeMs: st.mtimeMs, firstStable: now });
+        res.waiting.push(name);
+        continue;
+      }
+      const age = Math.min(now - st.mtimeMs, now - seen.firstStable + 1);
+      if (now - st.mtimeMs < this.o.minAgeSeconds * 1000) {
+        res.waiting.push(name);
+        continue;
+      }
+      void age;
+      const outcome = await this.tryCopy(name, file, st.size, st.mtimeMs, seen, now);
+      if (outcome === 'copied') res.copied.push(name);
+      else if (outcome === 'bad') res.bad.push(name);
+      else res.waiting.push(name);
+    }
+    if (fresh) log.debug(`${fresh} new files to check`);
+    log.debug('Pass complete, sleeping');
+    return res;
+  }
+
+  private async tryCopy(
+    name: string,
+    file: string,
+    size: number,
+    mtimeMs: number,
+    seen: Seen,
+    now: number,
+  ): Promise<'copied' | 'wait' | 'bad'> {
+    const { log } = this.o;
+    const check = await validate(file);
+    if (!check.ok) {
+      // Still being written looks the same as truncated: wait, and only call it bad once it has
+      // stayed unchanged for a while.
+      const badAfter = (this.o.badAfterSeconds ?? 60) * 1000;
+      if (now - seen.firstStable >= badAfter && !seen.reported) {
+        seen.reported = true;
+        const reason = `${name}: not copied from DHS: ${check.reason}`;
+        log.error({ filename: name }, reason);
+        if (!this.o.dryrun) {
+          await recordError(this.o.db, QUEUES.ingest, { filename: name, path: this.o.dhsDir }, reason);
+        }
+        return 'bad';
+      }
+      if (!seen.reported) log.debug(`${name} not ready: ${check.reason}`);
+      return seen.reported ? 'bad' : 'wait';
+    }
+    if (this.o.dryrun) {
+      log.info(`Would copy ${name} to ${this.describeStore()}`);
+      this.done.set(name, { size, mtimeMs });
+      return 'copied';
+    }
+    log.info(`Copying ${name} to ${this.describeStore()}`);
+    try {
+      await this.o.storage.write(name, createReadStream(file), { expectMd5: check.md5 });
+    } catch (e) {
+      // Changed between validation and copy, or the store failed: nothing was left behind; retry.
+      log.warn({ filename: name, err: (e as Error).message }, `copy of ${name} failed; will retry`);
+      this.pending.delete(name);
+      return 'wait';
+    }
+    const after = await stat(file);
+    if (after.size !== size || after.mtimeMs !== mtimeMs) {
+      log.warn(`${name} changed while being copied; will copy again`);
+      this.pending.delete(name);
+      return 'wait';
+    }
+    log.info(`Adding ${name} to IngestQueue`);
+    await enqueueIngest(this.o.db, [{ filename: name, path: '' }]);
+    this.done.set(name, { size, mtimeMs });
+    this.pending.delete(name);
+    return 'copied';
+  }
+
+  private describeStore() {
+    return this.o.storage.localPath('') ?? 'the store';
+  }
+}
+
+export interface Validation {
+  ok: boolean;
+  reason?: string;
+  md5?: string;
+  size?: number;
+}
+
+/** Complete and valid: the FITS structure is whole, and the primary header has TELESCOP. */
+export async function validate(file: string): Promise<Validation> {
+  const hash = hashingStream();
+  const src = createReadStream(file);
+  src.on('error', (e) => hash.destroy(e));
+  try {
+    const r = await readFits(src.pipe(hash), { wantData: () => false });
+    const fatal = r.problems.filter((p) => p.fatal || p.kind === 'truncated-data');
+    if (fatal.length) return { ok: false, reason: fatal.map((p) => p.message).join('; ') };
+    if (!r.hdus[0]?.header.has('TELESCOP')) return { ok: false, reason: 'primary header has no TELESCOP keyword' };
+    const d = hash.digest();
+    return { ok: true, md5: d.md5, size: d.size };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+}

@@ -1,0 +1,196 @@
+import type { Readable } from 'node:stream';
+import type { Config } from '../config/schema.js';
+import { withTransaction, type Db, type DbClient } from '../db/pool.js';
+import type { SystemParameters } from '../db/params.js';
+import { readFits } from '../fits/reader.js';
+import type { Header } from '../fits/types.js';
+import { extractMetadata } from '../gemini/metadata.js';
+import { trimBz2 } from '../gemini/filename.js';
+import { sortkey } from '../gemini/sortkey.js';
+import type { Logger } from '../log/logger.js';
+import * as engine from '../queues/engine.js';
+import type { QueueRow } from '../queues/engine.js';
+import { QUEUES } from '../queues/tables.js';
+import type { Handler } from '../queues/worker.js';
+import { compressionOf, decompressStream } from '../storage/decompress.js';
+import { hashingStream } from '../storage/local.js';
+import { joinKey, type Storage } from '../storage/types.js';
+import * as diskfiles from './diskfile.js';
+
+// Ingest: one queue item → change detection → (maybe) a new diskfile version with its header row
+// → follow-up queue rows (export on a summit, preview and calcache on an archive).
+
+export interface IngestDeps {
+  db: Db;
+  storage: Storage;
+  config: Config;
+  log: Logger;
+  params: () => SystemParameters;
+}
+
+export interface IngestRequest {
+  filename: string;
+  path: string;
+  force?: boolean;
+  force_md5?: boolean;
+}
+
+export type IngestOutcome =
+  | { action: 'unchanged'; diskfileId: number }
+  | { action: 'new' | 'updated'; diskfileId: number; headerId: number }
+  | { action: 'deferred'; seconds: number };
+
+export class IngestError extends Error {
+  override name = 'IngestError';
+}
+
+export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<IngestOutcome> {
+  const { db, storage, log } = deps;
+  const path = req.path ?? '';
+  const key = joinKey(path, req.filename);
+  const st = await storage.stat(key);
+  if (!st) {
+    const gone = await diskfiles.markNotPresent(db, req.filename, path);
+    throw new IngestError(
+      `${key}: file not found in the store${gone ? ' (its diskfile is now marked not present)' : ''}`,
+    );
+  }
+  // A file modified moments ago may still be being written (NFS, header updates): come back later.
+  const deferSeconds = deps.params().ingest_defer_seconds;
+  const ageMs = Date.now() - st.lastmod.getTime();
+  if (storage.kind === 'local' && ageMs < deferSeconds * 1000 && ageMs > -60_000) {
+    return { action: 'deferred', seconds: Math.max(0.5, deferSeconds - ageMs / 1000) };
+  }
+  const name = trimBz2(req.filename);
+  const existing = await diskfiles.presentDiskfile(db, name);
+  if (existing && !req.force && existing.filename === req.filename && existing.path === path) {
+    const sameLastmod = existing.lastmod?.getTime() === st.lastmod.getTime() && Number(existing.file_size) === st.size;
+    // S3 lastmod is the upload time, not the file's: there the md5 decides.
+    if (storage.kind === 'local' && sameLastmod && !req.force_md5) {
+      return { action: 'unchanged', diskfileId: existing.id };
+    }
+    const md5 = st.md5 ?? (await md5Of(storage, key));
+    if (md5 === existing.file_md5) {
+      if (!sameLastmod) await diskfiles.touchLastmod(db, existing.id, st.lastmod);
+      return { action: 'unchanged', diskfileId: existing.id };
+    }
+  }
+
+  const parsed = await readAndHash(storage, key, req.filename);
+  const fatal = parsed.problems.filter((p) => p.fatal);
+  if (fatal.length) {
+    throw new IngestError(`${key}: not a valid FITS file: ${fatal.map((p) => p.message).join('; ')}`);
+  }
+  const headers = parsed.headers;
+  const row = extractMetadata(headers, { filename: req.filename }) as unknown as diskfiles.HeaderRow;
+  const result = await withTransaction(db, async (c) => {
+    const ids = await diskfiles.insertVersion(c, {
+      name,
+      filename: req.filename,
+      path,
+      file_md5: parsed.file.md5,
+      file_size: parsed.file.size,
+      data_md5: parsed.data.md5,
+      data_size: parsed.data.size,
+      compressed: compressionOf(req.filename) !== 'none',
+      lastmod: st.lastmod,
+      fvwarnings: parsed.problems.length,
+      fverrors: 0,
+      header: row,
+      fulltext: fullText(headers),
+    });
+    await queueFollowUps(c, deps.config, req, ids);
+    return ids;
+  });
+  log.info(
+    { filename: req.filename, path, diskfile_id: result.diskfileId, size: parsed.file.size },
+    `ingested ${key}${existing ? ' (new version)' : ''}`,
+  );
+  return { action: existing ? 'updated' : 'new', ...result };
+}
+
+/** Summit: one export row per destination. Archive: a preview and a calibration job. */
+async function queueFollowUps(
+  c: DbClient,
+  config: Config,
+  req: IngestRequest,
+  ids: { diskfileId: number; headerId: number },
+) {
+  const key = sortkey(req.filename);
+  if (config.role === 'summit') {
+    const rows = config.export.destinations.map((d) => ({
+      filename: req.filename,
+      path: req.path ?? '',
+      destination: d.url,
+      sortkey: key,
+    }));
+    if (rows.length) await engine.enqueue(c, QUEUES.export, rows);
+  } else {
+    await engine.enqueue(c, QUEUES.preview, [{ diskfile_id: ids.diskfileId, filename: req.filename, sortkey: key }]);
+    await engine.enqueue(c, QUEUES.calcache, [{ obs_hid: ids.headerId, filename: req.filename, sortkey: key }]);
+  }
+}
+
+async function md5Of(storage: Storage, key: string): Promise<string> {
+  const h = hashingStream();
+  const s = await storage.read(key);
+  await new Promise<void>((resolve, reject) => {
+    s.on('error', reject);
+    h.on('error', reject);
+    h.on('finish', resolve);
+    s.pipe(h);
+    h.resume();
+  });
+  return h.digest().md5;
+}
+
+/**
+ * One pass over the stored bytes: md5/size of the file as stored, and of the decompressed data,
+ * while the FITS reader walks the headers. Nothing is written to a temporary file.
+ */
+async function readAndHash(storage: Storage, key: string, filename: string) {
+  const raw = await storage.read(key);
+  const fileHash = hashingStream();
+  raw.on('error', (e) => fileHash.destroy(e));
+  raw.pipe(fileHash);
+  const compressed = compressionOf(filename) !== 'none';
+  let data: Readable = fileHash;
+  let dataHash = fileHash;
+  if (compressed) {
+    dataHash = hashingStream();
+    const d = decompressStream(fileHash, key);
+    d.on('error', (e) => dataHash.destroy(e));
+    data = d.pipe(dataHash);
+  }
+  let result;
+  try {
+    result = await readFits(data, { wantData: () => false });
+  } catch (e) {
+    throw new IngestError(`${key}: cannot read: ${(e as Error).message}`, { cause: e });
+  }
+  return {
+    headers: result.hdus.map((h) => h.header) as Header[],
+    problems: result.problems,
+    file: fileHash.digest(),
+    data: dataHash.digest(),
+  };
+}
+
+function fullText(headers: Header[]): string {
+  return headers
+    .map((h, i) => `--- HDU ${i} ---\n` + h.cards.map((c) => c.raw.match(/.{1,80}/g)?.join('\n') ?? '').join('\n'))
+    .join('\n');
+}
+
+/** The ingest queue handler: deferral and errors map to the worker's outcomes. */
+export function makeIngestHandler(deps: IngestDeps): Handler {
+  return async (row: QueueRow) => {
+    const out = await ingestFile(deps, {
+      filename: row.filename as string,
+      path: (row.path as string) ?? '',
+      force: row.force as boolean,
+      force_md5: row.force_md5 as boolean,
+    });
+    if (out.action === 'deferred') return { defer: out.seconds, reason: 'modified in the last seconds' };
+  };
+}
