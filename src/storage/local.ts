@@ -89,7 +89,7 @@ export class LocalStorage implements Storage {
   async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
     const file = this.resolve(key);
     const fh = await open(file, 'r'); // rejects with ENOENT now, not later on the stream
-    return createReadStream('', { fd: fh.fd, autoClose: true, ...(range ?? {}) });
+    return createReadStream('', { fd: fh, autoClose: true, ...(range ?? {}) });
   }
 
   write(key: string, data: Readable, opts: { expectMd5?: string } = {}) {

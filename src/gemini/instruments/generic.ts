@@ -301,6 +301,9 @@ export const generic: Descriptors = {
     return w === undefined || w < 0 ? undefined : w;
   },
   effectiveWavelength: (c) => {
+    // Images: the filter's effective wavelength; spectra: the central wavelength. Calibrations
+    // that are neither (biases, darks) have none; the archive of 2015 still gave darks their
+    // filter's band, today's does not, and we follow today's.
     if (c.tags.has('IMAGE')) {
       const f = c.d.filterName(c);
       if (f === undefined) return undefined;

@@ -1,0 +1,298 @@
+// The words of the Gemini archive's URL grammar (FitsStorage gemini_metadata_utils and
+// db/selection/get_selection.py), as recognised by archive.gemini.edu.
+//
+// Matching is exact (case-sensitive) as on the archive, except instruments, telescopes and
+// detector-ROI words, which the archive also matches without regard to case.
+
+import type { ProcessingMode, QaTerm, SpectroscopyMode, Telescope } from './types.js';
+
+/** Lower-case name → the spelling the headers (and header.instrument) use. */
+const INSTRUMENTS: Readonly<Record<string, string>> = {
+  niri: 'NIRI',
+  nifs: 'NIFS',
+  'gmos-n': 'GMOS-N',
+  'gmos-s': 'GMOS-S',
+  gmos: 'GMOS', // either GMOS
+  michelle: 'michelle',
+  gnirs: 'GNIRS',
+  ghost: 'GHOST',
+  phoenix: 'PHOENIX',
+  texes: 'TEXES',
+  trecs: 'TReCS',
+  nici: 'NICI',
+  'igrins-2': 'IGRINS-2',
+  igrins: 'IGRINS',
+  gsaoi: 'GSAOI',
+  oscir: 'OSCIR',
+  f2: 'F2',
+  gpi: 'GPI',
+  abu: 'ABU',
+  bhros: 'bHROS',
+  hrwfs: 'hrwfs',
+  flamingos: 'FLAMINGOS',
+  cirpass: 'CIRPASS',
+  graces: 'GRACES',
+  alopeke: 'ALOPEKE',
+  zorro: 'ZORRO',
+  'maroon-x': 'MAROON-X',
+};
+
+// Hokupaa+QUIRC is written every which way (hokupaa+quirc, HokupaaQUIRC, Hokupaaa+QUIRC).
+const HOKUPAA_RE = /^hokupa+\+*quirc$/i;
+
+export function instrumentName(term: string): string | null {
+  const known = INSTRUMENTS[term.toLowerCase()];
+  if (known) return known;
+  return HOKUPAA_RE.test(term) ? 'Hokupaa+QUIRC' : null;
+}
+
+export function telescopeName(term: string): Telescope | null {
+  const s = term.toLowerCase().replace(/[-_]/g, '');
+  if (s === 'gemininorth') return 'Gemini-North';
+  if (s === 'geminisouth') return 'Gemini-South';
+  return null;
+}
+
+export const OBSERVATION_TYPES: ReadonlySet<string> = new Set([
+  'DARK',
+  'ARC',
+  'FLAT',
+  'BIAS',
+  'OBJECT',
+  'PINHOLE',
+  'RONCHI',
+  'CAL',
+  'FRINGE',
+  'MASK',
+  'STANDARD',
+  'SLITILLUM',
+  'BPM',
+]);
+
+export const OBSERVATION_CLASSES: ReadonlySet<string> = new Set([
+  'dayCal',
+  'partnerCal',
+  'acqCal',
+  'acq',
+  'science',
+  'progCal',
+  'nightCal',
+]);
+
+/** Calibration types (lower case so they never clash with observation types). */
+export const CAL_TYPES: ReadonlySet<string> = new Set([
+  'bias',
+  'processed_bias',
+  'dark',
+  'processed_dark',
+  'processed_bpm',
+  'flat',
+  'processed_flat',
+  'arc',
+  'processed_arc',
+  'pinhole',
+  'processed_pinhole',
+  'processed_fringe',
+  'ronchi_mask',
+  'lampoff_flat',
+  'qh_flat',
+  'domeflat',
+  'lampoff_domeflat',
+  'mask',
+  'slitillum',
+  'processed_slitillum',
+  'standard',
+  'processed_standard',
+  'telluric',
+  'processed_telluric',
+  'polarization_standard',
+  'astrometric_standard',
+  'polarization_flat',
+  'specphot',
+  'photometric_standard',
+]);
+
+export const PROCESSING_MODES: ReadonlySet<ProcessingMode> = new Set(['Raw', 'Quick-Look', 'Science-Quality']);
+
+export const REDUCTION_STATES: ReadonlySet<string> = new Set([
+  'RAW',
+  'PREPARED',
+  'PROCESSED_FLAT',
+  'PROCESSED_BIAS',
+  'PROCESSED_FRINGE',
+  'PROCESSED_ARC',
+  'PROCESSED_DARK',
+  'PROCESSED_TELLURIC',
+  'PROCESSED_SCIENCE',
+  'PROCESSED_BPM',
+  'PROCESSED_STANDARD',
+  'PROCESSED_SLITILLUM',
+  'PROCESSED_PINHOLE',
+  'PROCESSED_UNKNOWN',
+]);
+
+const GMOS_GRATINGS: ReadonlySet<string> = new Set(['MIRROR', 'B480', 'B600', 'R600', 'R400', 'R831', 'R150', 'B1200']);
+
+/** A GMOS grating name (component id and '+' signs ignored), else null. */
+export function gmosGrating(term: string): string | null {
+  const i = term.indexOf('_G');
+  const name = (i < 0 ? term : term.slice(0, i)).replace(/^\++|\++$/g, '');
+  return GMOS_GRATINGS.has(name) ? name : null;
+}
+
+const GMOS_FACILITY_MASKS: ReadonlySet<string> = new Set([
+  'NS2.0arcsec',
+  'IFU-R',
+  'IFU-B',
+  'focus_array_new',
+  'Imaging',
+  '2.0arcsec',
+  'NS1.0arcsec',
+  'NS0.75arcsec',
+  '5.0arcsec',
+  '1.5arcsec',
+  'IFU-2',
+  'NS1.5arcsec',
+  '0.75arcsec',
+  '1.0arcsec',
+  '0.5arcsec',
+]);
+// MOS mask names: GN2019AQ123-05 (older) and G2025A1234Q-01 (GPP).
+const GMOS_MOS_MASK_RE = /^(?:G[NS]?20\d\d[ABFDLWVSX].\d{3}-\d\d|G20\d\d[AB]\d{4}[CDFLQSV]-\d\d)$/;
+
+export function gmosFocalPlaneMask(term: string): string | null {
+  return GMOS_FACILITY_MASKS.has(term) || GMOS_MOS_MASK_RE.test(term) ? term : null;
+}
+
+/** Binning such as 1x1, 2x4: each factor 1, 2, 4 or 8. */
+export function binning(term: string): string | null {
+  return /^[1248]x[1248]$/.test(term) ? term : null;
+}
+
+export const GAIN_SETTINGS: ReadonlySet<string> = new Set(['high', 'low', 'standard']);
+export const READSPEED_SETTINGS: ReadonlySet<string> = new Set([
+  'fast',
+  'medium',
+  'slow',
+  'standard',
+  // GHOST reads its two cameras at separate speeds.
+  'red:fast,blue:fast',
+  'red:fast,blue:medium',
+  'red:fast,blue:slow',
+  'red:medium,blue:fast',
+  'red:medium,blue:medium',
+  'red:medium,blue:slow',
+  'red:slow,blue:fast',
+  'red:slow,blue:medium',
+  'red:slow,blue:slow',
+]);
+export const WELLDEPTH_SETTINGS: ReadonlySet<string> = new Set(['Shallow', 'Deep', 'Invalid']);
+
+export const QA_TERMS: ReadonlySet<QaTerm> = new Set([
+  'Pass',
+  'Usable',
+  'Fail',
+  'Win',
+  'NotFail',
+  'Lucky',
+  'AnyQA',
+  'CHECK',
+  'UndefinedQA',
+]);
+
+export const SPECTROSCOPY_MODES: Readonly<Record<string, SpectroscopyMode>> = {
+  LS: 'LS',
+  MOS: 'MOS',
+  IFS: 'IFS',
+  IFU: 'IFS', // what people call it; header.mode says IFS
+};
+
+/** Lower-case URL word → header.detector_roi_setting. */
+export const DETECTOR_ROI_WORDS: Readonly<Record<string, string>> = {
+  fullframe: 'Full Frame',
+  centralstamp: 'Central Stamp',
+  centralspectrum: 'Central Spectrum',
+  central768: 'Central768',
+  central512: 'Central512',
+  central256: 'Central256',
+  custom: 'Custom',
+};
+
+/** Bare words that set a boolean selection key. */
+export const BOOLEAN_WORDS: Readonly<Record<string, readonly [string, boolean | 'Include']>> = {
+  imaging: ['spectroscopy', false],
+  spectroscopy: ['spectroscopy', true],
+  present: ['present', true],
+  Present: ['present', true],
+  notpresent: ['present', false],
+  NotPresent: ['present', false],
+  canonical: ['canonical', true],
+  Canonical: ['canonical', true],
+  notcanonical: ['canonical', false],
+  NotCanonical: ['canonical', false],
+  engineering: ['engineering', true],
+  notengineering: ['engineering', false],
+  includeengineering: ['engineering', 'Include'],
+  science_verification: ['science_verification', true],
+  notscience_verification: ['science_verification', false],
+  calprog: ['calprog', true],
+  notcalprog: ['calprog', false],
+  site_monitoring: ['site_monitoring', true],
+  not_site_monitoring: ['site_monitoring', false],
+  mdgood: ['mdready', true],
+  mdbad: ['mdready', false],
+};
+
+/** key=value keys (as written in URLs) → selection key. */
+export const KEY_VALUE_KEYS: Readonly<Record<string, string>> = {
+  filename: 'filename',
+  filepre: 'filepre',
+  disperser: 'disperser',
+  camera: 'camera',
+  mask: 'focal_plane_mask',
+  filter: 'filter',
+  Filter: 'filter',
+  az: 'az',
+  Az: 'az',
+  azimuth: 'az',
+  Azimuth: 'az',
+  el: 'el',
+  El: 'el',
+  elevation: 'el',
+  Elevation: 'el',
+  ra: 'ra',
+  RA: 'ra',
+  dec: 'dec',
+  Dec: 'dec',
+  sr: 'sr',
+  SR: 'sr',
+  crpa: 'crpa',
+  CRPA: 'crpa',
+  cenwlen: 'cenwlen',
+  exposure_time: 'exposure_time',
+  coadds: 'coadds',
+  raw_cc: 'raw_cc',
+  raw_iq: 'raw_iq',
+  raw_wv: 'raw_wv',
+  raw_bg: 'raw_bg',
+  gain: 'gain',
+  readspeed: 'readspeed',
+  welldepth: 'welldepth',
+  detector_roi: 'detector_roi',
+  binning: 'binning',
+  object: 'object',
+  Object: 'object',
+  cols: 'cols',
+  date: 'date',
+  daterange: 'daterange',
+  night: 'night',
+  nightrange: 'nightrange',
+  progid: 'progid',
+  obsid: 'obsid',
+  datalabel: 'datalabel',
+  inst: 'inst',
+  instrument: 'inst',
+};
+
+/** Filename prefixes a bare term may start with to be read as `filepre` (good through 2029). */
+export const FILEPRE_STARTS: ReadonlySet<string> = new Set(['N200', 'N201', 'N202', 'S200', 'S201', 'S202']);
