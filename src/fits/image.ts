@@ -59,20 +59,16 @@ export function imageShape(header: Header): ImageShape | null {
   return shapeOf(axes);
 }
 
-export function scalingOf(header: Header, prefix = ''): Scaling {
-  const num = (k: string, d: number) => {
-    const v = header.get(prefix + k);
-    return typeof v === 'number' ? v : d;
-  };
-  const blank = header.get(prefix + 'BLANK');
-  const s: Scaling = { bzero: num('ZERO', 0), bscale: num('SCALE', 1) };
-  if (typeof blank === 'number' && Number.isInteger(blank)) s.blank = blank;
-  return s;
-}
-
 /** BZERO/BSCALE/BLANK of a plain image HDU. */
 export function imageScaling(header: Header): Scaling {
-  return scalingOf(header, 'B');
+  const num = (k: string, d: number) => {
+    const v = header.get(k);
+    return typeof v === 'number' ? v : d;
+  };
+  const blank = header.get('BLANK');
+  const s: Scaling = { bzero: num('BZERO', 0), bscale: num('BSCALE', 1) };
+  if (typeof blank === 'number' && Number.isInteger(blank)) s.blank = blank;
+  return s;
 }
 
 /** Copies chunks into one fresh, 8-byte-aligned buffer (typed-array views need alignment). */

@@ -193,7 +193,9 @@ function unquantize(
 export function decodeTileCompressed(header: Header, data: Uint8Array, opts: DecodeOptions = {}): DecodedImage {
   const shape = compressedImageShape(header);
   if (!shape || shape.pixels === 0) throw new Error('ZNAXIS/ZNAXISn missing or empty');
-  const type = String(header.get('ZCMPTYPE') ?? '').trim().toUpperCase();
+  let type = String(header.get('ZCMPTYPE') ?? '').trim().toUpperCase();
+  // cfitsio writes RICE_ONE for SUBTRACTIVE_DITHER_2 data so that old readers refuse it.
+  if (type === 'RICE_ONE') type = 'RICE_1';
   if (!['RICE_1', 'GZIP_1', 'GZIP_2', 'NOCOMPRESS'].includes(type)) {
     throw new Error(`tile compression ${type || '(no ZCMPTYPE)'} is not supported (RICE_1, GZIP_1, GZIP_2, NOCOMPRESS are)`);
   }

@@ -8,7 +8,14 @@
 
 import type { CardValue, Header } from '../fits/types.js';
 import { HeaderSet } from './instruments/headers.js';
-import { generic, genericTags, READSPEED_SETTINGS, wavelengthBand } from './instruments/generic.js';
+import {
+  generic,
+  genericTags,
+  OBSERVATION_CLASSES,
+  OBSERVATION_TYPES,
+  READSPEED_SETTINGS,
+  wavelengthBand,
+} from './instruments/generic.js';
 import { instrumentFor } from './instruments/index.js';
 import { resolveTags } from './instruments/tags.js';
 import { formatTimeOfDay, formatUtMicros } from './instruments/time.js';
@@ -185,7 +192,8 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
   const xbin = get(d.detectorXBin);
   const ybin = get(d.detectorYBin);
   const spectroscopy = tags.has('SPECT') || (tags.has('GHOST') && tags.has('BUNDLE'));
-  const observationType = get(d.observationType);
+  // Only the archive's vocabularies are stored (both are enums there).
+  const observationType = oneOf(get(d.observationType), OBSERVATION_TYPES);
   const exposure = get(d.exposureTime);
   const qa = observationType === 'MASK' ? 'Pass' : get(d.qaState);
 
@@ -198,7 +206,7 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     ut_datetime: utMicros === null ? null : formatUtMicros(utMicros),
     local_time: localMicros === null ? null : formatTimeOfDay({ micros: localMicros }),
     observation_type: observationType,
-    observation_class: get(d.observationClass),
+    observation_class: oneOf(get(d.observationClass), OBSERVATION_CLASSES),
     object: get(d.object),
     // Alt-az (parked, zenith) pointings have no meaningful sky position.
     ra: azel ? null : scale(within(get(d.ra), 0, 360), 12),

@@ -7,6 +7,7 @@ import { isIngestibleName } from '../gemini/filename.js';
 import type { Logger } from '../log/logger.js';
 import { recordError } from '../queues/engine.js';
 import { QUEUES } from '../queues/tables.js';
+import { decompressStream } from '../storage/decompress.js';
 import { hashingStream } from '../storage/local.js';
 import type { Storage } from '../storage/types.js';
 import { enqueueIngest } from './ingestqueue.js';
@@ -147,7 +148,7 @@ export class DhsCopier {
     }
     log.info(`Copying ${name} to ${this.describeStore()}`);
     try {
-      await this.o.storage.write(name, createReadStream(file), { expectMd5: check.md5 });
+      await this.o.storage.write(name, createReadStream(file), { expectMd5: check.md5, mtime: new Date(mtimeMs) });
     } catch (e) {
       // Changed between validation and copy, or the store failed: nothing was left behind; retry.
       log.warn({ filename: name, err: (e as Error).message }, `copy of ${name} failed; will retry`);
@@ -185,7 +186,9 @@ export async function validate(file: string): Promise<Validation> {
   const src = createReadStream(file);
   src.on('error', (e) => hash.destroy(e));
   try {
-    const r = await readFits(src.pipe(hash), { wantData: () => false });
+    // md5 of the bytes as they lie on the DHS (the copy is checked against it); FITS checks on the
+    // decompressed stream.
+    const r = await readFits(decompressStream(src.pipe(hash), file), { wantData: () => false });
     const fatal = r.problems.filter((p) => p.fatal || p.kind === 'truncated-data');
     if (fatal.length) return { ok: false, reason: fatal.map((p) => p.message).join('; ') };
     if (!r.hdus[0]?.header.has('TELESCOP')) return { ok: false, reason: 'primary header has no TELESCOP keyword' };

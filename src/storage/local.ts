@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, opendir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import type { Storage, StoredFile } from './types.js';
+import type { Storage, StoredFile, WriteOptions } from './types.js';
 
 /** Hashes and counts bytes on their way through. */
 export function hashingStream(): Transform & { digest(): { md5: string; size: number } } {
@@ -31,7 +31,7 @@ export function tempNameFor(file: string): string {
 export async function writeFileAtomic(
   file: string,
   data: Readable,
-  opts: { expectMd5?: string; expectSize?: number } = {},
+  opts: WriteOptions & { expectSize?: number } = {},
 ): Promise<{ size: number; md5: string }> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = tempNameFor(file);
@@ -53,6 +53,7 @@ export async function writeFileAtomic(
     if (opts.expectMd5 && got.md5 !== opts.expectMd5) {
       throw new Error(`md5 mismatch writing ${file}: expected ${opts.expectMd5}, got ${got.md5}`);
     }
+    if (opts.mtime) await utimes(tmp, opts.mtime, opts.mtime);
     await rename(tmp, file);
     return got;
   } catch (e) {
@@ -92,7 +93,7 @@ export class LocalStorage implements Storage {
     return createReadStream('', { fd: fh, autoClose: true, ...(range ?? {}) });
   }
 
-  write(key: string, data: Readable, opts: { expectMd5?: string } = {}) {
+  write(key: string, data: Readable, opts: WriteOptions = {}) {
     return writeFileAtomic(this.resolve(key), data, opts);
   }
 

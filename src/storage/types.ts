@@ -22,12 +22,18 @@ export interface Storage {
    * Stores a stream under key atomically: readers never see a partial object. Returns size and md5
    * of the bytes written; when expectMd5 is given and differs, nothing is stored and it throws.
    */
-  write(key: string, data: Readable, opts?: { expectMd5?: string }): Promise<{ size: number; md5: string }>;
+  write(key: string, data: Readable, opts?: WriteOptions): Promise<{ size: number; md5: string }>;
   delete(key: string): Promise<void>;
   /** Every key under a prefix (a directory on disk), recursively unless shallow. */
   list(prefix?: string, opts?: { shallow?: boolean }): AsyncIterable<StoredFile>;
   /** A local path when the store is a local disk (fast paths like md5 of a file); else null. */
   localPath(key: string): string | null;
+}
+
+export interface WriteOptions {
+  expectMd5?: string;
+  /** Keep the source's modification time (local disk only; S3 sets its own). */
+  mtime?: Date;
 }
 
 export function joinKey(dir: string, name: string): string {

@@ -5,6 +5,7 @@ import * as db from './db.js';
 import * as params from './params.js';
 import * as queue from './queue.js';
 import * as serviceQueue from './service-queue.js';
+import * as up from './up.js';
 
 // One line per command module; each exports register(program).
 export function registerCommands(program: Command): void {
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   queue.register(program);
   db.register(program);
   params.register(program);
+  up.register(program);
 }

@@ -191,10 +191,25 @@ export function decDegrees(v: string | number | boolean | null | undefined): num
   return s === undefined ? undefined : sexagesimal(s);
 }
 
+/**
+ * Field centre as the CRVALs of the first image (or the primary header when the image has
+ * none), for instruments whose reference pixel is the field centre (GMOS, GSAOI); the RA/DEC
+ * cards otherwise.
+ */
+export function crvalPosition(h: HeaderSet, axis: 'ra' | 'dec'): number | undefined {
+  const [n, ctype] = axis === 'ra' ? ['1', 'RA---TAN'] : ['2', 'DEC--TAN'];
+  const ext = h.exts[0];
+  const src = ext && ext.has(`CRVAL${n}`) ? ext : h.phu;
+  const crval = numOf(src.get(`CRVAL${n}`));
+  if (strOf(src.get(`CTYPE${n}`)) === ctype && crval !== undefined) return crval;
+  return axis === 'ra' ? raDegrees(h.raw('RA')) : decDegrees(h.raw('DEC'));
+}
+
 function wcsCentre(h: HeaderSet): { ra: number; dec: number } | undefined {
   const ext = h.exts[0];
-  if (ext && ext.has('CTYPE1')) return imageCentre(ext);
-  if (h.has('CTYPE1')) return imageCentre(h.phu);
+  if (!ext) return h.has('CTYPE1') ? imageCentre(h.phu) : undefined;
+  if (ext.has('CTYPE1')) return imageCentre(ext);
+  if (h.has('CTYPE1')) return imageCentre(ext, h.phu);
   return undefined;
 }
 
@@ -375,13 +390,17 @@ export function combineFilters(names: readonly string[]): string {
   return comps.slice(0, 2).join('&');
 }
 
-/** Tags every Gemini file may carry, from Gemini-wide keywords. */
+/**
+ * Tags every Gemini file may carry, from Gemini-wide keywords. (astrodata also turns any OBSMODE
+ * card into a tag plus SPECT; instruments write OBSMODE with their own meanings — 'IFU' on NIFS
+ * images, 'chop-nod' on michelle — and the archive classifies those files as imaging, so the
+ * instrument rules alone decide IMAGE/SPECT here.)
+ */
 export function genericTags(h: HeaderSet): Array<TagRule | null | false> {
   const obsclass = h.str('OBSCLASS');
   const gcallamp = h.str('GCALLAMP');
   const gcalshut = h.str('GCALSHUT');
   const site = h.str('OBSERVAT')?.toUpperCase();
-  const obsmode = h.str('OBSMODE')?.toUpperCase();
   const frames = [h.str('TRKFRAME'), h.str('FRAME')];
   const keys = new Set(h.keywords());
   const hasAny = (...kws: string[]) => kws.some((k) => keys.has(k));
@@ -402,7 +421,6 @@ export function genericTags(h: HeaderSet): Array<TagRule | null | false> {
     lampOn && gcalshut === 'CLOSED' && { add: ['GCAL_IR_OFF', 'LAMPOFF'], blockedBy: ['PROCESSED'] },
     site === 'GEMINI-NORTH' && { add: ['NORTH'] },
     site === 'GEMINI-SOUTH' && { add: ['SOUTH'] },
-    !!obsmode && { add: obsmode === 'IMAGE' ? [obsmode] : [obsmode, 'SPECT'] },
     h.str('DATATYPE') === 'marked-nodandchop' && { add: ['NODCHOP'] },
     sidereal,
     keys.has('BPMASK') && {

@@ -3,7 +3,7 @@
 
 import type { HeaderSet } from './headers.js';
 import { numOf, strOf } from './headers.js';
-import { decDegrees, pretty, raDegrees } from './generic.js';
+import { crvalPosition, pretty } from './generic.js';
 import type { Ctx, Instrument } from './types.js';
 
 const FILTER_WAVELENGTHS: Readonly<Record<string, number>> = {
@@ -178,17 +178,7 @@ export const gmos: Instrument = {
       return ampinteg > (ham ? 8000 : 2000) ? 'slow' : 'fast';
     },
     // GMOS WCS: CRVAL of the first extension is the field centre.
-    ra: (c) => {
-      const ext = c.h.exts[0];
-      const ctype = ext ? strOf(ext.get('CTYPE1')) : c.h.str('CTYPE1');
-      const crval = ext ? numOf(ext.get('CRVAL1')) : c.h.num('CRVAL1');
-      return ctype === 'RA---TAN' && crval !== undefined ? crval : raDegrees(c.h.raw('RA'));
-    },
-    dec: (c) => {
-      const ext = c.h.exts[0];
-      const ctype = ext ? strOf(ext.get('CTYPE2')) : c.h.str('CTYPE2');
-      const crval = ext ? numOf(ext.get('CRVAL2')) : c.h.num('CRVAL2');
-      return ctype === 'DEC--TAN' && crval !== undefined ? crval : decDegrees(c.h.raw('DEC'));
-    },
+    ra: (c) => crvalPosition(c.h, 'ra'),
+    dec: (c) => crvalPosition(c.h, 'dec'),
   },
 };

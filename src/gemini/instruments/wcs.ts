@@ -71,10 +71,13 @@ export function tanPixelToSky(h: Header, x: number, y: number): SkyPosition | un
   return { ra, dec: dec * R2D };
 }
 
-/** Sky position of the centre of an image header, as astrodata computes it. */
-export function imageCentre(h: Header): SkyPosition | undefined {
-  const n1 = n(h, 'NAXIS1');
-  const n2 = n(h, 'NAXIS2');
+/**
+ * Sky position of the centre of an image, as astrodata computes it: the WCS of `wcs` (the image
+ * header itself, or the primary header when the image carries none) at the middle of `image`.
+ */
+export function imageCentre(image: Header, wcs: Header = image): SkyPosition | undefined {
+  const n1 = n(image, 'NAXIS1');
+  const n2 = n(image, 'NAXIS2');
   if (n1 === undefined || n2 === undefined) return undefined;
-  return tanPixelToSky(h, 0.5 * n1, 0.5 * n2);
+  return tanPixelToSky(wcs, 0.5 * n1, 0.5 * n2);
 }

@@ -1,0 +1,34 @@
+// GPI: the Gemini Planet Imager, an extreme-AO coronagraph feeding an integral-field
+// spectrograph (prism) or polarimeter (Wollaston).
+
+import { removeComponentId } from './headers.js';
+import { decDegrees, pretty, raDegrees } from './generic.js';
+import type { Instrument } from './types.js';
+
+export const gpi: Instrument = {
+  names: ['GPI'],
+  tags: (h) => {
+    const disp = h.str('DISPERSR') ?? '';
+    return [
+      { add: ['GPI'] },
+      disp.startsWith('DISP_PRISM') && { add: ['SPECT', 'IFU'] },
+      disp.startsWith('DISP_WOLLASTON') && { add: ['POL'] },
+      h.str('OBSTYPE') === 'DARK' && { add: ['DARK', 'CAL'] },
+      h.str('OBSTYPE') === 'ARC' && { add: ['ARC', 'CAL'] },
+      h.str('OBSTYPE') === 'FLAT' && { add: ['FLAT', 'CAL'] },
+    ];
+  },
+  descriptors: {
+    // The science-extension WCS describes the IFS detector, not the sky: use the target cards.
+    ra: (c) => raDegrees(c.h.raw('RA')),
+    dec: (c) => decDegrees(c.h.raw('DEC')),
+    // ITIME: true integration time per coadd, in the science extension.
+    exposureTime: (c) => c.h.extNum('ITIME') ?? c.h.num('ITIME'),
+    // 'IFSFILT_K2_G1215' → 'K2'
+    filterName: (c) => {
+      const f = c.h.str('IFSFILT');
+      return f === undefined ? undefined : removeComponentId(f).replace(/^IFSFILT_/, '');
+    },
+    focalPlaneMask: (c) => pretty(c.h.str('OCCULTER')),
+  },
+};

@@ -1,0 +1,83 @@
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { Db } from '../db/pool.js';
+import type { Logger } from '../log/logger.js';
+import type { Storage } from '../storage/types.js';
+import { Access } from './access.js';
+import { fileRoutes } from './routes/file.js';
+import { healthRoutes } from './routes/health.js';
+import { jsonListRoutes } from './routes/jsonlists.js';
+import { uploadRoutes } from './routes/upload.js';
+
+// The fitsstore-server application: Fastify with pino, every route a plugin of its own. Built
+// from resolved dependencies (no config or env reading here), so tests drive it with inject()
+// or a real socket alike.
+
+export interface ServerDeps {
+  config: Config;
+  db: Db;
+  storage: Storage;
+  log: Logger;
+}
+
+/** What every route plugin receives. */
+export interface RouteContext extends ServerDeps {
+  access: Access;
+  /** Work started by a request that outlives it (upload hand-off); awaited on close. */
+  background(work: Promise<unknown>): void;
+}
+
+export interface BuildOptions {
+  /** Seconds close() waits for background work (upload hand-offs) before giving up on it. */
+  closeGraceSeconds?: number;
+}
+
+export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    // Keep-alive connections from export daemons must not hold a graceful stop open.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // Names such as N20200101S0001.fits.bz2 are long; selections longer still.
+    maxParamLength: 2000,
+    disableRequestLogging: false,
+  });
+  const pending = new Set<Promise<unknown>>();
+  const access = new Access(deps.config, deps.db);
+  const ctx: RouteContext = {
+    ...deps,
+    access,
+    background(work) {
+      const p = work.catch(() => {}).finally(() => pending.delete(p));
+      pending.add(p);
+    },
+  };
+  app.decorate('access', access);
+
+  app.register(cookie);
+  // Responses describe live database state: no client or proxy may reuse them.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-cache');
+    return payload;
+  });
+  app.addHook('onClose', async () => {
+    if (pending.size === 0) return;
+    const grace = (opts.closeGraceSeconds ?? 30) * 1000;
+    deps.log.info(`waiting for ${pending.size} upload hand-off(s) to finish`);
+    await Promise.race([Promise.allSettled([...pending]), new Promise((r) => setTimeout(r, grace).unref())]);
+  });
+
+  app.register(healthRoutes, { ctx });
+  app.register(uploadRoutes, { ctx });
+  app.register(jsonListRoutes, { ctx });
+  app.register(fileRoutes, { ctx });
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The access rules; the user system sets its session resolver here. */
+    access: Access;
+  }
+}

@@ -1,0 +1,136 @@
+import { Transform, type Readable } from 'node:stream';
+import type { FastifyPluginAsync } from 'fastify';
+import { trimBz2 } from '../../gemini/filename.js';
+import { compressStream, decompressStream } from '../../storage/bz2.js';
+import { joinKey } from '../../storage/types.js';
+import type { RouteContext } from '../app.js';
+import { BadNameError, checkFileName } from '../names.js';
+
+// GET /file/<name>: the present version of a file, streamed from the store. Asked for plain but
+// stored .bz2 → decompressed on the fly; asked for .bz2 but stored plain → compressed on the fly.
+// Range requests are served for plain (uncompressed) delivery; a .bz2 made on the fly has no
+// stable byte offsets, so there the whole file is sent (200), as HTTP allows.
+
+interface FileRow {
+  name: string;
+  filename: string;
+  path: string;
+  data_size: number | null;
+  has_header: boolean;
+  release: string | null;
+  engineering: boolean | null;
+  program_id: string | null;
+  observation_id: string | null;
+}
+
+export type ByteRange = { start: number; end: number };
+
+/** A single `bytes=` range against `size`: the range, 'unsatisfiable', or null (ignore the header). */
+export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null; // multi-range or malformed: send it all
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
+}
+
+/** Passes bytes start..end (inclusive) of a stream that has no random access (decompression). */
+function slice(source: Readable, range: ByteRange): Readable {
+  let pos = 0;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      const from = Math.max(0, range.start - pos);
+      const to = Math.min(chunk.length, range.end + 1 - pos);
+      pos += chunk.length;
+      if (to > from) this.push(chunk.subarray(from, to));
+      if (pos > range.end) {
+        this.push(null);
+        source.destroy(); // the rest is not needed: stop the decompressor
+      }
+      cb();
+    },
+  });
+  source.on('error', (e) => t.destroy(e));
+  return source.pipe(t);
+}
+
+function contentType(name: string): string {
+  if (name.endsWith('.bz2')) return 'application/x-bzip2';
+  if (name.endsWith('.fits')) return 'application/fits';
+  if (name.endsWith('.gz')) return 'application/gzip';
+  if (name.endsWith('.txt')) return 'text/plain';
+  return 'application/octet-stream';
+}
+
+export const fileRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app, { ctx }) => {
+  app.get('/file/:name', async (req, reply) => {
+    let asked: string;
+    try {
+      asked = checkFileName((req.params as { name: string }).name);
+    } catch (e) {
+      if (e instanceof BadNameError) return reply.code(400).type('text/plain').send(`${e.message}\n`);
+      throw e;
+    }
+    const r = await ctx.db.query(
+      `SELECT f.name, df.filename, df.path, df.data_size, h.id IS NOT NULL AS has_header,
+              h.release::text AS release, h.engineering, h.program_id, h.observation_id
+       FROM file f JOIN diskfile df ON df.file_id = f.id AND df.present
+       LEFT JOIN header h ON h.diskfile_id = df.id
+       WHERE f.name = $1`,
+      [trimBz2(asked)],
+    );
+    const row = r.rows[0] as FileRow | undefined;
+    if (!row) return reply.code(404).type('text/plain').send(`no such file: ${asked}\n`);
+    if (!(await ctx.access.canDownload(req, row))) {
+      return reply.code(403).type('text/plain').send(`${asked} is proprietary data: you are not allowed to download it\n`);
+    }
+    const key = joinKey(row.path, row.filename);
+    const st = await ctx.storage.stat(key);
+    if (!st) {
+      req.log.error({ key }, 'present diskfile missing from the store');
+      return reply.code(404).type('text/plain').send(`${asked} is listed but missing from the store\n`);
+    }
+    const wantBz2 = asked.endsWith('.bz2');
+    const storedBz2 = row.filename.endsWith('.bz2');
+    reply
+      .header('Content-Type', contentType(asked))
+      .header('Content-Disposition', `attachment; filename="${asked}"`);
+
+    if (wantBz2 && !storedBz2) {
+      // Compressed on the fly: length unknown until the end, so chunked.
+      return reply.send(compressStream(await ctx.storage.read(key)));
+    }
+    // Plain delivery, straight or decompressed: its size is known, so ranges work.
+    const size = wantBz2 === storedBz2 ? st.size : row.data_size;
+    if (size === null || size === undefined) {
+      return reply.send(decompressStream(await ctx.storage.read(key)));
+    }
+    reply.header('Accept-Ranges', 'bytes');
+    const range = wantBz2 ? null : parseRange(req.headers.range, size);
+    if (range === 'unsatisfiable') {
+      return reply.code(416).header('Content-Range', `bytes */${size}`).send();
+    }
+    if (range) {
+      reply
+        .code(206)
+        .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
+        .header('Content-Length', range.end - range.start + 1);
+      if (!storedBz2) return reply.send(await ctx.storage.read(key, range));
+      return reply.send(slice(decompressStream(await ctx.storage.read(key)), range));
+    }
+    reply.header('Content-Length', size);
+    if (storedBz2 && !wantBz2) return reply.send(decompressStream(await ctx.storage.read(key)));
+    return reply.send(await ctx.storage.read(key));
+  });
+};
