@@ -93,10 +93,22 @@ export async function runCommand(
   }
   await db?.close().catch(() => {});
   lock?.release();
-  await new Promise((r) => (log ? log.flush(() => r(null)) : r(null)));
+  await flushLog(log);
   process.exit(code);
 }
 
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** Flushes the async log file; a destination still opening has nothing to flush. */
+function flushLog(log: Logger | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!log) return resolve();
+    try {
+      log.flush(() => resolve());
+    } catch {
+      setTimeout(resolve, 50);
+    }
+  });
 }

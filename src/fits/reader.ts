@@ -3,7 +3,8 @@
 // becomes FitsProblems, never exceptions: ingest must record what is wrong with a file and go on.
 
 import type { Readable } from 'node:stream';
-import { BLOCK_SIZE, HeaderAssembler } from './header.js';
+import { parseCards } from './cards.js';
+import { BLOCK_SIZE, HeaderAssembler, makeHeader } from './header.js';
 import { dataLayout, hduLabel, padded } from './layout.js';
 import { openFitsStream, type OpenOptions } from './streams.js';
 import type { FitsProblem, Hdu } from './types.js';
@@ -213,6 +214,14 @@ export async function readFits(source: Readable | string, opts: ReadOptions = {}
   finish();
   return result;
 
+  // Names an HDU whose header is incomplete, from the cards read so far.
+  function partialLabel(i: number): string {
+    const { header } = asm.finish();
+    const tail = Buffer.concat(pending).toString('latin1');
+    const images = tail.slice(0, tail.length - (tail.length % 80)).match(/.{80}/gs) ?? [];
+    return hduLabel(i, makeHeader([...header.cards, ...parseCards(images).cards]));
+  }
+
   // End of stream: what was left incomplete.
   function finish(): void {
     const i = index();
@@ -229,7 +238,7 @@ export async function readFits(source: Readable | string, opts: ReadOptions = {}
           } else problem('missing-end', 0, `${label}: header has no END card (file ends at byte ${pos})`, true);
         }
       } else if (asm.blocks > 0 || (pendingLen > 0 && startsWith(Buffer.concat(pending), 'XTENSION'))) {
-        const label = hduLabel(i, asm.finish().header);
+        const label = partialLabel(i);
         if (pendingLen > 0) problem('truncated-header', i, `${label}: header truncated at byte ${pos}`, true);
         else problem('missing-end', i, `${label}: header has no END card (file ends at byte ${pos})`, true);
       } else if (pendingLen > 0) {

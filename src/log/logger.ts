@@ -31,7 +31,8 @@ export function createLogger(o: LogOptions): Logger {
   const streams: pino.StreamEntry[] = [];
   if (!o.fileless) {
     mkdirSync(o.logDir, { recursive: true });
-    const dest = pino.destination({ dest: logFileName(o), append: true, mkdir: true, sync: false });
+    // Synchronous: a few lines per file, and nothing is lost when a daemon exits or is killed.
+    const dest = pino.destination({ dest: logFileName(o), append: true, mkdir: true, sync: true });
     openDestinations.push(dest);
     streams.push({ level, stream: dest });
   }

@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../log/logger.js';
@@ -35,7 +35,8 @@ export interface BuildOptions {
 
 export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyInstance {
   const app = Fastify({
-    loggerInstance: deps.log,
+    // pino's Logger is wider than FastifyBaseLogger; the instance stays the project's logger.
+    loggerInstance: deps.log as FastifyBaseLogger,
     // Keep-alive connections from export daemons must not hold a graceful stop open.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

@@ -1,4 +1,5 @@
 import type { Db } from '../db/pool.js';
+import { QUEUES } from '../queues/tables.js';
 
 // Per-destination back-off: after a destination fails (down, 5xx, timeout, wrong md5 echoed), its
 // files wait export_retry_seconds while exports to other destinations carry on. Failed rows come
@@ -77,6 +78,6 @@ export async function retryFailedExports(db: Db, retrySeconds: number): Promise<
     [retrySeconds],
   );
   const retried = Number(r.rows[0].retried);
-  if (retried > 0) await db.query(`SELECT pg_notify('fitsstore_exportqueue', 'retry')`);
+  if (retried > 0) await db.query('SELECT pg_notify($1, $2)', [QUEUES.export.channel, 'retry']);
   return { retried, dropped: Number(r.rows[0].dropped) };
 }

@@ -32,6 +32,9 @@ export interface S3StorageOptions {
   client?: S3Client;
 }
 
+/** S3's smallest part (except the last). */
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+
 /** CopyObject's limit: larger objects cannot be self-copied to add metadata. */
 const MAX_COPY_BYTES = 5 * 1024 ** 3;
 
@@ -61,7 +64,7 @@ export class S3Storage implements Storage {
   constructor(cfg: S3Config, opts: S3StorageOptions = {}) {
     this.bucket = cfg.bucket;
     this.prefix = cfg.prefix ? cfg.prefix.replace(/^\/+|\/+$/g, '') + '/' : '';
-    this.partSize = Math.max(Upload.MIN_PART_SIZE, opts.partSize ?? 16 * 1024 * 1024);
+    this.partSize = Math.max(MIN_PART_SIZE, opts.partSize ?? 16 * 1024 * 1024);
     this.queueSize = opts.queueSize ?? 4;
     this.client =
       opts.client ??

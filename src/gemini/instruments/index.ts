@@ -7,6 +7,7 @@ import { gmos } from './gmos.js';
 import { gpi } from './gpi.js';
 import { gsaoi } from './gsaoi.js';
 import { igrins, igrins2 } from './igrins.js';
+import { bhros, michelle, nici, oscir, phoenix, trecs } from './legacy.js';
 import { alopeke, graces, maroonx, zorro } from './visitors.js';
 import { gnirs } from './gnirs.js';
 import { nifs } from './nifs.js';
@@ -31,6 +32,12 @@ export const INSTRUMENTS: readonly Instrument[] = [
   maroonx,
   alopeke,
   zorro,
+  michelle,
+  trecs,
+  nici,
+  phoenix,
+  bhros,
+  oscir,
 ];
 
 const BY_NAME = new Map<string, Instrument>();

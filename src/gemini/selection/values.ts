@@ -17,7 +17,7 @@ export function decimal(s: string): number | null {
 
 // [+-]D:M[:S], D M S, 12h30m15.5s, -30d15m10s
 const SEXAGESIMAL_RE =
-  /^([+-]?)\s*(\d{1,3})(?:\s*[:\s]\s*|\s*[hHdD°]\s*)(\d{1,2})(?:(?:\s*[:\s]\s*|\s*[mM'′]\s*)(\d{1,2}(?:\.\d*)?)\s*[sS"″]?)?\s*$/;
+  /^([+-]?)\s*(\d{1,3})(?:\s*[:hHdD°]\s*|\s+)(\d{1,2})(?:(?:\s*[:mM'′]\s*|\s+)(\d{1,2}(?:\.\d*)?)\s*[sS"″]?|\s*[mM'′])?\s*$/;
 
 function sexagesimal(s: string): { negative: boolean; value: number } | null {
   const m = SEXAGESIMAL_RE.exec(s.trim());

@@ -1,0 +1,94 @@
+// One streaming pass over a (decompressed) FITS stream collecting what a preview can show: image
+// HDUs (tile-compressed ones included), decoded to floats as soon as each data unit is complete,
+// and the first binary table in case the file holds a tabulated spectrum and no image at all.
+// Variance and mask planes are skipped before their data are read: they only cost memory.
+
+import type { Readable } from 'node:stream';
+import { decodeOwned, imageShape } from '../fits/image.js';
+import { readFits } from '../fits/reader.js';
+import { isImageHdu } from '../fits/readimages.js';
+import { compressedImageShape, decodeTileCompressed, isTileCompressed } from '../fits/tilecompress.js';
+import type { Hdu, Header } from '../fits/types.js';
+import type { HduImage } from './mosaic.js';
+
+export interface Loaded {
+  primary?: Header;
+  /** Images with at least two axes longer than 1. */
+  images: HduImage[];
+  /** Images with one axis longer than 1 (1-D spectra). */
+  vectors: HduImage[];
+  /** The first binary table small enough to plot from. */
+  table?: { header: Header; data: Uint8Array };
+}
+
+export class PreviewInputError extends Error {
+  override name = 'PreviewInputError';
+}
+
+const SKIPPED_EXTNAMES = new Set(['VAR', 'VARIANCE', 'DQ', 'OBJMASK', 'MASK', 'BPM', 'ERR', 'REFCAT', 'OBJCAT', 'MDF']);
+const MAX_TABLE_BYTES = 64 << 20;
+
+function extname(h: Header): string {
+  const v = h.get('EXTNAME');
+  return typeof v === 'string' ? v.trim().toUpperCase() : '';
+}
+
+function squeezedAxes(hdu: Hdu): number {
+  const shape = isTileCompressed(hdu.header) ? compressedImageShape(hdu.header) : imageShape(hdu.header);
+  return shape && shape.pixels > 0 ? shape.squeezed.length : 0;
+}
+
+function isBinTable(hdu: Hdu): boolean {
+  const xt = hdu.header.get('XTENSION');
+  return typeof xt === 'string' && xt.trim() === 'BINTABLE' && !isTileCompressed(hdu.header);
+}
+
+/** Reads a stream once; throws a PreviewInputError naming `name` when the file cannot be read. */
+export async function loadForPreview(source: Readable, name: string): Promise<Loaded> {
+  const out: Loaded = { images: [], vectors: [] };
+  let buf: Uint8Array | undefined;
+  let filled = 0;
+  const wanted = (hdu: Hdu) => {
+    if (hdu.dataSize === 0 || SKIPPED_EXTNAMES.has(extname(hdu.header))) return false;
+    if (isImageHdu(hdu)) return squeezedAxes(hdu) >= 1;
+    return !out.table && isBinTable(hdu) && hdu.dataSize <= MAX_TABLE_BYTES;
+  };
+  let result;
+  try {
+    result = await readFits(source, {
+      onHdu: (hdu) => {
+        if (hdu.index === 0) out.primary = hdu.header;
+      },
+      wantData: wanted,
+      onData: (hdu, chunk) => {
+        // One aligned buffer per data unit, decoded in place: no whole-file copy.
+        buf ??= new Uint8Array(new ArrayBuffer(hdu.dataSize));
+        buf.set(chunk, filled);
+        filled += chunk.length;
+      },
+      onDataEnd: (hdu) => {
+        const bytes = buf!;
+        buf = undefined;
+        filled = 0;
+        if (!isImageHdu(hdu)) {
+          out.table = { header: hdu.header, data: bytes };
+          return;
+        }
+        let img;
+        try {
+          img = isTileCompressed(hdu.header) ? decodeTileCompressed(hdu.header, bytes) : decodeOwned(hdu.header, bytes);
+        } catch (e) {
+          throw new PreviewInputError(`${name}: HDU ${hdu.index}: ${(e as Error).message}`, { cause: e });
+        }
+        const entry: HduImage = { header: hdu.header, width: img.width, height: img.height, data: img.data };
+        (squeezedAxes(hdu) >= 2 ? out.images : out.vectors).push(entry);
+      },
+    });
+  } catch (e) {
+    if (e instanceof PreviewInputError) throw e;
+    throw new PreviewInputError(`${name}: cannot read: ${(e as Error).message}`, { cause: e });
+  }
+  const fatal = result.problems.filter((p) => p.fatal);
+  if (fatal.length) throw new PreviewInputError(`${name}: ${fatal.map((p) => p.message).join('; ')}`);
+  return out;
+}

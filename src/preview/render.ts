@@ -1,0 +1,138 @@
+// From floats to a grey JPEG: robust percentile clip, a perceptual stretch, north up, sharp.
+// The clip levels come from a subsample of the (already binned) preview grid: the display shows
+// binned pixels, so their distribution is the one to clip, and ≤ 200k samples sort in ~10 ms.
+
+import sharp from 'sharp';
+import { Canvas, binningFactor, type Plane, type Tile } from './canvas.js';
+
+export type Stretch = 'asinh' | 'sqrt' | 'linear';
+
+export interface RenderOptions {
+  /** Long side of the JPEG in pixels (smaller images are not enlarged). Default 1000. */
+  longSide?: number;
+  /** Lower and upper clip percentiles. Default [0.3, 99.7]. */
+  percentiles?: [number, number];
+  stretch?: Stretch;
+  /** JPEG quality. Default 85. */
+  quality?: number;
+}
+
+export interface Rendered {
+  jpeg: Buffer;
+  width: number;
+  height: number;
+  /** The data values mapped to black and white. */
+  clip: { lo: number; hi: number };
+}
+
+const MAX_SAMPLES = 200_000;
+const LUT_SIZE = 4096;
+/** asinh softening: faint structure gains contrast, bright cores still saturate late. */
+const ASINH_BETA = 10;
+
+/** The lo/hi percentiles of the finite values, from an evenly strided subsample. NaN-aware. */
+export function percentileClip(
+  data: ArrayLike<number>,
+  length: number = data.length,
+  [plo, phi]: [number, number] = [0.3, 99.7],
+): { lo: number; hi: number } | null {
+  const stride = Math.max(1, Math.floor(length / MAX_SAMPLES));
+  const sample = new Float32Array(Math.ceil(length / stride));
+  let n = 0;
+  for (let i = 0; i < length; i += stride) {
+    const v = data[i];
+    if (v === v && v !== Infinity && v !== -Infinity) sample[n++] = v;
+  }
+  if (n === 0) return null;
+  const s = sample.subarray(0, n).sort();
+  const at = (p: number) => s[Math.min(n - 1, Math.max(0, Math.round((p / 100) * (n - 1))))];
+  return { lo: at(plo), hi: at(phi) };
+}
+
+/** A monotone non-decreasing map from [0, 1] to 0..255. */
+export function stretchLut(stretch: Stretch): Uint8Array {
+  const lut = new Uint8Array(LUT_SIZE);
+  const norm = Math.asinh(ASINH_BETA);
+  for (let i = 0; i < LUT_SIZE; i++) {
+    const x = i / (LUT_SIZE - 1);
+    const y = stretch === 'asinh' ? Math.asinh(ASINH_BETA * x) / norm : stretch === 'sqrt' ? Math.sqrt(x) : x;
+    lut[i] = Math.round(255 * y);
+  }
+  return lut;
+}
+
+/**
+ * 8-bit grey pixels, rows flipped so that the data's first row (FITS y = 1, south on Gemini
+ * images in their default orientation) is the bottom row of the picture. NaN → black.
+ */
+export function toGrey(img: Plane, clip: { lo: number; hi: number } | null, stretch: Stretch): Uint8Array {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8Array(w * h);
+  if (!clip) return out; // nothing finite: an all-black frame
+  const lut = stretchLut(stretch);
+  const span = clip.hi - clip.lo;
+  // A flat frame (every sample equal) shows as mid grey rather than black or white.
+  const flat = !(span > 0);
+  const scale = flat ? 0 : (LUT_SIZE - 1) / span;
+  const mid = 128;
+  for (let y = 0; y < h; y++) {
+    const src = y * w;
+    const dst = (h - 1 - y) * w;
+    for (let x = 0; x < w; x++) {
+      const v = data[src + x];
+      if (v !== v) continue; // NaN stays 0
+      if (flat) {
+        out[dst + x] = mid;
+        continue;
+      }
+      let k = (v - clip.lo) * scale;
+      k = k <= 0 ? 0 : k >= LUT_SIZE - 1 ? LUT_SIZE - 1 : k | 0;
+      out[dst + x] = lut[k];
+    }
+  }
+  return out;
+}
+
+/** Output size: the mosaic scaled so its long side is `longSide`, never enlarged. */
+export function outputSize(width: number, height: number, longSide: number): { width: number; height: number } {
+  const scale = Math.min(1, longSide / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** Encodes single-channel pixels as a greyscale JPEG, resized to exactly width × height. */
+export async function encodeGrey(
+  grey: Uint8Array,
+  src: { width: number; height: number },
+  out: { width: number; height: number },
+  quality = 85,
+): Promise<Buffer> {
+  let pipeline = sharp(grey, { raw: { width: src.width, height: src.height, channels: 1 } });
+  if (out.width !== src.width || out.height !== src.height) {
+    pipeline = pipeline.resize(out.width, out.height, { fit: 'fill', kernel: 'lanczos3' });
+  }
+  return pipeline.toColourspace('b-w').jpeg({ quality }).toBuffer();
+}
+
+/** Renders tiles laid out in a mosaic of mosaicWidth × mosaicHeight pixels. */
+export async function renderTiles(
+  tiles: Tile[],
+  mosaicWidth: number,
+  mosaicHeight: number,
+  opts: RenderOptions = {},
+): Promise<Rendered> {
+  const longSide = opts.longSide ?? 1000;
+  const canvas = new Canvas(mosaicWidth, mosaicHeight, binningFactor(mosaicWidth, mosaicHeight, longSide));
+  for (const t of tiles) canvas.add(t);
+  const binned = canvas.finish();
+  const clip = percentileClip(binned.data, binned.data.length, opts.percentiles ?? [0.3, 99.7]);
+  const grey = toGrey(binned, clip, opts.stretch ?? 'asinh');
+  const size = outputSize(mosaicWidth, mosaicHeight, longSide);
+  const jpeg = await encodeGrey(grey, binned, size, opts.quality);
+  return { jpeg, ...size, clip: clip ?? { lo: NaN, hi: NaN } };
+}
+
+/** Renders one image (the first plane of a cube). */
+export function renderPlane(img: Plane, opts: RenderOptions = {}): Promise<Rendered> {
+  const tile: Tile = { src: img, sx: 0, sy: 0, w: img.width, h: img.height, dx: 0, dy: 0 };
+  return renderTiles([tile], img.width, img.height, opts);
+}
