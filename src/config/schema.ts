@@ -82,8 +82,10 @@ export const configSchema = z
         /** Seconds a DHS file's size and mtime must stay unchanged before it is copied. */
         min_age_seconds: z.number().min(0).default(2),
         poll_seconds: z.number().positive().default(5),
+        /** A complete-looking file still invalid after this long is reported as bad (queue_error). */
+        bad_after_seconds: z.number().min(0).default(60),
       })
-      .default({ min_age_seconds: 2, poll_seconds: 5 }),
+      .default({ min_age_seconds: 2, poll_seconds: 5, bad_after_seconds: 60 }),
   })
   .strict();
 

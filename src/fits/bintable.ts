@@ -18,7 +18,20 @@ export interface Column {
   width: number;
 }
 
-const TYPE_BYTES: Record<string, number> = { L: 1, B: 1, I: 2, J: 4, K: 8, A: 1, E: 4, D: 8, C: 8, M: 16, P: 8, Q: 16 };
+const TYPE_BYTES: Record<string, number> = {
+  L: 1,
+  B: 1,
+  I: 2,
+  J: 4,
+  K: 8,
+  A: 1,
+  E: 4,
+  D: 8,
+  C: 8,
+  M: 16,
+  P: 8,
+  Q: 16,
+};
 const TFORM = /^\s*(\d*)([LXBIJKAEDCMPQ])([LXBIJKAEDCM])?(?:\((\d+)\))?/;
 
 /** Bytes per element of a binary-table data type letter. */
@@ -27,7 +40,9 @@ export function typeBytes(type: string): number {
 }
 
 /** Parses a TFORMn value like "1J", "16A", "1PB(1234)", "1QE". */
-export function parseTform(tform: string): { repeat: number; type: string; elementType?: string; width: number } | null {
+export function parseTform(
+  tform: string,
+): { repeat: number; type: string; elementType?: string; width: number } | null {
   const m = TFORM.exec(tform.toUpperCase());
   if (!m) return null;
   const repeat = m[1] === '' ? 1 : Number(m[1]);
@@ -40,7 +55,8 @@ export function parseTform(tform: string): { repeat: number; type: string; eleme
 /** Column layout of a BINTABLE header; throws when TFIELDS/TFORMn are unusable. */
 export function columnsOf(header: Header): Column[] {
   const tfields = header.get('TFIELDS');
-  if (typeof tfields !== 'number' || !Number.isInteger(tfields) || tfields < 0) throw new Error('TFIELDS missing or invalid');
+  if (typeof tfields !== 'number' || !Number.isInteger(tfields) || tfields < 0)
+    throw new Error('TFIELDS missing or invalid');
   const cols: Column[] = [];
   let offset = 0;
   for (let n = 1; n <= tfields; n++) {
@@ -48,7 +64,12 @@ export function columnsOf(header: Header): Column[] {
     const parsed = typeof tform === 'string' ? parseTform(tform) : null;
     if (!parsed) throw new Error(`TFORM${n} missing or invalid (${JSON.stringify(tform ?? null)})`);
     const name = header.get(`TTYPE${n}`);
-    cols.push({ number: n, name: typeof name === 'string' ? name.trim().toUpperCase() : '', offset, ...parsed });
+    cols.push({
+      number: n,
+      name: typeof name === 'string' ? name.trim().toUpperCase() : '',
+      offset,
+      ...parsed,
+    });
     offset += parsed.width;
   }
   return cols;

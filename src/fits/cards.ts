@@ -166,7 +166,10 @@ function isContinue(image: string | undefined): boolean {
  * CONTINUE card has '=' in column 9: IGRINS-2 writes FITSFILE that way, and the joined value is
  * what its authors meant. Those deviations are reported as warnings.
  */
-export function parseCards(images: string[]): { cards: Card[]; issues: { index: number; issue: CardIssue }[] } {
+export function parseCards(images: string[]): {
+  cards: Card[];
+  issues: { index: number; issue: CardIssue }[];
+} {
   const cards: Card[] = [];
   const issues: { index: number; issue: CardIssue }[] = [];
   const warn = (index: number, message: string) =>
@@ -195,7 +198,10 @@ export function parseCards(images: string[]): { cards: Card[]; issues: { index: 
       if (!frag) break;
       const bad = firstNonPrintable(next);
       if (bad >= 0) {
-        issues.push({ index: i + 1, issue: { kind: 'bad-card', message: `non-ASCII byte in CONTINUE card column ${bad + 1}` } });
+        issues.push({
+          index: i + 1,
+          issue: { kind: 'bad-card', message: `non-ASCII byte in CONTINUE card column ${bad + 1}` },
+        });
       }
       if (next[8] === '=') warn(i + 1, `${card.keyword}: CONTINUE card has '=' in column 9`);
       if (value.endsWith('&')) value = value.slice(0, -1);

@@ -99,7 +99,8 @@ export function decodePixels(
 ): Float32Array | Float64Array {
   const width = Math.abs(bitpix) / 8;
   if (bytes.byteOffset % 8 !== 0) throw new Error('decodePixels needs an 8-byte-aligned buffer');
-  if (bytes.length < count * width) throw new Error(`pixel data short: ${bytes.length} of ${count * width} bytes`);
+  if (bytes.length < count * width)
+    throw new Error(`pixel data short: ${bytes.length} of ${count * width} bytes`);
   const swap = Buffer.from(bytes.buffer, bytes.byteOffset, count * width);
   if (width === 2) swap.swap16();
   else if (width === 4) swap.swap32();
@@ -126,7 +127,12 @@ export function decodePixels(
     }
     return out;
   }
-  const src = bitpix === 8 ? new Uint8Array(buf, at, count) : bitpix === 16 ? new Int16Array(buf, at, count) : new Int32Array(buf, at, count);
+  const src =
+    bitpix === 8
+      ? new Uint8Array(buf, at, count)
+      : bitpix === 16
+        ? new Int16Array(buf, at, count)
+        : new Int32Array(buf, at, count);
   const blank = scaling.blank;
   if (blank === undefined) {
     if (identity) out.set(src);
@@ -144,7 +150,11 @@ export function decodePixels(
  * Decodes an image HDU's data unit (padding may be included; it is ignored). `data` is not
  * modified: it is copied once into an aligned buffer that is then swapped in place.
  */
-export function decodeImage(header: Header, data: Uint8Array | Iterable<Uint8Array>, opts: DecodeOptions = {}): DecodedImage {
+export function decodeImage(
+  header: Header,
+  data: Uint8Array | Iterable<Uint8Array>,
+  opts: DecodeOptions = {},
+): DecodedImage {
   const shape = imageShape(header);
   const bitpix = header.get('BITPIX');
   if (!shape || shape.pixels === 0) throw new Error('header has no image axes');

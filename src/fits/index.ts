@@ -2,9 +2,23 @@
 
 export type { Card, CardValue, FitsProblem, Hdu, Header } from './types.js';
 export { parseCard, parseCards, parseValueField, type CardIssue, type ParsedCard } from './cards.js';
-export { BLOCK_SIZE, FitsHeader, HeaderAssembler, makeHeader, parseHeader, type HeaderIssue } from './header.js';
+export {
+  BLOCK_SIZE,
+  FitsHeader,
+  HeaderAssembler,
+  makeHeader,
+  parseHeader,
+  type HeaderIssue,
+} from './header.js';
 export { dataLayout, describeHdu, hduLabel, padded, type DataLayout } from './layout.js';
-export { compressionOf, findOnPath, openFitsStream, type Bzip2Tool, type Compression, type OpenOptions } from './streams.js';
+export {
+  compressionOf,
+  findOnPath,
+  openFitsStream,
+  type Bzip2Tool,
+  type Compression,
+  type OpenOptions,
+} from './streams.js';
 export { FitsReadError, readFits, readFitsFile, type ReadOptions, type ReadResult } from './reader.js';
 export {
   decodeImage,
@@ -18,7 +32,13 @@ export {
   type ImageShape,
   type Scaling,
 } from './image.js';
-export { hasPicture, isImageHdu, readImages, type ImageResult, type ReadImagesOptions } from './readimages.js';
+export {
+  hasPicture,
+  isImageHdu,
+  readImages,
+  type ImageResult,
+  type ReadImagesOptions,
+} from './readimages.js';
 export { compressedImageShape, decodeTileCompressed, isTileCompressed } from './tilecompress.js';
 export { riceDecode } from './rice.js';
 export { BinTable, columnsOf, parseTform, type Column } from './bintable.js';

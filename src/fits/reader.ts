@@ -119,7 +119,12 @@ export async function readFits(source: Readable | string, opts: ReadOptions = {}
       problem(issue.kind, i, `${label} card ${issue.card + 1}: ${issue.message}`, false, issue.severity);
     }
     if (r === 'not-header') {
-      problem('missing-end', i, `${label}: header has no END card (data found at byte ${pos - BLOCK_SIZE})`, true);
+      problem(
+        'missing-end',
+        i,
+        `${label}: header has no END card (data found at byte ${pos - BLOCK_SIZE})`,
+        true,
+      );
       state = 'stop';
       return;
     }
@@ -235,7 +240,8 @@ export async function readFits(source: Readable | string, opts: ReadOptions = {}
           const label = hduLabel(0);
           if (pendingLen > 0) {
             problem('truncated-header', 0, `${label}: header truncated at byte ${pos}`, true);
-          } else problem('missing-end', 0, `${label}: header has no END card (file ends at byte ${pos})`, true);
+          } else
+            problem('missing-end', 0, `${label}: header has no END card (file ends at byte ${pos})`, true);
         }
       } else if (asm.blocks > 0 || (pendingLen > 0 && startsWith(Buffer.concat(pending), 'XTENSION'))) {
         const label = partialLabel(i);

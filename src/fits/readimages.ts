@@ -65,7 +65,9 @@ export async function readImages(
       buf = undefined;
       try {
         const compressed = isTileCompressed(hdu.header);
-        const img = compressed ? decodeTileCompressed(hdu.header, bytes, opts) : decodeOwned(hdu.header, bytes, opts);
+        const img = compressed
+          ? decodeTileCompressed(hdu.header, bytes, opts)
+          : decodeOwned(hdu.header, bytes, opts);
         results.push({ hdu, ...img, compressed });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);

@@ -21,7 +21,12 @@ export function riceDecode(input: Uint8Array, count: number, blocksize = 32, byt
   const p = PARAMS[bytepix];
   if (!p) throw new Error(`RICE_1: unsupported BYTEPIX ${bytepix}`);
   const { fsbits, fsmax, bbits } = p;
-  const wrap = bytepix === 1 ? (v: number) => v & 0xff : bytepix === 2 ? (v: number) => (v << 16) >> 16 : (v: number) => v | 0;
+  const wrap =
+    bytepix === 1
+      ? (v: number) => v & 0xff
+      : bytepix === 2
+        ? (v: number) => (v << 16) >> 16
+        : (v: number) => v | 0;
   const out = new Int32Array(count);
   if (count === 0) return out;
   const end = input.length;
@@ -38,7 +43,7 @@ export function riceDecode(input: Uint8Array, count: number, blocksize = 32, byt
 
   let b = next(); // bit buffer; its low `nbits` bits are unread
   let nbits = 8;
-  for (let i = 0; i < count; ) {
+  for (let i = 0; i < count;) {
     nbits -= fsbits;
     while (nbits < 0) {
       b = (b << 8) | next();

@@ -59,7 +59,8 @@ function named(path: string, what: string, err: unknown): Error {
 function chain(path: string, what: string, stages: Stream[]): Readable {
   const out = new PassThrough();
   let prev: Stream = stages[0];
-  for (const next of stages.slice(1)) prev = prev.pipe(next as unknown as NodeJS.WritableStream) as unknown as Stream;
+  for (const next of stages.slice(1))
+    prev = prev.pipe(next as unknown as NodeJS.WritableStream) as unknown as Stream;
   prev.pipe(out);
   const destroyAll = () => {
     for (const s of stages) (s as Partial<Readable>).destroy?.();

@@ -5,7 +5,14 @@
 
 import { unzipSync } from 'node:zlib';
 import { BinTable, type Column } from './bintable.js';
-import { decodePixels, type DecodedImage, type DecodeOptions, gather, type ImageShape, shapeOf } from './image.js';
+import {
+  decodePixels,
+  type DecodedImage,
+  type DecodeOptions,
+  gather,
+  type ImageShape,
+  shapeOf,
+} from './image.js';
 import { riceDecode } from './rice.js';
 import type { Header } from './types.js';
 
@@ -81,7 +88,8 @@ interface TileContext {
 /** Big-endian bytes → numbers of the given width (ints, or floats when `float`). */
 function bigEndianValues(bytes: Uint8Array, width: number, float: boolean): ArrayLike<number> {
   const count = bytes.length / width;
-  if (!Number.isInteger(count) || ![1, 2, 4, 8].includes(width)) throw new Error(`tile byte count ${bytes.length} does not divide into pixels`);
+  if (!Number.isInteger(count) || ![1, 2, 4, 8].includes(width))
+    throw new Error(`tile byte count ${bytes.length} does not divide into pixels`);
   const bitpix = float ? -8 * width : 8 * width;
   // decodePixels does the swap and conversion; identity scaling keeps raw values.
   return decodePixels(gather(bytes, bytes.length), bitpix, count, { bzero: 0, bscale: 1 }, { float64: true });
@@ -190,22 +198,33 @@ function unquantize(
 }
 
 /** Decodes the image of a tile-compressed HDU from its whole data unit (table and heap). */
-export function decodeTileCompressed(header: Header, data: Uint8Array, opts: DecodeOptions = {}): DecodedImage {
+export function decodeTileCompressed(
+  header: Header,
+  data: Uint8Array,
+  opts: DecodeOptions = {},
+): DecodedImage {
   const shape = compressedImageShape(header);
   if (!shape || shape.pixels === 0) throw new Error('ZNAXIS/ZNAXISn missing or empty');
-  let type = String(header.get('ZCMPTYPE') ?? '').trim().toUpperCase();
+  let type = String(header.get('ZCMPTYPE') ?? '')
+    .trim()
+    .toUpperCase();
   // cfitsio writes RICE_ONE for SUBTRACTIVE_DITHER_2 data so that old readers refuse it.
   if (type === 'RICE_ONE') type = 'RICE_1';
   if (!['RICE_1', 'GZIP_1', 'GZIP_2', 'NOCOMPRESS'].includes(type)) {
-    throw new Error(`tile compression ${type || '(no ZCMPTYPE)'} is not supported (RICE_1, GZIP_1, GZIP_2, NOCOMPRESS are)`);
+    throw new Error(
+      `tile compression ${type || '(no ZCMPTYPE)'} is not supported (RICE_1, GZIP_1, GZIP_2, NOCOMPRESS are)`,
+    );
   }
   const zbitpix = header.get('ZBITPIX');
-  if (typeof zbitpix !== 'number' || ![8, 16, 32, 64, -32, -64].includes(zbitpix)) throw new Error(`ZBITPIX invalid (${zbitpix})`);
+  if (typeof zbitpix !== 'number' || ![8, 16, 32, 64, -32, -64].includes(zbitpix))
+    throw new Error(`ZBITPIX invalid (${zbitpix})`);
   const table = new BinTable(header, data);
   const cmp = table.column('COMPRESSED_DATA');
   if (!cmp || (cmp.type !== 'P' && cmp.type !== 'Q')) throw new Error('no COMPRESSED_DATA column');
   const params = compressionParams(header);
-  const zquantiz = String(header.get('ZQUANTIZ') ?? '').trim().toUpperCase();
+  const zquantiz = String(header.get('ZQUANTIZ') ?? '')
+    .trim()
+    .toUpperCase();
   const zscaleCol = table.column('ZSCALE');
   const quantized = zbitpix < 0 && zquantiz !== 'NONE' && (!!zscaleCol || header.has('ZSCALE'));
   const blocksize = params.get('BLOCKSIZE');
@@ -240,7 +259,9 @@ export function decodeTileCompressed(header: Header, data: Uint8Array, opts: Dec
   const strides = axes.map((_, d) => axes.slice(0, d).reduce((a, b) => a * b, 1));
 
   const out = opts.float64 ? new Float64Array(shape.pixels) : new Float32Array(shape.pixels);
-  const tileBuf = opts.float64 ? new Float64Array(tile.reduce((a, b) => a * b, 1)) : new Float32Array(tile.reduce((a, b) => a * b, 1));
+  const tileBuf = opts.float64
+    ? new Float64Array(tile.reduce((a, b) => a * b, 1))
+    : new Float32Array(tile.reduce((a, b) => a * b, 1));
   for (let t = 0; t < total; t++) {
     // Tile position: dimension 0 varies fastest.
     const start: number[] = [];

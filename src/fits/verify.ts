@@ -41,7 +41,8 @@ class Checker {
   at(pos: number, keyword: string, valid: (v: unknown) => boolean, want: string): void {
     const card = this.cards[pos];
     if (card?.keyword === keyword) {
-      if (!valid(card.value)) this.add('bad-value', `${keyword} = ${JSON.stringify(card.value ?? null)}: must be ${want}`);
+      if (!valid(card.value))
+        this.add('bad-value', `${keyword} = ${JSON.stringify(card.value ?? null)}: must be ${want}`);
       return;
     }
     if (this.hdu.header.has(keyword)) this.add('bad-keyword', `${keyword} must be card ${pos + 1}`);
@@ -95,8 +96,9 @@ function checkHdu(hdu: Hdu, count: number): FitsProblem[] {
     }
     const xt = String(h.get('XTENSION') ?? '').trim();
     if (xt === 'IMAGE') {
-      c.present('PCOUNT', eq(0), '0 in an IMAGE extension');
-      c.present('GCOUNT', eq(1), '1 in an IMAGE extension');
+      // Presence and position were checked above; here only the values.
+      c.optional('PCOUNT', eq(0), '0 in an IMAGE extension');
+      c.optional('GCOUNT', eq(1), '1 in an IMAGE extension');
     } else if (xt === 'TABLE' || xt === 'BINTABLE') {
       checkTable(c, hdu, xt);
     } else if (xt !== '') {
@@ -130,10 +132,10 @@ function checkHdu(hdu: Hdu, count: number): FitsProblem[] {
 
 function checkTable(c: Checker, hdu: Hdu, xt: 'TABLE' | 'BINTABLE'): void {
   const h = hdu.header;
-  c.present('BITPIX', eq(8), `8 in a ${xt}`);
-  c.present('NAXIS', eq(2), `2 in a ${xt}`);
-  if (xt === 'TABLE') c.present('PCOUNT', eq(0), '0 in a TABLE');
-  c.present('GCOUNT', eq(1), `1 in a ${xt}`);
+  c.optional('BITPIX', eq(8), `8 in a ${xt}`);
+  c.optional('NAXIS', eq(2), `2 in a ${xt}`);
+  if (xt === 'TABLE') c.optional('PCOUNT', eq(0), '0 in a TABLE');
+  c.optional('GCOUNT', eq(1), `1 in a ${xt}`);
   c.present('TFIELDS', (v) => nonNeg(v) && (v as number) <= 999, 'an integer 0–999');
   const tfields = h.get('TFIELDS');
   if (!nonNeg(tfields)) return;
@@ -144,16 +146,21 @@ function checkTable(c: Checker, hdu: Hdu, xt: 'TABLE' | 'BINTABLE'): void {
   if (xt === 'BINTABLE') {
     try {
       const width = rowWidth(columnsOf(h));
-      if (width !== h.get('NAXIS1')) c.add('bad-value', `NAXIS1 = ${h.get('NAXIS1')} but the TFORMn columns add up to ${width} bytes`);
+      if (width !== h.get('NAXIS1'))
+        c.add('bad-value', `NAXIS1 = ${h.get('NAXIS1')} but the TFORMn columns add up to ${width} bytes`);
     } catch (err) {
       c.add('bad-value', err instanceof Error ? err.message : String(err));
     }
-    if (h.has('THEAP') && h.get('PCOUNT') === 0) c.add('bad-keyword', 'THEAP given but PCOUNT = 0', 'warning');
+    if (h.has('THEAP') && h.get('PCOUNT') === 0)
+      c.add('bad-keyword', 'THEAP given but PCOUNT = 0', 'warning');
   }
 }
 
 /** Verifies a FITS file (or stream): structure, then each header's mandatory keywords. */
-export async function verifyFits(source: string | Readable, opts: Pick<ReadOptions, 'bzip2'> = {}): Promise<VerifyResult> {
+export async function verifyFits(
+  source: string | Readable,
+  opts: Pick<ReadOptions, 'bzip2'> = {},
+): Promise<VerifyResult> {
   let hdus: Hdu[];
   let problems: FitsProblem[];
   let totalBytes: number;

@@ -14,7 +14,8 @@ export type CardInput =
   | { keyword: string; value?: WritableValue; comment?: string }
   | [keyword: string, value?: WritableValue, comment?: string];
 
-export type PixelArray = Uint8Array | Int16Array | Uint16Array | Int32Array | BigInt64Array | Float32Array | Float64Array;
+export type PixelArray =
+  Uint8Array | Int16Array | Uint16Array | Int32Array | BigInt64Array | Float32Array | Float64Array;
 
 const STANDARD_KEYWORD = /^[A-Z0-9_-]{0,8}$/;
 const VALUE_WIDTH = 20; // fixed format: values end in column 30
@@ -22,7 +23,8 @@ const STRING_MAX = 68; // quotes in columns 11 and 80
 const CONTINUE_PIECE = 67; // 'piece&' in columns 11–80
 
 function assertPrintable(text: string, what: string): void {
-  if (!/^[\x20-\x7e]*$/.test(text)) throw new Error(`${what} has characters outside printable ASCII: ${JSON.stringify(text)}`);
+  if (!/^[\x20-\x7e]*$/.test(text))
+    throw new Error(`${what} has characters outside printable ASCII: ${JSON.stringify(text)}`);
 }
 
 /** Formats a real so that it reads back as a real (decimal point or exponent) in ≤ 20 chars. */
@@ -226,7 +228,8 @@ export function imageHdu(data: PixelArray | null, opts: ImageHduOptions = {}): H
   const bitpix = opts.bitpix ?? (data ? bitpixOf(data) : 8);
   const shape = opts.shape ?? (data && data.length > 0 ? [data.length] : []);
   const count = shape.reduce((a, b) => a * b, shape.length ? 1 : 0);
-  if (data && count !== data.length) throw new Error(`shape ${shape.join('x')} does not match ${data.length} pixels`);
+  if (data && count !== data.length)
+    throw new Error(`shape ${shape.join('x')} does not match ${data.length} pixels`);
   const cards: CardInput[] = opts.primary
     ? [['SIMPLE', true, 'conforms to FITS standard']]
     : [['XTENSION', 'IMAGE', 'Image extension']];

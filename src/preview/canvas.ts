@@ -3,11 +3,33 @@
 // full-resolution mosaic first would cost another float copy of a 6k×4.6k frame (113 MB), more
 // than the whole preview budget; binning on the way in reads every input pixel exactly once.
 
+export type Pixels = Uint8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+
+/**
+ * An image as stored: integer images keep their stored values (host byte order) and are scaled
+ * with BSCALE/BZERO as they are binned, so no full-size float copy is ever made.
+ */
 export interface Plane {
   width: number;
   height: number;
   /** x fastest, then y; only the first width*height values are read (first plane of a cube). */
-  data: Float32Array | Float64Array;
+  data: Pixels;
+  bscale?: number;
+  bzero?: number;
+  /** Stored value meaning "no data" (integer images). */
+  blank?: number;
+}
+
+/** Physical value of every pixel of a plane, as floats (for small arrays: spectra). */
+export function physical(p: Plane, length = p.width * p.height): Float64Array {
+  const out = new Float64Array(length);
+  const bscale = p.bscale ?? 1;
+  const bzero = p.bzero ?? 0;
+  for (let i = 0; i < length; i++) {
+    const v = p.data[i];
+    out[i] = v === p.blank ? NaN : v * bscale + bzero;
+  }
+  return out;
 }
 
 /** A rectangle of a source image placed into the mosaic (all 0-based, in mosaic pixels). */
@@ -47,9 +69,16 @@ export class Canvas {
 
   /** Adds a tile; pixels falling outside the mosaic are dropped, NaNs are not counted. */
   add(t: Tile): void {
-    const { src, factor: f } = this;
-    const sw = src.width;
-    const data = src.data;
+    const f = this.factor;
+    const sw = t.src.width;
+    const data = t.src.data;
+    const bscale = t.src.bscale ?? 1;
+    const bzero = t.src.bzero ?? 0;
+    // NaN never equals anything: with no BLANK the test below is only the NaN test.
+    const blank = t.src.blank === undefined ? NaN : Math.fround(t.src.blank);
+    // Each source row is first converted to float32 by the engine (TypedArray.set, native), so
+    // the loop below always reads one array type and stays monomorphic whatever BITPIX was.
+    const row32 = new Float32Array(t.w);
     // Column map computed once per tile: no division in the per-pixel loop.
     const cols = new Int32Array(t.w);
     for (let i = 0; i < t.w; i++) {
@@ -63,11 +92,12 @@ export class Canvas {
       if (my < 0 || my >= this.mosaicHeight) continue;
       const row = Math.floor(my / f) * this.width;
       const off = (t.sy + j) * sw + t.sx;
+      row32.set(data.subarray(off, off + t.w));
       for (let i = 0; i < t.w; i++) {
-        const v = data[off + i];
+        const v = row32[i];
         const c = cols[i];
-        if (v === v && c >= 0) {
-          sum[row + c] += v;
+        if (v === v && v !== blank && c >= 0) {
+          sum[row + c] += v * bscale + bzero;
           count[row + c]++;
         }
       }

@@ -2,6 +2,7 @@
 // arrays), else a 1-D spectrum as a line plot, else an error naming the file.
 
 import type { Readable } from 'node:stream';
+import { physical } from './canvas.js';
 import { loadForPreview, PreviewInputError } from './load.js';
 import { layoutImages } from './mosaic.js';
 import { plotSpectrum, spectrumFromTable } from './plot.js';
@@ -22,7 +23,7 @@ export async function previewFits(source: Readable, name: string, opts: RenderOp
     return { ...r, kind: 'image' };
   }
   const spectrum = loaded.vectors.length
-    ? { y: loaded.vectors[0].data.subarray(0, loaded.vectors[0].width * loaded.vectors[0].height) }
+    ? { y: physical(loaded.vectors[0]) }
     : loaded.table
       ? spectrumFromTable(loaded.table.header, loaded.table.data)
       : null;

@@ -1,14 +1,16 @@
 // One streaming pass over a (decompressed) FITS stream collecting what a preview can show: image
-// HDUs (tile-compressed ones included), decoded to floats as soon as each data unit is complete,
+// HDUs (tile-compressed ones included) kept as their stored pixels in one aligned buffer each
+// (byte-swapped in place; scaled later, while binning: no full-size float copy is made),
 // and the first binary table in case the file holds a tabulated spectrum and no image at all.
 // Variance and mask planes are skipped before their data are read: they only cost memory.
 
 import type { Readable } from 'node:stream';
-import { decodeOwned, imageShape } from '../fits/image.js';
+import { decodeOwned, imageScaling, imageShape } from '../fits/image.js';
 import { readFits } from '../fits/reader.js';
 import { isImageHdu } from '../fits/readimages.js';
 import { compressedImageShape, decodeTileCompressed, isTileCompressed } from '../fits/tilecompress.js';
 import type { Hdu, Header } from '../fits/types.js';
+import type { Plane } from './canvas.js';
 import type { HduImage } from './mosaic.js';
 
 export interface Loaded {
@@ -36,6 +38,41 @@ function extname(h: Header): string {
 function squeezedAxes(hdu: Hdu): number {
   const shape = isTileCompressed(hdu.header) ? compressedImageShape(hdu.header) : imageShape(hdu.header);
   return shape && shape.pixels > 0 ? shape.squeezed.length : 0;
+}
+
+/**
+ * The stored pixels of a plain image HDU as a typed view, byte-swapped in place (the buffer is
+ * ours and 8-byte aligned). Scaling is left to the consumer; 64-bit integers are decoded.
+ */
+export function storedPlane(header: Header, bytes: Uint8Array): Plane {
+  const shape = imageShape(header);
+  const bitpix = header.get('BITPIX');
+  if (!shape || shape.pixels === 0) throw new Error('header has no image axes');
+  const n = shape.pixels;
+  const { width, height } = shape;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = bytes.byteOffset;
+  const { bscale, bzero, blank } = imageScaling(header);
+  switch (bitpix) {
+    case 8:
+      return { width, height, data: bytes.subarray(0, n), bscale, bzero, blank };
+    case 16:
+      buf.subarray(0, 2 * n).swap16();
+      return { width, height, data: new Int16Array(bytes.buffer, at, n), bscale, bzero, blank };
+    case 32:
+      buf.subarray(0, 4 * n).swap32();
+      return { width, height, data: new Int32Array(bytes.buffer, at, n), bscale, bzero, blank };
+    case -32:
+      buf.subarray(0, 4 * n).swap32();
+      return { width, height, data: new Float32Array(bytes.buffer, at, n), bscale, bzero };
+    case -64:
+      buf.subarray(0, 8 * n).swap64();
+      return { width, height, data: new Float64Array(bytes.buffer, at, n), bscale, bzero };
+    default: {
+      const img = decodeOwned(header, bytes, { float64: true });
+      return { width: img.width, height: img.height, data: img.data };
+    }
+  }
 }
 
 function isBinTable(hdu: Hdu): boolean {
@@ -74,13 +111,13 @@ export async function loadForPreview(source: Readable, name: string): Promise<Lo
           out.table = { header: hdu.header, data: bytes };
           return;
         }
-        let img;
+        let img: Plane;
         try {
-          img = isTileCompressed(hdu.header) ? decodeTileCompressed(hdu.header, bytes) : decodeOwned(hdu.header, bytes);
+          img = isTileCompressed(hdu.header) ? decodeTileCompressed(hdu.header, bytes) : storedPlane(hdu.header, bytes);
         } catch (e) {
           throw new PreviewInputError(`${name}: HDU ${hdu.index}: ${(e as Error).message}`, { cause: e });
         }
-        const entry: HduImage = { header: hdu.header, width: img.width, height: img.height, data: img.data };
+        const entry: HduImage = { header: hdu.header, ...img };
         (squeezedAxes(hdu) >= 2 ? out.images : out.vectors).push(entry);
       },
     });

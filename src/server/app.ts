@@ -41,8 +41,7 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     // Names such as N20200101S0001.fits.bz2 are long; selections longer still.
-    maxParamLength: 2000,
-    disableRequestLogging: false,
+    routerOptions: { maxParamLength: 2000 },
   });
   const pending = new Set<Promise<unknown>>();
   const access = new Access(deps.config, deps.db);

@@ -146,13 +146,18 @@ export interface SearchResult {
 const SELECT_COLUMNS = `h.*, df.filename, df.path, df.file_md5, df.file_size, df.data_md5, df.data_size,
   df.lastmod, df.entrytime, df.present, df.canonical, df.compressed, df.mdready, f.name`;
 
-export async function searchHeaders(db: Queryable, sel: Selection, opts: SearchOptions = {}): Promise<SearchResult> {
+export async function searchHeaders(
+  db: Queryable,
+  sel: Selection,
+  opts: SearchOptions = {},
+): Promise<SearchResult> {
   const open = isOpenQuery(sel);
   const limit = opts.limit === undefined ? (open ? OPEN_QUERY_LIMIT : CLOSED_QUERY_LIMIT) : opts.limit;
   if (limit !== null && !(Number.isInteger(limit) && limit >= 0)) {
     throw new RangeError(`search limit must be a whole number or null, got ${limit}`);
   }
-  const requested = opts.orderBy === undefined ? [] : typeof opts.orderBy === 'string' ? [opts.orderBy] : opts.orderBy;
+  const requested =
+    opts.orderBy === undefined ? [] : typeof opts.orderBy === 'string' ? [opts.orderBy] : opts.orderBy;
   for (const c of requested) {
     // The names are written into the SQL, so only allow-listed ones pass, whatever the type says.
     if (!isOrderColumn(c)) throw new RangeError(`cannot order a search by ${JSON.stringify(c)}`);

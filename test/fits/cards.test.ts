@@ -6,11 +6,18 @@ const one = (text: string) => parseCard(img(text));
 
 describe('a header card', () => {
   it('reads every value type', () => {
-    expect(one("OBJECT  = 'M31     '           / target").card).toMatchObject({ keyword: 'OBJECT', value: 'M31', comment: 'target' });
+    expect(one("OBJECT  = 'M31     '           / target").card).toMatchObject({
+      keyword: 'OBJECT',
+      value: 'M31',
+      comment: 'target',
+    });
     expect(one("QUOTE   = 'it''s ''x'''").card.value).toBe("it's 'x'");
     expect(one("LEAD    = '  a  '").card.value).toBe('  a'); // leading blanks count, trailing do not
     expect(one("EMPTY   = ''").card.value).toBe('');
-    expect(one('SIMPLE  =                    T / conforms').card).toMatchObject({ value: true, comment: 'conforms' });
+    expect(one('SIMPLE  =                    T / conforms').card).toMatchObject({
+      value: true,
+      comment: 'conforms',
+    });
     expect(one('FLAG    =                    F').card.value).toBe(false);
     expect(one('NAXIS1  =                 2048').card.value).toBe(2048);
     expect(one('NEG     =                  -17').card.value).toBe(-17);
@@ -21,7 +28,10 @@ describe('a header card', () => {
     expect(one('DOT     =                  .25').card.value).toBe(0.25);
     expect(one('TRAIL   =               -9999.').card.value).toBe(-9999);
     expect(one('CPLX    =           (1.5, -2.0)').card.value).toBe('(1.5, -2.0)');
-    expect(one('UNDEF   =                      / nothing here').card).toMatchObject({ value: null, comment: 'nothing here' });
+    expect(one('UNDEF   =                      / nothing here').card).toMatchObject({
+      value: null,
+      comment: 'nothing here',
+    });
     expect(one('UNDEF2  =').card.value).toBeNull();
   });
 
@@ -35,7 +45,10 @@ describe('a header card', () => {
     expect(history).toMatchObject({ keyword: 'HISTORY', comment: '= not a value' });
     expect('value' in history).toBe(false);
     expect(one('').card).toEqual({ keyword: '', raw: img('') });
-    expect(one('        blank keyword text').card).toMatchObject({ keyword: '', comment: 'blank keyword text' });
+    expect(one('        blank keyword text').card).toMatchObject({
+      keyword: '',
+      comment: 'blank keyword text',
+    });
     // No "= " in columns 9–10: no value either.
     const words = one('NOVALUE   just words').card;
     expect(words).toMatchObject({ keyword: 'NOVALUE', comment: '  just words' });
@@ -50,11 +63,14 @@ describe('a header card', () => {
   });
 
   it('keeps a slash inside a string', () => {
-    expect(one("PATH    = '/data/a/b.fits' / where").card).toMatchObject({ value: '/data/a/b.fits', comment: 'where' });
+    expect(one("PATH    = '/data/a/b.fits' / where").card).toMatchObject({
+      value: '/data/a/b.fits',
+      comment: 'where',
+    });
   });
 
   it('reports bad cards without throwing', () => {
-    const bytes = one('OBJECT  = \'caf\u00e9\'');
+    const bytes = one("OBJECT  = 'caf\u00e9'");
     expect(bytes.issues[0]).toMatchObject({ kind: 'bad-card' });
     expect(bytes.issues[0].message).toMatch(/non-ASCII byte 0xe9 in column 15/);
     expect(bytes.card.value).toBe('caf\u00e9');
@@ -83,20 +99,31 @@ describe('long strings (CONTINUE)', () => {
     const { cards, issues } = parseCards(images);
     expect(issues).toEqual([]);
     expect(cards).toHaveLength(2);
-    expect(cards[0]).toMatchObject({ keyword: 'LONG', value: 'This is a long string value that ends here', comment: 'first second' });
+    expect(cards[0]).toMatchObject({
+      keyword: 'LONG',
+      value: 'This is a long string value that ends here',
+      comment: 'first second',
+    });
     expect(cards[0].raw).toBe(images.slice(0, 3).join(''));
     expect(cards[1]).toMatchObject({ keyword: 'NEXT', value: 1 });
   });
 
   it('reads the IGRINS-2 style (CONTINUE= and no &) as astropy does, with warnings', () => {
-    const { cards, issues } = parseCards([img("FITSFILE= '/home/dcsh/DCS/Data/'"), img("CONTINUE= 'SDCH_0080.fits'")]);
+    const { cards, issues } = parseCards([
+      img("FITSFILE= '/home/dcsh/DCS/Data/'"),
+      img("CONTINUE= 'SDCH_0080.fits'"),
+    ]);
     expect(cards).toHaveLength(1);
     expect(cards[0].value).toBe('/home/dcsh/DCS/Data/SDCH_0080.fits');
     expect(issues.map((i) => i.issue.severity)).toEqual(['warning', 'warning']);
   });
 
   it('keeps a lone & and an orphan CONTINUE as they are', () => {
-    const { cards } = parseCards([img("AMP     = 'a&'"), img('N       =                    2'), img("CONTINUE  'x'")]);
+    const { cards } = parseCards([
+      img("AMP     = 'a&'"),
+      img('N       =                    2'),
+      img("CONTINUE  'x'"),
+    ]);
     expect(cards.map((c) => [c.keyword, c.value])).toEqual([
       ['AMP', 'a&'],
       ['N', 2],

@@ -34,9 +34,11 @@ export function img(text: string): string {
 
 /** Rice-encodes signed pixel values (wrapped to bytepix bytes), cfitsio-compatible. */
 export function riceEncode(values: ArrayLike<number>, blocksize = 32, bytepix = 4): Buffer {
-  const { fsbits, fsmax, bbits } = { 1: { fsbits: 3, fsmax: 6, bbits: 8 }, 2: { fsbits: 4, fsmax: 14, bbits: 16 }, 4: { fsbits: 5, fsmax: 25, bbits: 32 } }[
-    bytepix as 1 | 2 | 4
-  ];
+  const { fsbits, fsmax, bbits } = {
+    1: { fsbits: 3, fsmax: 6, bbits: 8 },
+    2: { fsbits: 4, fsmax: 14, bbits: 16 },
+    4: { fsbits: 5, fsmax: 25, bbits: 32 },
+  }[bytepix as 1 | 2 | 4];
   const bits: number[] = [];
   const put = (value: number, n: number) => {
     for (let k = n - 1; k >= 0; k--) bits.push(Math.floor(value / 2 ** k) % 2);
@@ -183,7 +185,12 @@ export function tiledHdu(pixels: ArrayLike<number>, o: TiledOptions): { cards: C
     ['ZCMPTYPE', o.cmptype],
   );
   if (o.cmptype === 'RICE_1' && (o.blocksize !== undefined || o.bytepix !== undefined)) {
-    cards.push(['ZNAME1', 'BLOCKSIZE'], ['ZVAL1', o.blocksize ?? 32], ['ZNAME2', 'BYTEPIX'], ['ZVAL2', o.bytepix ?? 4]);
+    cards.push(
+      ['ZNAME1', 'BLOCKSIZE'],
+      ['ZVAL1', o.blocksize ?? 32],
+      ['ZNAME2', 'BYTEPIX'],
+      ['ZVAL2', o.bytepix ?? 4],
+    );
   }
   if (quantized) cards.push(['ZQUANTIZ', 'NO_DITHER']);
   if (o.zblank !== undefined) cards.push(['ZBLANK', o.zblank]);

@@ -12,7 +12,14 @@ function chunked(bytes: Buffer, size = 1000): Readable {
 }
 
 const primary = imageHdu(null, { primary: true, cards: [['OBJECT', 'test']] });
-const sci = (n: number) => imageHdu(new Int16Array(100 * 50).fill(n), { shape: [100, 50], cards: [['EXTNAME', 'SCI'], ['EXTVER', n]] });
+const sci = (n: number) =>
+  imageHdu(new Int16Array(100 * 50).fill(n), {
+    shape: [100, 50],
+    cards: [
+      ['EXTNAME', 'SCI'],
+      ['EXTVER', n],
+    ],
+  });
 const mef = () => buildFits([primary, sci(1), sci(2), sci(3)]);
 
 describe('reading the HDUs of a stream', () => {
@@ -20,7 +27,9 @@ describe('reading the HDUs of a stream', () => {
     const { hdus, problems, totalBytes } = await readFits(chunked(mef(), 777));
     expect(problems).toEqual([]);
     expect(totalBytes).toBe(2880 + 3 * (2880 + 11520));
-    expect(hdus.map((h) => [h.index, h.headerOffset, h.headerSize, h.dataOffset, h.dataSize, h.paddedDataSize])).toEqual([
+    expect(
+      hdus.map((h) => [h.index, h.headerOffset, h.headerSize, h.dataOffset, h.dataSize, h.paddedDataSize]),
+    ).toEqual([
       [0, 0, 2880, 2880, 0, 0],
       [1, 2880, 2880, 5760, 10000, 11520],
       [2, 17280, 2880, 20160, 10000, 11520],
@@ -52,10 +61,42 @@ describe('reading the HDUs of a stream', () => {
   });
 
   it('sizes table, random-groups and PCOUNT/GCOUNT data units', async () => {
-    const bintable: CardInput[] = [['XTENSION', 'BINTABLE'], ['BITPIX', 8], ['NAXIS', 2], ['NAXIS1', 12], ['NAXIS2', 7], ['PCOUNT', 100], ['GCOUNT', 1], ['TFIELDS', 0]];
-    const table: CardInput[] = [['XTENSION', 'TABLE'], ['BITPIX', 8], ['NAXIS', 2], ['NAXIS1', 30], ['NAXIS2', 3], ['PCOUNT', 0], ['GCOUNT', 1], ['TFIELDS', 0]];
+    const bintable: CardInput[] = [
+      ['XTENSION', 'BINTABLE'],
+      ['BITPIX', 8],
+      ['NAXIS', 2],
+      ['NAXIS1', 12],
+      ['NAXIS2', 7],
+      ['PCOUNT', 100],
+      ['GCOUNT', 1],
+      ['TFIELDS', 0],
+    ];
+    const table: CardInput[] = [
+      ['XTENSION', 'TABLE'],
+      ['BITPIX', 8],
+      ['NAXIS', 2],
+      ['NAXIS1', 30],
+      ['NAXIS2', 3],
+      ['PCOUNT', 0],
+      ['GCOUNT', 1],
+      ['TFIELDS', 0],
+    ];
     const file = buildFits([
-      { cards: [['SIMPLE', true], ['BITPIX', -32], ['NAXIS', 3], ['NAXIS1', 0], ['NAXIS2', 3], ['NAXIS3', 2], ['GROUPS', true], ['PCOUNT', 2], ['GCOUNT', 5], ['EXTEND', true]], data: Buffer.alloc(4 * 5 * (2 + 6)) },
+      {
+        cards: [
+          ['SIMPLE', true],
+          ['BITPIX', -32],
+          ['NAXIS', 3],
+          ['NAXIS1', 0],
+          ['NAXIS2', 3],
+          ['NAXIS3', 2],
+          ['GROUPS', true],
+          ['PCOUNT', 2],
+          ['GCOUNT', 5],
+          ['EXTEND', true],
+        ],
+        data: Buffer.alloc(4 * 5 * (2 + 6)),
+      },
       { cards: bintable, data: Buffer.alloc(12 * 7 + 100) },
       { cards: table, data: Buffer.alloc(90, 0x20) },
     ]);
@@ -76,8 +117,16 @@ describe('problems found while reading', () => {
 
   it('not FITS: the first card is not SIMPLE = T', async () => {
     const r1 = await read(Buffer.from('<html>hello</html>'.padEnd(5000)));
-    expect(r1.problems).toEqual([{ kind: 'not-fits', message: expect.stringMatching(/not a FITS file/), fatal: true }]);
-    const r2 = await read(headerBlocks([['SIMPLE', false], ['BITPIX', 8], ['NAXIS', 0]]));
+    expect(r1.problems).toEqual([
+      { kind: 'not-fits', message: expect.stringMatching(/not a FITS file/), fatal: true },
+    ]);
+    const r2 = await read(
+      headerBlocks([
+        ['SIMPLE', false],
+        ['BITPIX', 8],
+        ['NAXIS', 0],
+      ]),
+    );
     expect(r2.problems[0].kind).toBe('not-fits');
     const r3 = await read(Buffer.alloc(0));
     expect(r3.problems[0]).toMatchObject({ kind: 'not-fits', message: expect.stringMatching(/empty/) });
@@ -86,33 +135,66 @@ describe('problems found while reading', () => {
   it('truncated header', async () => {
     const { problems, hdus } = await read(mef().subarray(0, 2880 + 1000));
     expect(hdus).toHaveLength(1);
-    expect(problems).toEqual([{ hdu: 1, kind: 'truncated-header', message: 'HDU 1 (SCI,1): header truncated at byte 3880', fatal: true }]);
+    expect(problems).toEqual([
+      {
+        hdu: 1,
+        kind: 'truncated-header',
+        message: 'HDU 1 (SCI,1): header truncated at byte 3880',
+        fatal: true,
+      },
+    ]);
   });
 
   it('missing END, at the end of the file or running into data', async () => {
-    const cards: CardInput[] = [['SIMPLE', true], ['BITPIX', 8], ['NAXIS', 0]];
+    const cards: CardInput[] = [
+      ['SIMPLE', true],
+      ['BITPIX', 8],
+      ['NAXIS', 0],
+    ];
     const noEnd = headerBlocks(cards).toString('latin1').replace('END ', '    ');
     const atEof = await read(Buffer.from(noEnd, 'latin1'));
     expect(atEof.problems[0]).toMatchObject({ kind: 'missing-end', hdu: 0, fatal: true });
 
     const withData = Buffer.concat([Buffer.from(noEnd, 'latin1'), Buffer.alloc(2880 * 100)]);
     const intoData = await read(withData);
-    expect(intoData.problems[0]).toMatchObject({ kind: 'missing-end', message: expect.stringMatching(/data found at byte 2880/) });
+    expect(intoData.problems[0]).toMatchObject({
+      kind: 'missing-end',
+      message: expect.stringMatching(/data found at byte 2880/),
+    });
   });
 
   it('truncated data names the HDU', async () => {
     const { problems, hdus } = await read(mef().subarray(0, 34560 + 5000));
-    expect(problems).toEqual([{ hdu: 3, kind: 'truncated-data', message: 'HDU 3 (SCI,3): data truncated: 5000 of 10000 bytes', fatal: true }]);
+    expect(problems).toEqual([
+      {
+        hdu: 3,
+        kind: 'truncated-data',
+        message: 'HDU 3 (SCI,3): data truncated: 5000 of 10000 bytes',
+        fatal: true,
+      },
+    ]);
     expect(hdus[3].truncated).toBe(true);
   });
 
   it('a short last block is a non-fatal problem', async () => {
     const { problems } = await read(mef().subarray(0, 34560 + 10000));
-    expect(problems).toEqual([{ hdu: 3, kind: 'truncated-data', message: expect.stringMatching(/short of its padding by 1520 bytes/), fatal: false }]);
+    expect(problems).toEqual([
+      {
+        hdu: 3,
+        kind: 'truncated-data',
+        message: expect.stringMatching(/short of its padding by 1520 bytes/),
+        fatal: false,
+      },
+    ]);
   });
 
   it('bad cards are reported and reading goes on', async () => {
-    const header = headerBlocks([['SIMPLE', true], ['BITPIX', 8], ['NAXIS', 0], ['EXTEND', true]]);
+    const header = headerBlocks([
+      ['SIMPLE', true],
+      ['BITPIX', 8],
+      ['NAXIS', 0],
+      ['EXTEND', true],
+    ]);
     header.write("OBJECT  = 'caf\xe9'", 4 * 80, 'latin1');
     header.write('DATE    = 2020-01-01', 5 * 80, 'latin1');
     header.write('END'.padEnd(80), 6 * 80, 'latin1');
@@ -130,13 +212,26 @@ describe('problems found while reading', () => {
     expect(zeros.problems).toEqual([]);
     const junk = await read(Buffer.concat([mef(), Buffer.alloc(100), Buffer.from('garbage')]));
     expect(junk.problems).toEqual([
-      { kind: 'trailing-bytes', message: expect.stringMatching(/^107 bytes after the last HDU \(HDU 3 \(SCI,3\)\) .* from byte 46180/), fatal: false },
+      {
+        kind: 'trailing-bytes',
+        message: expect.stringMatching(
+          /^107 bytes after the last HDU \(HDU 3 \(SCI,3\)\) .* from byte 46180/,
+        ),
+        fatal: false,
+      },
     ]);
   });
 
   it('a header without NAXIS stops the read: the data cannot be sized', async () => {
-    const { problems } = await read(headerBlocks([['SIMPLE', true], ['BITPIX', 16]]));
-    expect(problems).toEqual([{ hdu: 0, kind: 'missing-keyword', message: expect.stringMatching(/NAXIS missing/), fatal: true }]);
+    const { problems } = await read(
+      headerBlocks([
+        ['SIMPLE', true],
+        ['BITPIX', 16],
+      ]),
+    );
+    expect(problems).toEqual([
+      { hdu: 0, kind: 'missing-keyword', message: expect.stringMatching(/NAXIS missing/), fatal: true },
+    ]);
   });
 
   it('stops early without reading the rest of the stream', async () => {
@@ -158,12 +253,18 @@ describe('problems found while reading', () => {
 
   it('never keeps a data unit in memory', async () => {
     // 200 MB of data streamed through: heap growth stays far below it.
-    const header = headerBlocks([['SIMPLE', true], ['BITPIX', 8], ['NAXIS', 1], ['NAXIS1', 200_000_000]]);
+    const header = headerBlocks([
+      ['SIMPLE', true],
+      ['BITPIX', 8],
+      ['NAXIS', 1],
+      ['NAXIS1', 200_000_000],
+    ]);
     const block = Buffer.alloc(1 << 20);
     const stream = Readable.from(
       (function* () {
         yield header;
-        for (let i = 0; i < 200_000_000; i += block.length) yield block.subarray(0, Math.min(block.length, 200_000_000 - i));
+        for (let i = 0; i < 200_000_000; i += block.length)
+          yield block.subarray(0, Math.min(block.length, 200_000_000 - i));
         yield Buffer.alloc(padTo2880(200_000_000));
       })(),
     );

@@ -43,7 +43,11 @@ describe('opening compressed files by name', () => {
     const single = writeTemp(dir, `s-${tool}.fits.bz2`, bzip2(fits));
     // pbzip2/lbzip2 write several concatenated bzip2 streams; so does cat of two halves.
     const half = 20000;
-    const multi = writeTemp(dir, `m-${tool}.fits.bz2`, Buffer.concat([bzip2(fits.subarray(0, half)), bzip2(fits.subarray(half))]));
+    const multi = writeTemp(
+      dir,
+      `m-${tool}.fits.bz2`,
+      Buffer.concat([bzip2(fits.subarray(0, half)), bzip2(fits.subarray(half))]),
+    );
     expect((await readAll(single, tool)).equals(fits)).toBe(true);
     expect((await readAll(multi, tool)).equals(fits)).toBe(true);
     const { hdus, problems } = await readFitsFile(multi, { bzip2: tool });

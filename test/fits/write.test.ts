@@ -8,7 +8,9 @@ const images = (text: string) => text.match(/.{80}/g) ?? [];
 describe('formatting a card', () => {
   it('follows the fixed format: strings from column 11, padded to 8; logicals and numbers end in column 30', () => {
     expect(formatCard('OBJECT', 'M31', 'target')).toBe("OBJECT  = 'M31     '           / target".padEnd(80));
-    expect(formatCard('SIMPLE', true, 'conforms')).toBe('SIMPLE  =                    T / conforms'.padEnd(80));
+    expect(formatCard('SIMPLE', true, 'conforms')).toBe(
+      'SIMPLE  =                    T / conforms'.padEnd(80),
+    );
     expect(formatCard('NAXIS1', 2048)).toBe('NAXIS1  =                 2048'.padEnd(80));
     expect(formatCard('EXPTIME', 30.5)).toBe('EXPTIME =                 30.5'.padEnd(80));
     expect(formatCard('TINY', 1e-30)).toBe('TINY    =              1.0E-30'.padEnd(80));
@@ -30,12 +32,14 @@ describe('formatting a card', () => {
   });
 
   it('writes HIERARCH for long or spaced keywords', () => {
-    expect(formatCard('ESO DET CHIP ID', 'ccd', 'chip')).toBe("HIERARCH ESO DET CHIP ID = 'ccd     ' / chip".padEnd(80));
+    expect(formatCard('ESO DET CHIP ID', 'ccd', 'chip')).toBe(
+      "HIERARCH ESO DET CHIP ID = 'ccd     ' / chip".padEnd(80),
+    );
     expect(card('A B C', 5)).toMatchObject({ keyword: 'A B C', value: 5 });
   });
 
   it('writes long strings with CONTINUE and reads them back whole', () => {
-    const value = "x".repeat(50) + "'quoted'" + 'y'.repeat(100) + ' end';
+    const value = 'x'.repeat(50) + "'quoted'" + 'y'.repeat(100) + ' end';
     const text = formatCard('LONGSTR', value, 'a comment');
     expect(text.length % 80).toBe(0);
     const imgs = images(text);

@@ -8,7 +8,8 @@ import {
 } from '../../src/gemini/selection/index.js';
 
 const NOW = new Date('2024-05-06T12:00:00Z');
-const parse = (p: string | string[], bareDates?: 'utc' | 'night') => parseSelection(p, { now: NOW, bareDates });
+const parse = (p: string | string[], bareDates?: 'utc' | 'night') =>
+  parseSelection(p, { now: NOW, bareDates });
 
 /** The selection's terms without the bookkeeping arrays. */
 function terms(sel: Selection): Record<string, unknown> {
@@ -19,7 +20,11 @@ function terms(sel: Selection): Record<string, unknown> {
 describe('parseSelection: splitting', () => {
   it('reads slash-separated terms, ignoring empty ones, a query string and a fragment', () => {
     const s = parse('//GN-2019A-FT-211//science/20200101/?pending_ingest#x');
-    expect(terms(s)).toEqual({ program_id: 'GN-2019A-FT-211', observation_class: 'science', date: '20200101' });
+    expect(terms(s)).toEqual({
+      program_id: 'GN-2019A-FT-211',
+      observation_class: 'science',
+      date: '20200101',
+    });
     expect(s.unrecognised).toEqual([]);
   });
 
@@ -66,8 +71,12 @@ describe('parseSelection: identifiers', () => {
   });
 
   it('keeps only the most specific identifier', () => {
-    expect(terms(parse('/GN-2019A-FT-211/GN-2019A-FT-211-12'))).toEqual({ observation_id: 'GN-2019A-FT-211-12' });
-    expect(terms(parse('/GN-2019A-FT-211-12-003/GN-2019A-FT-211'))).toEqual({ data_label: 'GN-2019A-FT-211-12-003' });
+    expect(terms(parse('/GN-2019A-FT-211/GN-2019A-FT-211-12'))).toEqual({
+      observation_id: 'GN-2019A-FT-211-12',
+    });
+    expect(terms(parse('/GN-2019A-FT-211-12-003/GN-2019A-FT-211'))).toEqual({
+      data_label: 'GN-2019A-FT-211-12-003',
+    });
   });
 
   it('takes non-standard ids through progid=, obsid= and datalabel=', () => {
@@ -149,13 +158,24 @@ describe('parseSelection: instruments and telescopes', () => {
 });
 
 describe('parseSelection: observation type, class and processing', () => {
-  it.each(['OBJECT', 'BIAS', 'DARK', 'FLAT', 'ARC', 'PINHOLE', 'RONCHI', 'CAL', 'FRINGE', 'MASK', 'BPM', 'STANDARD'])(
-    'observation type %s',
-    (t) => expect(terms(parse('/' + t))).toEqual({ observation_type: t }),
-  );
+  it.each([
+    'OBJECT',
+    'BIAS',
+    'DARK',
+    'FLAT',
+    'ARC',
+    'PINHOLE',
+    'RONCHI',
+    'CAL',
+    'FRINGE',
+    'MASK',
+    'BPM',
+    'STANDARD',
+  ])('observation type %s', (t) => expect(terms(parse('/' + t))).toEqual({ observation_type: t }));
 
-  it.each(['science', 'acq', 'acqCal', 'progCal', 'partnerCal', 'dayCal', 'nightCal'])('observation class %s', (c) =>
-    expect(terms(parse('/' + c))).toEqual({ observation_class: c }),
+  it.each(['science', 'acq', 'acqCal', 'progCal', 'partnerCal', 'dayCal', 'nightCal'])(
+    'observation class %s',
+    (c) => expect(terms(parse('/' + c))).toEqual({ observation_class: c }),
   );
 
   it('is case-sensitive for types and classes, as the archive is', () => {
@@ -214,8 +234,9 @@ describe('parseSelection: dates and nights', () => {
 });
 
 describe('parseSelection: QA, flags and modes', () => {
-  it.each(['Pass', 'Usable', 'Fail', 'CHECK', 'Win', 'NotFail', 'Lucky', 'AnyQA', 'UndefinedQA'])('QA %s', (q) =>
-    expect(terms(parse('/' + q))).toEqual({ qa_state: q }),
+  it.each(['Pass', 'Usable', 'Fail', 'CHECK', 'Win', 'NotFail', 'Lucky', 'AnyQA', 'UndefinedQA'])(
+    'QA %s',
+    (q) => expect(terms(parse('/' + q))).toEqual({ qa_state: q }),
   );
 
   it.each<[string, Record<string, unknown>]>([
@@ -253,7 +274,12 @@ describe('parseSelection: QA, flags and modes', () => {
   });
 
   it('reads detector settings', () => {
-    expect(terms(parse('/2x2/low/fast/Deep'))).toEqual({ binning: '2x2', gain: 'low', readspeed: 'fast', welldepth: 'Deep' });
+    expect(terms(parse('/2x2/low/fast/Deep'))).toEqual({
+      binning: '2x2',
+      gain: 'low',
+      readspeed: 'fast',
+      welldepth: 'Deep',
+    });
     expect(terms(parse('/FullFrame'))).toEqual({ detector_roi: 'Full Frame' });
     expect(terms(parse('/centralspectrum'))).toEqual({ detector_roi: 'Central Spectrum' });
     expect(terms(parse('/detector_roi=Central256'))).toEqual({ detector_roi: 'Central256' });
@@ -300,7 +326,9 @@ describe('parseSelection: key=value terms', () => {
     expect(parse('/ra=25:00:00/sr=5').warnings).toEqual(['Invalid RA format. Ignoring your RA constraint.']);
     expect(parse('/dec=abc').warnings).toEqual(['Invalid Dec format. Ignoring your Dec constraint.']);
     expect(parse('/exposure_time=long').warnings).toEqual(['Invalid format for exposure time, ignoring it.']);
-    expect(parse('/cenwlen=blue').warnings).toEqual(['Central Wavelength value is invalid and has been ignored']);
+    expect(parse('/cenwlen=blue').warnings).toEqual([
+      'Central Wavelength value is invalid and has been ignored',
+    ]);
     expect(parse('/raw_cc=cloudy').warnings).toEqual(['Invalid raw_cc value, ignoring it.']);
   });
 
@@ -312,8 +340,9 @@ describe('parseSelection: key=value terms', () => {
 });
 
 describe('isOpenQuery', () => {
-  it.each(['', '/GMOS-N/OBJECT/Pass', '/science/ra=150/dec=-30/sr=10', '/object=NGC*', '/present'])('open: %s', (p) =>
-    expect(isOpenQuery(parse(p))).toBe(true),
+  it.each(['', '/GMOS-N/OBJECT/Pass', '/science/ra=150/dec=-30/sr=10', '/object=NGC*', '/present'])(
+    'open: %s',
+    (p) => expect(isOpenQuery(parse(p))).toBe(true),
   );
 
   it.each([
@@ -344,11 +373,15 @@ describe('unrecognisedMessage', () => {
 
 describe('selectionToString', () => {
   it('writes a canonical, order-independent form', () => {
-    expect(selectionToString(parse('/science/20200101/GN-2019A-FT-211'))).toBe('GN-2019A-FT-211/20200101/science');
+    expect(selectionToString(parse('/science/20200101/GN-2019A-FT-211'))).toBe(
+      'GN-2019A-FT-211/20200101/science',
+    );
     expect(selectionToString(parse('/Pass/OBJECT/20190101-20190131/gmos-n/canonical'))).toBe(
       'GMOS-N/20190101-20190131/OBJECT/Pass/canonical',
     );
-    expect(selectionToString(parse('/filename=N20200101S0001.fits.bz2/present'))).toBe('N20200101S0001.fits/present');
+    expect(selectionToString(parse('/filename=N20200101S0001.fits.bz2/present'))).toBe(
+      'N20200101S0001.fits/present',
+    );
   });
 
   it('uses key= forms where a bare word would read differently', () => {

@@ -11,7 +11,8 @@ import {
 } from '../../src/gemini/selection/index.js';
 
 const NOW = new Date('2024-05-06T12:00:00Z');
-const sql = (p: string, opts?: Parameters<typeof selectionToSql>[1]) => selectionToSql(parseSelection(p, { now: NOW }), opts);
+const sql = (p: string, opts?: Parameters<typeof selectionToSql>[1]) =>
+  selectionToSql(parseSelection(p, { now: NOW }), opts);
 
 /** The $n placeholders of a statement, in order of first appearance. */
 function placeholders(where: string): number[] {
@@ -37,7 +38,13 @@ describe('selectionToSql: defaults', () => {
     expect(sql('/engineering').where).toBe('(df.canonical) AND (h.engineering IS TRUE)');
     expect(sql('/notengineering').where).toBe('(df.canonical) AND (h.engineering IS NOT TRUE)');
     expect(sql('/includeengineering').where).toBe('(df.canonical)');
-    for (const p of ['/GN-ENG20200103', '/GN-ENG20200103-1', '/GN-ENG20200103-1-001', '/N20200103S0010', '/N2020']) {
+    for (const p of [
+      '/GN-ENG20200103',
+      '/GN-ENG20200103-1',
+      '/GN-ENG20200103-1-001',
+      '/N20200103S0010',
+      '/N2020',
+    ]) {
       expect(sql(p).where).not.toContain('engineering');
     }
     // Export's question to a peer must find engineering files too.
@@ -121,8 +128,13 @@ describe('selectionToSql: terms', () => {
 
   it('UT dates and ranges', () => {
     expect(one('/20200101').values).toEqual(['2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z']);
-    expect(one('/20200101').where).toContain('h.ut_datetime >= $1::timestamptz AND h.ut_datetime < $2::timestamptz');
-    expect(one('/20200103-20200101').values).toEqual(['2020-01-01T00:00:00.000Z', '2020-01-04T00:00:00.000Z']);
+    expect(one('/20200101').where).toContain(
+      'h.ut_datetime >= $1::timestamptz AND h.ut_datetime < $2::timestamptz',
+    );
+    expect(one('/20200103-20200101').values).toEqual([
+      '2020-01-01T00:00:00.000Z',
+      '2020-01-04T00:00:00.000Z',
+    ]);
     expect(one('/today').values).toEqual(['2024-05-06T00:00:00.000Z', '2024-05-07T00:00:00.000Z']);
   });
 
@@ -238,7 +250,9 @@ describe('selectionToSql: terms', () => {
   it('numeric ranges', () => {
     expect(one('/exposure_time=10').values).toEqual([9.5, 10.5]);
     expect(one('/exposure_time=0.2').values).toEqual([0, 0.7]);
-    expect(one('/exposure_time=10-20').where).toContain('h.exposure_time >= $1::float8 AND h.exposure_time <= $2::float8');
+    expect(one('/exposure_time=10-20').where).toContain(
+      'h.exposure_time >= $1::float8 AND h.exposure_time <= $2::float8',
+    );
     const c = one('/cenwlen=0.5');
     expect(c.where).toContain('h.central_wavelength > $1::float8 AND h.central_wavelength < $2::float8');
     expect((c.values as number[]).map((v) => +v.toFixed(6))).toEqual([0.4, 0.6]);
@@ -256,7 +270,15 @@ describe('selectionToSql: terms', () => {
   });
 
   it('invalid numbers constrain nothing', () => {
-    for (const p of ['/exposure_time=x', '/cenwlen=x', '/az=10', '/coadds=-1', '/raw_cc=cloudy', '/ra=x', '/dec=x']) {
+    for (const p of [
+      '/exposure_time=x',
+      '/cenwlen=x',
+      '/az=10',
+      '/coadds=-1',
+      '/raw_cc=cloudy',
+      '/ra=x',
+      '/dec=x',
+    ]) {
       expect(one(p).where).toBe('(df.canonical)');
     }
   });

@@ -19,6 +19,7 @@ export function register(program: Command) {
         storage: await ctx.storage(),
         log: ctx.log,
         minAgeSeconds: ctx.config.dhs.min_age_seconds,
+        badAfterSeconds: ctx.config.dhs.bad_after_seconds,
         dryrun: opts.dryrun,
       });
       const waker = new Waker();

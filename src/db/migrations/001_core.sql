@@ -88,7 +88,7 @@ CREATE TABLE header (
 CREATE INDEX header_program_id ON header (program_id);
 CREATE INDEX header_observation_id ON header (observation_id);
 CREATE INDEX header_data_label ON header (data_label);
-CREATE INDEX header_ut_datetime ON header (ut_datetime DESC);
+CREATE INDEX header_ut_datetime ON header (ut_datetime DESC NULLS LAST);
 CREATE INDEX header_instrument_ut ON header (instrument, ut_datetime DESC);
 
 CREATE TABLE fulltextheader (

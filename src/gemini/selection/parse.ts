@@ -89,7 +89,9 @@ export function parseSelection(pathOrTerms: string | readonly string[], opts: Pa
   };
 
   for (const term of splitTerms(pathOrTerms)) {
-    if (!readTerm(term)) sel.unrecognised.push(term);
+    // PostgreSQL text cannot hold NUL, so no such term can match: report it (visibly) instead.
+    if (term.includes('\u0000')) sel.unrecognised.push(term.replace(/\u0000/g, '\ufffd'));
+    else if (!readTerm(term)) sel.unrecognised.push(term);
   }
 
   // Only the most specific identifier counts.

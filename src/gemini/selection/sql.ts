@@ -184,8 +184,10 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
   if (sel.focal_plane_mask !== undefined) {
     const m = sel.focal_plane_mask;
     // GMOS: a prefix finds every mask of a MOS program; TReCS names carry quotes and "+ options".
-    if (sel.inst?.startsWith('GMOS')) where.push(`h.focal_plane_mask LIKE ${p.add(escapeLike(m) + '%', 'text')}`);
-    else if (sel.inst === 'TReCS') where.push(`h.focal_plane_mask LIKE ${p.add('%' + escapeLike(m) + '%', 'text')}`);
+    if (sel.inst?.startsWith('GMOS'))
+      where.push(`h.focal_plane_mask LIKE ${p.add(escapeLike(m) + '%', 'text')}`);
+    else if (sel.inst === 'TReCS')
+      where.push(`h.focal_plane_mask LIKE ${p.add('%' + escapeLike(m) + '%', 'text')}`);
     else eq('h.focal_plane_mask', m);
   }
   if (sel.filter !== undefined) eq('h.filter_name', sel.filter);
@@ -221,7 +223,9 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
   if (sel.object !== undefined && pos === undefined) {
     where.push(`h.object ILIKE ${p.add(escapeLike(sel.object).replace(/\*/g, '%'), 'text')}`);
   }
-  const ranges: Array<[string | undefined, string, (s: string) => ReturnType<typeof degreeRange>, '<' | '<=', '>=' | '>']> = [
+  const ranges: Array<
+    [string | undefined, string, (s: string) => ReturnType<typeof degreeRange>, '<' | '<=', '>=' | '>']
+  > = [
     [sel.exposure_time, 'h.exposure_time', exposureTimeRange, '<=', '>='],
     [sel.cenwlen, 'h.central_wavelength', centralWavelengthRange, '<', '>'],
     [sel.az, 'h.azimuth', (s) => degreeRange(s, 'azimuth'), '<', '>='],
@@ -242,7 +246,9 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
     if (raw === undefined) continue;
     const v = percentileValue(raw, key);
     // Stored as the percentile number; older ingests wrote '70-percentile' and 'Any'.
-    const spellings = v.ok ? [String(v.value), `${v.value}-percentile`, ...(v.value === 100 ? ['Any'] : [])] : [];
+    const spellings = v.ok
+      ? [String(v.value), `${v.value}-percentile`, ...(v.value === 100 ? ['Any'] : [])]
+      : [];
     if (v.ok) where.push(`h.${key} = ANY(${p.add(spellings, 'text[]')})`);
   }
 
@@ -251,7 +257,11 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
 
   function disperser(d: string): void {
     // GNIRS cross-dispersed modes: the short and long XD prisms under one name.
-    const gnirsXd: Readonly<Record<string, string>> = { '10lXD': '10_mm', '32lXD': '32_mm', '111lXD': '111_mm' };
+    const gnirsXd: Readonly<Record<string, string>> = {
+      '10lXD': '10_mm',
+      '32lXD': '32_mm',
+      '111lXD': '111_mm',
+    };
     if (sel.inst === 'GNIRS') {
       const g = gnirsXd[d];
       if (g) where.push(`h.disperser = ANY(${p.add([`${g}&SXD`, `${g}&LXD`], 'text[]')})`);
@@ -259,7 +269,9 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
       return;
     }
     // Names may still carry a component id (B600_G5307).
-    where.push(`(h.disperser = ${p.add(d, 'text')} OR h.disperser LIKE ${p.add(escapeLike(d) + '\\_%', 'text')})`);
+    where.push(
+      `(h.disperser = ${p.add(d, 'text')} OR h.disperser LIKE ${p.add(escapeLike(d) + '\\_%', 'text')})`,
+    );
   }
 
   function camera(c: string): void {

@@ -11,7 +11,8 @@
 export type Telescope = 'Gemini-North' | 'Gemini-South';
 
 /** QA terms: states, and the archive's shorthands for sets of states. */
-export type QaTerm = 'Pass' | 'Usable' | 'Fail' | 'CHECK' | 'Win' | 'NotFail' | 'Lucky' | 'AnyQA' | 'UndefinedQA';
+export type QaTerm =
+  'Pass' | 'Usable' | 'Fail' | 'CHECK' | 'Win' | 'NotFail' | 'Lucky' | 'AnyQA' | 'UndefinedQA';
 
 export type ProcessingMode = 'Raw' | 'Quick-Look' | 'Science-Quality';
 

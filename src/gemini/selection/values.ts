@@ -142,7 +142,8 @@ export function positionConstraint(sel: Selection): PositionConstraint {
     } else if (parts.length === 2) {
       const a = raToDegrees(parts[0]);
       const b = raToDegrees(parts[1]);
-      if (a === null || b === null) out.warnings.push('Invalid RA range format. Ignoring your RA constraint.');
+      if (a === null || b === null)
+        out.warnings.push('Invalid RA range format. Ignoring your RA constraint.');
       else out.ra = { lo: a, hi: b };
     } else {
       out.warnings.push('Invalid RA format. Ignoring your RA constraint.');
@@ -198,7 +199,8 @@ export function degreeRange(s: string, what: string): Interpreted<DegreeInterval
   const m = /^(-?\d*\.?\d*)-(-?\d*\.?\d*)$/.exec(s.trim());
   const a = m ? decimal(m[1]) : null;
   const b = m ? decimal(m[2]) : null;
-  if (a === null || b === null) return { ok: false, warning: `Invalid ${what} range, write it as low-high. Ignoring it.` };
+  if (a === null || b === null)
+    return { ok: false, warning: `Invalid ${what} range, write it as low-high. Ignoring it.` };
   return { ok: true, value: { lo: a, hi: b } };
 }
 

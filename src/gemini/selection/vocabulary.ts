@@ -112,7 +112,11 @@ export const CAL_TYPES: ReadonlySet<string> = new Set([
   'photometric_standard',
 ]);
 
-export const PROCESSING_MODES: ReadonlySet<ProcessingMode> = new Set(['Raw', 'Quick-Look', 'Science-Quality']);
+export const PROCESSING_MODES: ReadonlySet<ProcessingMode> = new Set([
+  'Raw',
+  'Quick-Look',
+  'Science-Quality',
+]);
 
 export const REDUCTION_STATES: ReadonlySet<string> = new Set([
   'RAW',
@@ -131,7 +135,16 @@ export const REDUCTION_STATES: ReadonlySet<string> = new Set([
   'PROCESSED_UNKNOWN',
 ]);
 
-const GMOS_GRATINGS: ReadonlySet<string> = new Set(['MIRROR', 'B480', 'B600', 'R600', 'R400', 'R831', 'R150', 'B1200']);
+const GMOS_GRATINGS: ReadonlySet<string> = new Set([
+  'MIRROR',
+  'B480',
+  'B600',
+  'R600',
+  'R400',
+  'R831',
+  'R150',
+  'B1200',
+]);
 
 /** A GMOS grating name (component id and '+' signs ignored), else null. */
 export function gmosGrating(term: string): string | null {

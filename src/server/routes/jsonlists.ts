@@ -10,10 +10,11 @@ import { fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijs
 // newest first, and marks the last entry `results_truncated: true` when more matched; a closed
 // query lists its files by filename (the archive's filename_asc).
 //
-// `?pending_ingest` (what an exporting server asks) adds `pending_ingest` to every entry: true
-// while the file is waiting in the ingest queue or an upload of it is being handed to ingest.
-// When the selection names a file that is not in the database yet but is pending, a placeholder
-// entry says so (data_md5 null), so the sender waits instead of sending it again.
+// Entries of /jsonfilelist and /jsonsummary carry `pending_ingest` (as the archive's newer
+// documents do): true while the file waits in the ingest queue or an upload of it is being handed
+// to ingest. With `?pending_ingest` (what an exporting server asks), a selection naming a file
+// that is not in the database yet but is pending gets a placeholder entry saying so (data_md5
+// null), so the sender waits instead of sending it again.
 
 type Kind = 'jsonfilelist' | 'jsonfilenames' | 'jsonsummary' | 'jsonqastate';
 
@@ -44,7 +45,7 @@ export async function pendingIngestNames(db: Queryable, names: string[]): Promis
 }
 
 function placeholder(name: string): Row {
-  return fileListEntry({ name, filename: null, path: null, compressed: null, mdready: false });
+  return fileListEntry({ name, filename: null, path: null, compressed: null, mdready: false }, true);
 }
 
 export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app, { ctx }) => {
@@ -56,31 +57,28 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
       return reply.code(400).send({ error: warning, unrecognised: sel.unrecognised });
     }
     const result = await searchHeaders(ctx.db, sel, searchOptions(kind, isOpenQuery(sel)));
+    const rows = result.rows as unknown as Row[];
     let entries: Row[];
-    switch (kind) {
-      case 'jsonfilelist':
-        entries = result.rows.map((r) => fileListEntry(r as unknown as Row));
-        break;
-      case 'jsonfilenames':
-        entries = result.rows.map((r) => ({ name: r.name }));
-        break;
-      case 'jsonqastate':
-        entries = result.rows.map((r) => qaStateEntry(r as unknown as Row));
-        break;
-      case 'jsonsummary':
-        entries = [];
-        for (const r of result.rows) {
-          entries.push(summaryEntry(r as unknown as Row, await ctx.access.canHaveCoords(req, r)));
-        }
-        break;
-    }
-    if (kind === 'jsonfilelist' && 'pending_ingest' in (req.query as object)) {
-      const names = result.rows.map((r) => r.name);
-      if (sel.filename && !names.includes(sel.filename)) names.push(sel.filename);
+    if (kind === 'jsonfilenames') {
+      entries = rows.map((r) => ({ name: r.name }));
+    } else if (kind === 'jsonqastate') {
+      entries = rows.map(qaStateEntry);
+    } else {
+      const names = rows.map((r) => r.name as string);
+      const asked = 'pending_ingest' in (req.query as object);
+      if (asked && sel.filename && !names.includes(sel.filename)) names.push(sel.filename);
       const pending = await pendingIngestNames(ctx.db, names);
-      entries.forEach((e) => (e.pending_ingest = pending.has(e.name as string)));
-      if (entries.length === 0 && sel.filename && pending.has(sel.filename)) {
-        entries.push({ ...placeholder(sel.filename), pending_ingest: true });
+      if (kind === 'jsonfilelist') {
+        entries = rows.map((r) => fileListEntry(r, pending.has(r.name as string)));
+        if (asked && entries.length === 0 && sel.filename && pending.has(sel.filename)) {
+          entries.push(placeholder(sel.filename));
+        }
+      } else {
+        entries = [];
+        for (const r of rows) {
+          const coords = await ctx.access.canHaveCoords(req, r);
+          entries.push(summaryEntry(r, coords, pending.has(r.name as string)));
+        }
       }
     }
     if (result.open && result.truncated && entries.length > 0) entries[entries.length - 1].results_truncated = true;

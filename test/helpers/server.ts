@@ -1,0 +1,54 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../../src/db/pool.js';
+
+/** Polls until fn() is truthy (or throws after timeoutMs). */
+export async function waitFor<T>(fn: () => Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until the upload's hand-off to ingest has finished, one way or the other. */
+export function handedOff(db: Db, filename: string) {
+  return waitFor(
+    async () => {
+      const r = await db.query(
+        'SELECT * FROM fileuploadlog WHERE filename = $1 AND processed_cleanly IS NOT NULL ORDER BY id DESC LIMIT 1',
+        [filename],
+      );
+      return r.rows[0];
+    },
+    10_000,
+    `hand-off of ${filename}`,
+  );
+}
+
+export async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+/**
+ * A raw POST that sends `sent` bytes of a declared `declared`-byte body and then drops the
+ * connection: an upload cut off midway.
+ */
+export function cutOffPost(url: string, sent: Buffer, declared: number, cookie: string): Promise<void> {
+  return new Promise((resolve) => {
+    const req = http.request(url, {
+      method: 'POST',
+      headers: { 'content-length': String(declared), cookie, 'content-type': 'application/octet-stream' },
+    });
+    req.on('error', () => resolve());
+    req.on('response', () => resolve());
+    req.write(sent, () => setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 100));
+  });
+}
