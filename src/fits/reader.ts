@@ -57,6 +57,9 @@ function isPrimaryStart(block: Buffer): boolean {
 
 type State = 'header' | 'data' | 'pad' | 'trailing' | 'stop';
 
+/** A header of text with no END would otherwise be held whole; real ones are a few blocks. */
+const MAX_HEADER_BLOCKS = 2000;
+
 /**
  * Reads the HDU structure of a FITS stream (or a path, opened with openFitsStream). Resolves with
  * the problems found; rejects only with a FitsReadError when the stream itself fails.
@@ -111,6 +114,12 @@ export async function readFits(source: Readable | string, opts: ReadOptions = {}
       headerStart = pos - BLOCK_SIZE;
     }
     const r = asm.push(block);
+    if (r === 'more' && asm.blocks >= MAX_HEADER_BLOCKS) {
+      const label = hduLabel(index());
+      problem('missing-end', index(), `${label}: no END card in ${MAX_HEADER_BLOCKS} header blocks`, true);
+      state = 'stop';
+      return;
+    }
     if (r === 'more') return;
     const i = index();
     const { header, issues } = asm.finish();

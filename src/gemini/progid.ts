@@ -15,19 +15,7 @@
 // Anything else is not a valid program id; the archive then marks the data as engineering.
 
 export type ProgramType =
-  | 'Q'
-  | 'C'
-  | 'SV'
-  | 'QS'
-  | 'DD'
-  | 'LP'
-  | 'FT'
-  | 'DS'
-  | 'PW'
-  | 'CAL'
-  | 'ENG'
-  | 'COM'
-  | 'MON';
+  'Q' | 'C' | 'SV' | 'QS' | 'DD' | 'LP' | 'FT' | 'DS' | 'PW' | 'CAL' | 'ENG' | 'COM' | 'MON';
 
 export interface ProgramId {
   programId: string;
@@ -67,12 +55,24 @@ const FORMS: ReadonlyArray<{ re: RegExp; decode: (m: RegExpExecArray) => Omit<Pr
   {
     // GN-2019A-Q-101
     re: new RegExp(`^G([NS])-(${SEMESTER})-(Q|C|SV|QS|DD|LP|FT|DS)-(\\d+)$`),
-    decode: (m) => ({ site: site(m[1]), semester: m[2], date: null, type: m[3] as ProgramType, number: m[4] }),
+    decode: (m) => ({
+      site: site(m[1]),
+      semester: m[2],
+      date: null,
+      type: m[3] as ProgramType,
+      number: m[4],
+    }),
   },
   {
     // GN-CAL20200101
     re: new RegExp(`^G([NS])-(CAL|ENG)(${DATE})$`),
-    decode: (m) => ({ site: site(m[1]), semester: null, date: m[3], type: m[2] as ProgramType, number: null }),
+    decode: (m) => ({
+      site: site(m[1]),
+      semester: null,
+      date: m[3],
+      type: m[2] as ProgramType,
+      number: null,
+    }),
   },
   {
     // CAL20200101
@@ -82,7 +82,13 @@ const FORMS: ReadonlyArray<{ re: RegExp; decode: (m: RegExpExecArray) => Omit<Pr
   {
     // GN-2020A-CAL-191
     re: new RegExp(`^G([NS])-(${SEMESTER})-(CAL|ENG)-(\\d+)$`),
-    decode: (m) => ({ site: site(m[1]), semester: m[2], date: null, type: m[3] as ProgramType, number: m[4] }),
+    decode: (m) => ({
+      site: site(m[1]),
+      semester: m[2],
+      date: null,
+      type: m[3] as ProgramType,
+      number: m[4],
+    }),
   },
   {
     // G-2025A-1234-Q

@@ -45,16 +45,28 @@ describe('parseFilename', () => {
   });
 
   it('recognises processed names by suffix or prefix', () => {
-    expect(parseFilename('N20200101S0001_flat.fits')).toMatchObject({ kind: 'processed', suffix: '_flat', serial: 1 });
+    expect(parseFilename('N20200101S0001_flat.fits')).toMatchObject({
+      kind: 'processed',
+      suffix: '_flat',
+      serial: 1,
+    });
     expect(parseFilename('N20200101S0001_bias.fits')).toMatchObject({ kind: 'processed', suffix: '_bias' });
-    expect(parseFilename('rgS20100212S0301.fits')).toMatchObject({ kind: 'processed', prefix: 'rg', site: 'GS' });
+    expect(parseFilename('rgS20100212S0301.fits')).toMatchObject({
+      kind: 'processed',
+      prefix: 'rg',
+      site: 'GS',
+    });
     expect(parseFilename('mrgN20050831S0770_add.fits')).toMatchObject({
       kind: 'processed',
       prefix: 'mrg',
       suffix: '_add',
     });
     // One band of an IGRINS-2 exposure is a product of the raw (two-band) file.
-    expect(parseFilename('N20240429S0122_H.fits')).toMatchObject({ kind: 'processed', suffix: '_H', serial: 122 });
+    expect(parseFilename('N20240429S0122_H.fits')).toMatchObject({
+      kind: 'processed',
+      suffix: '_H',
+      serial: 122,
+    });
   });
 
   it('reads IGRINS names', () => {
@@ -89,14 +101,24 @@ describe('parseFilename', () => {
   });
 
   it('dates the names of retired instruments', () => {
-    expect(parseFilename('02jul07.0040.fits')).toMatchObject({ kind: 'legacy', date: '20020707', serial: 40 });
+    expect(parseFilename('02jul07.0040.fits')).toMatchObject({
+      kind: 'legacy',
+      date: '20020707',
+      serial: 40,
+    });
     expect(parseFilename('2003mar20_2731.fits')).toMatchObject({ kind: 'legacy', date: '20030320' });
     expect(parseFilename('01MAY08_023.fits')).toMatchObject({ kind: 'legacy', date: '20010508', serial: 23 });
     expect(parseFilename('TX20071021_RAW.2037.fits')).toMatchObject({ kind: 'legacy', instrument: 'TEXES' });
   });
 
   it('gives up on anything else without throwing', () => {
-    for (const name of ['notes.txt', 'N20201301S0001.fits', 'N20200230S0001.fits', '', 'GN2001BQ013-04.fits']) {
+    for (const name of [
+      'notes.txt',
+      'N20201301S0001.fits',
+      'N20200230S0001.fits',
+      '',
+      'GN2001BQ013-04.fits',
+    ]) {
       const f = parseFilename(name);
       expect(f.kind).toBe('unknown');
       expect(f.date).toBeNull();

@@ -73,9 +73,9 @@ describe('GMOS', () => {
 
   it('tolerates one odd amplifier gain, not two', () => {
     expect(extractMetadata(file(imaging, amp(), amp({ GAIN: 5 }), amp())).detector_gain_setting).toBe('low');
-    expect(extractMetadata(file(imaging, amp({ GAIN: 5 }), amp({ GAIN: 5 }), amp())).detector_gain_setting).toBe(
-      'high',
-    );
+    expect(
+      extractMetadata(file(imaging, amp({ GAIN: 5 }), amp({ GAIN: 5 }), amp())).detector_gain_setting,
+    ).toBe('high');
   });
 
   it('long-slit spectroscopy', () => {
@@ -201,7 +201,14 @@ describe('F2', () => {
   });
 
   it('long slit', () => {
-    const ls = { ...base, GRISM: 'JH_G5801', FILTER2: 'JH_G0809', MOSPOS: '2pix-slit', DECKER: 'Long_slit', GRWLEN: 1.39 };
+    const ls = {
+      ...base,
+      GRISM: 'JH_G5801',
+      FILTER2: 'JH_G0809',
+      MOSPOS: '2pix-slit',
+      DECKER: 'Long_slit',
+      GRWLEN: 1.39,
+    };
     expect(extractMetadata(file(ls, ext))).toMatchObject({
       disperser: 'JH',
       focal_plane_mask: '2pix-slit',
@@ -250,7 +257,11 @@ describe('GNIRS', () => {
   it('cross-dispersed', () => {
     const xd = { ...base, PRISM: 'SXD_G5536', DECKER: 'SCXD_G5531', GRATWAVE: 1.65 };
     const row = extractMetadata(file(xd));
-    expect(row).toMatchObject({ disperser: '32_mm&SXD', focal_plane_mask: '0.30arcsecXD', mode: 'spectroscopy' });
+    expect(row).toMatchObject({
+      disperser: '32_mm&SXD',
+      focal_plane_mask: '0.30arcsecXD',
+      mode: 'spectroscopy',
+    });
     expect(row.types).toContain('XD');
   });
 
@@ -334,7 +345,12 @@ describe('IGRINS-2', () => {
 
   it('a raw H+K bundle: the longer arm, filed as imaging as the archive does', () => {
     const row = extractMetadata(file(p, band('H', 100), band('K', 120)));
-    expect(row).toMatchObject({ instrument: 'IGRINS-2', exposure_time: 120, spectroscopy: false, mode: 'imaging' });
+    expect(row).toMatchObject({
+      instrument: 'IGRINS-2',
+      exposure_time: 120,
+      spectroscopy: false,
+      mode: 'imaging',
+    });
     expect(row.types).toContain('BUNDLE');
   });
 
@@ -346,7 +362,9 @@ describe('IGRINS-2', () => {
 
 describe('instruments without a module', () => {
   it('fall back to the Gemini-wide rules', () => {
-    const row = extractMetadata(file(dhsPrimary({ INSTRUME: 'NEWCAM', FILTER1: 'g_G0301', FILTER2: 'open' })));
+    const row = extractMetadata(
+      file(dhsPrimary({ INSTRUME: 'NEWCAM', FILTER1: 'g_G0301', FILTER2: 'open' })),
+    );
     expect(row).toMatchObject({ instrument: 'NEWCAM', filter_name: 'g', mode: 'imaging' });
   });
 });

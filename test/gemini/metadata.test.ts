@@ -169,7 +169,9 @@ describe('extractMetadata: odd headers', () => {
     expect(extractMetadata(file(dhsPrimary({ GEMPRGID: 'made-up test' }))).engineering).toBe(true);
     const cal = extractMetadata(file(dhsPrimary({ GEMPRGID: 'GN-CAL20210304' })));
     expect(cal).toMatchObject({ calibration_program: true, engineering: false });
-    expect(extractMetadata(file(dhsPrimary({ GEMPRGID: 'GN-2021A-SV-101' }))).science_verification).toBe(true);
+    expect(extractMetadata(file(dhsPrimary({ GEMPRGID: 'GN-2021A-SV-101' }))).science_verification).toBe(
+      true,
+    );
     const none = dhsPrimary();
     delete none.GEMPRGID;
     expect(extractMetadata(file(none))).toMatchObject({ program_id: null, engineering: true });

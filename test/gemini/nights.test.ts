@@ -75,7 +75,10 @@ describe('UT date helpers', () => {
   it('utDate and utDateRange', () => {
     expect(utDate(t('2020-02-29T23:59:59.999Z'))).toBe('20200229');
     expect(utDateRange('20200229')).toEqual([t('2020-02-29T00:00:00Z'), t('2020-03-01T00:00:00Z')]);
-    expect(utDatesRange('20200305', '20200301')).toEqual([t('2020-03-01T00:00:00Z'), t('2020-03-06T00:00:00Z')]);
+    expect(utDatesRange('20200305', '20200301')).toEqual([
+      t('2020-03-01T00:00:00Z'),
+      t('2020-03-06T00:00:00Z'),
+    ]);
   });
 
   it('recentUtDates counts today (UT) in, oldest first', () => {

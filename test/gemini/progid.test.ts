@@ -37,13 +37,19 @@ describe('parseProgramId', () => {
     expect(parseProgramId('  GN-2019A-Q-1 ')?.programId).toBe('GN-2019A-Q-1');
   });
 
-  it.each(['', 'GN-2019C-Q-1', 'GX-2019A-Q-1', 'GN-2019A-XX-1', 'GN-19A-Q-1', 'GN-CAL2020011', 'test', 'GN-2019A-Q-'])(
-    'rejects %j',
-    (id) => {
-      expect(parseProgramId(id)).toBeNull();
-      expect(isValidProgramId(id)).toBe(false);
-    },
-  );
+  it.each([
+    '',
+    'GN-2019C-Q-1',
+    'GX-2019A-Q-1',
+    'GN-2019A-XX-1',
+    'GN-19A-Q-1',
+    'GN-CAL2020011',
+    'test',
+    'GN-2019A-Q-',
+  ])('rejects %j', (id) => {
+    expect(parseProgramId(id)).toBeNull();
+    expect(isValidProgramId(id)).toBe(false);
+  });
 
   it('rejects non-strings', () => {
     expect(parseProgramId(undefined)).toBeNull();
@@ -100,7 +106,10 @@ describe('data labels', () => {
   });
 
   it('accepts processing suffixes written by old reduction packages', () => {
-    expect(parseDataLabel('GS-2010A-Q-36-5-246-rg')).toMatchObject({ extension: 'RG', base: 'GS-2010A-Q-36-5-246' });
+    expect(parseDataLabel('GS-2010A-Q-36-5-246-rg')).toMatchObject({
+      extension: 'RG',
+      base: 'GS-2010A-Q-36-5-246',
+    });
     expect(parseDataLabel('GN-2016A-Q-68-46-001-MRG-ADD')?.extension).toBe('MRG-ADD');
     expect(parseDataLabel('GN-2007B-Q-107-150-004_DARK')?.extension).toBe('DARK');
   });

@@ -19,7 +19,12 @@ describe('sortkey', () => {
 
   it('puts newer data first', () => {
     expect(
-      queueOrder(['N20200101S0001.fits', 'S20200102S0001.fits', 'N20200101S0002.fits', 'N20191231S0999.fits']),
+      queueOrder([
+        'N20200101S0001.fits',
+        'S20200102S0001.fits',
+        'N20200101S0002.fits',
+        'N20191231S0999.fits',
+      ]),
     ).toEqual(['S20200102S0001.fits', 'N20200101S0002.fits', 'N20200101S0001.fits', 'N20191231S0999.fits']);
   });
 

@@ -5,12 +5,7 @@
 import type { HeaderSet } from './headers.js';
 import { numOf, removeComponentId, sexagesimal, strOf } from './headers.js';
 import type { TagRule } from './tags.js';
-import {
-  mjdToMicros,
-  parseIsoDate,
-  parseIsoDatetime,
-  parseTimeOfDay,
-} from './time.js';
+import { mjdToMicros, parseIsoDate, parseIsoDatetime, parseTimeOfDay } from './time.js';
 import type { Ctx, Descriptors } from './types.js';
 import { imageCentre } from './wcs.js';
 
@@ -30,7 +25,15 @@ export const OBSERVATION_TYPES = [
   'BPM',
 ] as const;
 
-export const OBSERVATION_CLASSES = ['dayCal', 'partnerCal', 'acqCal', 'acq', 'science', 'progCal', 'nightCal'] as const;
+export const OBSERVATION_CLASSES = [
+  'dayCal',
+  'partnerCal',
+  'acqCal',
+  'acq',
+  'science',
+  'progCal',
+  'nightCal',
+] as const;
 
 export const GAIN_SETTINGS = ['high', 'low', 'standard'] as const;
 export const READSPEED_SETTINGS = [
@@ -350,7 +353,11 @@ export const generic: Descriptors = {
     const lamps = c.h.str('GCALLAMP') ?? '';
     const shut = c.h.str('GCALSHUT') ?? '';
     const l = lamps.toUpperCase();
-    if ((shut.toUpperCase() === 'CLOSED' && (l === 'IRHIGH' || l === 'IRLOW')) || l === '' || l === 'NO VALUE') {
+    if (
+      (shut.toUpperCase() === 'CLOSED' && (l === 'IRHIGH' || l === 'IRLOW')) ||
+      l === '' ||
+      l === 'NO VALUE'
+    ) {
       return 'Off';
     }
     return lamps;
@@ -377,7 +384,9 @@ export const generic: Descriptors = {
  * darks reported as such, at most two names joined with '&'.
  */
 export function combineFilters(names: readonly string[]): string {
-  const comps = names.filter((f) => !(f.toLowerCase().includes('open') || f.includes('Clear') || f.toLowerCase().startsWith('nd')));
+  const comps = names.filter(
+    (f) => !(f.toLowerCase().includes('open') || f.includes('Clear') || f.toLowerCase().startsWith('nd')),
+  );
   if (comps.length === 0) comps.push('open');
   const cals: ReadonlyArray<[string, string]> = [
     ['Block', 'blank'],
@@ -414,7 +423,9 @@ export function genericTags(h: HeaderSet): Array<TagRule | null | false> {
   return [
     { add: ['GEMINI'] },
     (obsclass === 'acq' || obsclass === 'acqCal') && { add: ['ACQUISITION'] },
-    h.str('FRAME') === 'AZEL_TOPO' && { add: h.num('AIRMASS') === 1 ? ['AZEL_TARGET', 'AT_ZENITH'] : ['AZEL_TARGET'] },
+    h.str('FRAME') === 'AZEL_TOPO' && {
+      add: h.num('AIRMASS') === 1 ? ['AZEL_TARGET', 'AT_ZENITH'] : ['AZEL_TARGET'],
+    },
     hasAny('GIFRINGE', 'PROCFRNG') && { add: ['FRINGE', 'CAL'] },
     lampOn && { add: ['GCALFLAT', 'FLAT', 'CAL'] },
     lampOn && gcalshut === 'OPEN' && { add: ['GCAL_IR_ON', 'LAMPON'], blockedBy: ['PROCESSED'] },
@@ -425,16 +436,41 @@ export function genericTags(h: HeaderSet): Array<TagRule | null | false> {
     sidereal,
     keys.has('BPMASK') && {
       add: ['BPM'],
-      blocks: ['IMAGE', 'SPECT', 'FLAT', 'PREPARED', 'GCALFLAT', 'CAL', 'LAMPON', 'GCAL_IR_ON', 'GCAL_IR_OFF', 'DARK', 'NON_SIDEREAL', 'AZEL_TARGET'],
+      blocks: [
+        'IMAGE',
+        'SPECT',
+        'FLAT',
+        'PREPARED',
+        'GCALFLAT',
+        'CAL',
+        'LAMPON',
+        'GCAL_IR_ON',
+        'GCAL_IR_OFF',
+        'DARK',
+        'NON_SIDEREAL',
+        'AZEL_TARGET',
+      ],
     },
     !keys.has('GEM-TLM') && { add: ['RAW'] },
     { add: [[...keys].some((k) => k.includes('PREPAR')) ? 'PREPARED' : 'UNPREPARED'] },
     [...keys].some((k) => k.includes('TRIMOVER')) && { add: ['OVERSCAN_TRIMMED'] },
     [...keys].some((k) => k.includes('SUBOVER')) && { add: ['OVERSCAN_SUBTRACTED'] },
-    hasAny('PROCARC', 'GBIAS', 'PROCBIAS', 'PROCDARK', 'GIFLAG', 'PROCFLAT', 'GIFRINGE', 'PROCFRNG', 'PROCSTND', 'PROCSRSP') && {
+    hasAny(
+      'PROCARC',
+      'GBIAS',
+      'PROCBIAS',
+      'PROCDARK',
+      'GIFLAG',
+      'PROCFLAT',
+      'GIFRINGE',
+      'PROCFRNG',
+      'PROCSTND',
+      'PROCSRSP',
+    ) && {
       add: ['PROCESSED'],
     },
-    h.str('OBSTYPE') === 'OBJECT' && hasAny('GMOSAIC', 'PROCSCI') && { add: ['PROCESSED_SCIENCE', 'PROCESSED'], blocks: ['RAW'] },
+    h.str('OBSTYPE') === 'OBJECT' &&
+      hasAny('GMOSAIC', 'PROCSCI') && { add: ['PROCESSED_SCIENCE', 'PROCESSED'], blocks: ['RAW'] },
     keys.has('EXTRACT') && { add: ['EXTRACTED'] },
   ];
 }

@@ -83,6 +83,11 @@ function sameBinning(h: HeaderSet): [number, number] | undefined {
   if (red && blue) return red[0] === blue[0] && red[1] === blue[1] ? red : undefined;
   if (red || blue) return red ?? blue;
   // A single-camera file: its CCDSUM.
-  const sum = h.anyStr('CCDSUM')?.split(/\s+/).map((s) => numOf(s));
-  return sum && sum.length === 2 && sum[0] !== undefined && sum[1] !== undefined ? [sum[0], sum[1]] : undefined;
+  const sum = h
+    .anyStr('CCDSUM')
+    ?.split(/\s+/)
+    .map((s) => numOf(s));
+  return sum && sum.length === 2 && sum[0] !== undefined && sum[1] !== undefined
+    ? [sum[0], sum[1]]
+    : undefined;
 }

@@ -28,10 +28,36 @@ const FILTER_WAVELENGTHS: Readonly<Record<string, number>> = {
  * them; several variants per name because the definitions moved with the detector upgrades.
  */
 const ROI_SETTINGS: ReadonlyArray<[string, ReadonlyArray<readonly [number, number, number, number]>]> = [
-  ['Full Frame', [[0, 4608, 0, 6144], [0, 4224, 0, 6144]]],
-  ['CCD2', [[0, 4608, 2048, 4096], [0, 4224, 2048, 4096]]],
-  ['Central Spectrum', [[1792, 2816, 0, 6144], [1791, 2815, 0, 6144], [1624, 2648, 0, 6144]]],
-  ['Central Stamp', [[2154, 2454, 2922, 3222], [1986, 2286, 2922, 3222], [1986, 2294, 2922, 3222]]],
+  [
+    'Full Frame',
+    [
+      [0, 4608, 0, 6144],
+      [0, 4224, 0, 6144],
+    ],
+  ],
+  [
+    'CCD2',
+    [
+      [0, 4608, 2048, 4096],
+      [0, 4224, 2048, 4096],
+    ],
+  ],
+  [
+    'Central Spectrum',
+    [
+      [1792, 2816, 0, 6144],
+      [1791, 2815, 0, 6144],
+      [1624, 2648, 0, 6144],
+    ],
+  ],
+  [
+    'Central Stamp',
+    [
+      [2154, 2454, 2922, 3222],
+      [1986, 2286, 2922, 3222],
+      [1986, 2294, 2922, 3222],
+    ],
+  ],
 ];
 
 const IFU_MASKS: Readonly<Record<string, string>> = {

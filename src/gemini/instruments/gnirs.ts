@@ -78,7 +78,9 @@ export const gnirs: Instrument = {
       !slit.includes('Acq') && { add: ['THRUSLIT'], ifPresent: ['IMAGE'] },
       spect && { add: spect },
       obstype === 'FLAT' &&
-        (slit.includes('Pinholes') ? { add: ['PINHOLE', 'CAL'], remove: ['GCALFLAT'] } : { add: ['FLAT', 'CAL'] }),
+        (slit.includes('Pinholes')
+          ? { add: ['PINHOLE', 'CAL'], remove: ['GCALFLAT'] }
+          : { add: ['FLAT', 'CAL'] }),
     ];
   },
   descriptors: {

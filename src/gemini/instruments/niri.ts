@@ -119,7 +119,10 @@ export const niri: Instrument = {
       obstype === 'ARC' && { add: ['ARC'] },
       obstype === 'FLAT' && { add: ['CAL', 'FLAT'] },
       !spect && {
-        add: (h.str('OBJECT') ?? '').toUpperCase() === 'TWILIGHT' ? ['IMAGE', 'CAL', 'FLAT', 'TWILIGHT'] : ['IMAGE'],
+        add:
+          (h.str('OBJECT') ?? '').toUpperCase() === 'TWILIGHT'
+            ? ['IMAGE', 'CAL', 'FLAT', 'TWILIGHT']
+            : ['IMAGE'],
       },
       spect && { add: ['SPECT', 'LS'] },
     ];

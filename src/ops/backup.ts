@@ -1,0 +1,173 @@
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import type { Config } from '../config/schema.js';
+import type { Migration } from '../db/migrate.js';
+import { backupName, planRetention, type RetentionPlan } from './backup-retention.js';
+import { findPgTool, pgEnv, run, waitFor, withDatabase, type PgTool } from './pgtools.js';
+
+// `fitsstore db backup|restore` and `db migrate --rehearse`, on PostgreSQL's own tools.
+// pg_dump reads one consistent snapshot and takes only ACCESS SHARE locks: the queues keep
+// claiming and completing while it runs (only DDL waits), and nothing is excluded, so a restore
+// gives back users, logs, queues and parameters too.
+
+export function defaultBackupDir(config: Config): string {
+  return path.join(config.paths.var_dir, 'backups');
+}
+
+export async function serverMajor(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await c.connect();
+  try {
+    const r = await c.query('SHOW server_version_num');
+    return Math.floor(Number(r.rows[0].server_version_num) / 10000);
+  } finally {
+    await c.end();
+  }
+}
+
+export interface BackupResult {
+  file: string;
+  size: number;
+  seconds: number;
+  tool: PgTool;
+  retention: RetentionPlan;
+  removed: string[];
+}
+
+async function fsyncPath(p: string, flags = 'r') {
+  const fh = await open(p, flags);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** pg_dump -Fc to a temporary name, verified with pg_restore --list, then renamed; then retention. */
+export async function backup(o: { url: string; dir: string; binDir?: string; now?: Date; retention?: boolean }): Promise<BackupResult> {
+  const t0 = Date.now();
+  const now = o.now ?? new Date();
+  const major = await serverMajor(o.url);
+  const dump = findPgTool('pg_dump', major, o.binDir);
+  const restore = findPgTool('pg_restore', major, o.binDir);
+  const { env, database } = pgEnv(o.url);
+  await mkdir(o.dir, { recursive: true });
+  const name = backupName(database, now);
+  const final = path.join(o.dir, name);
+  const tmp = path.join(o.dir, `.${name}.partial`);
+  try {
+    // A migration holding an exclusive lock must not make the nightly backup hang forever.
+    await waitFor(run(dump, ['-Fc', '--lock-wait-timeout=300000', '-f', tmp], env), `${dump.path} (${dump.version})`);
+    await fsyncPath(tmp);
+    // A dump pg_restore cannot list is not a backup.
+    await waitFor(run(restore, ['--list', tmp], env, ['ignore', 'ignore', 'pipe']), `verifying ${tmp} with pg_restore --list`);
+    await rename(tmp, final);
+    await fsyncPath(o.dir);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  const size = (await stat(final)).size;
+  const plan = planRetention(await readdir(o.dir), database, now);
+  const removed: string[] = [];
+  if (o.retention !== false) {
+    for (const r of plan.remove) {
+      if (r.name === name) continue; // never the one just made (a clock far off could say so)
+      await unlink(path.join(o.dir, r.name));
+      removed.push(r.name);
+    }
+  }
+  return { file: final, size, seconds: (Date.now() - t0) / 1000, tool: dump, retention: plan, removed };
+}
+
+/** What retention would do in a directory now (`db backup --list`). */
+export async function listBackups(dir: string, url: string, now = new Date()): Promise<RetentionPlan> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return planRetention(names, pgEnv(url).database, now);
+}
+
+/**
+ * pg_restore into the configured database, in one transaction (all or nothing), replacing the
+ * objects the dump holds. Objects newer than the dump (later migrations) are left in place: for a
+ * clean slate restore into an empty database.
+ */
+export async function restore(o: { url: string; file: string; binDir?: string }): Promise<{ seconds: number; tool: PgTool }> {
+  const t0 = Date.now();
+  await stat(o.file);
+  const major = await serverMajor(o.url);
+  const tool = findPgTool('pg_restore', major, o.binDir);
+  const { env, database } = pgEnv(o.url);
+  await waitFor(
+    run(tool, ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '-d', database, o.file], env),
+    `${tool.path} (${tool.version})`,
+  );
+  return { seconds: (Date.now() - t0) / 1000, tool };
+}
+
+/** Live workers seen in the last dead_worker_seconds: a restore under running daemons is refused. */
+export async function liveWorkers(url: string): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query(
+      `SELECT name FROM queue_worker
+       WHERE heartbeat_at > now() - make_interval(secs => (SELECT dead_worker_seconds FROM system_parameters))`,
+    );
+    return r.rows.map((x) => x.name);
+  } catch {
+    return []; // an empty or foreign database has no workers table
+  } finally {
+    await c.end();
+  }
+}
+
+export interface RehearsalResult {
+  scratch: string;
+  applied: string[];
+  seconds: number;
+  kept: boolean;
+}
+
+/**
+ * Applies pending migrations to a scratch copy of the live database (data included) and drops it.
+ * `CREATE DATABASE … TEMPLATE live` would need the live database to have no other sessions (the
+ * daemons), so the copy is pg_dump | pg_restore, which runs beside them.
+ */
+export async function rehearse(o: {
+  url: string;
+  binDir?: string;
+  migrate: (url: string) => Promise<Migration[]>;
+  keep?: boolean;
+  log?: (m: string) => void;
+}): Promise<RehearsalResult> {
+  const t0 = Date.now();
+  const major = await serverMajor(o.url);
+  const dump = findPgTool('pg_dump', major, o.binDir);
+  const restore = findPgTool('pg_restore', major, o.binDir);
+  const { env, database } = pgEnv(o.url);
+  const scratch = `${database}_rehearse_${Date.now().toString(36)}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+  const admin = new pg.Client({ connectionString: o.url });
+  await admin.connect();
+  let kept = false;
+  try {
+    await admin.query(`CREATE DATABASE "${scratch}"`);
+    o.log?.(`copying ${database} into ${scratch} (pg_dump | pg_restore, ${dump.version})`);
+    const d = run(dump, ['-Fc'], env, ['ignore', 'pipe', 'pipe']);
+    const r = run(restore, ['--no-owner', '--exit-on-error', '-d', scratch], env, ['pipe', 'ignore', 'pipe']);
+    // pg_restore stopping early (an error) closes its stdin: pg_dump then gets EPIPE, not us.
+    r.stdin!.on('error', () => {});
+    d.stdout!.pipe(r.stdin!);
+    await Promise.all([waitFor(d, 'pg_dump of the live database'), waitFor(r, `pg_restore into ${scratch}`)]);
+    o.log?.(`applying pending migrations to ${scratch}`);
+    const applied = await o.migrate(withDatabase(o.url, scratch));
+    kept = Boolean(o.keep);
+    return { scratch, applied: applied.map((m) => m.name), seconds: (Date.now() - t0) / 1000, kept };
+  } catch (e) {
+    kept = Boolean(o.keep);
+    throw new Error(`rehearsal on ${scratch} failed; the live database was not touched: ${(e as Error).message}`, { cause: e });
+  } finally {
+    if (!kept) await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+}
