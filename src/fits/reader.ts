@@ -18,12 +18,19 @@ export interface ReadOptions extends OpenOptions {
   wantData?: (hdu: Hdu) => boolean;
   /** Called as soon as each header has been read, before its data. */
   onHdu?: (hdu: Hdu) => void | Promise<void>;
+  /**
+   * Sees every byte of the (decompressed) stream, in order: lets ingest hash the data (data_md5)
+   * in the same pass that reads the headers.
+   */
+  onBytes?: (chunk: Buffer) => void;
+  /** Keep reading to the end after a fatal problem (so onBytes sees it all). Default false. */
+  readToEnd?: boolean;
 }
 
 export interface ReadResult {
   hdus: Hdu[];
   problems: FitsProblem[];
-  /** Bytes read from the (decompressed) stream. */
+  /** Bytes read from the (decompressed) stream: all of it, unless reading stopped early. */
   totalBytes: number;
 }
 
@@ -214,17 +221,22 @@ export async function readFits(source: Readable | string, opts: ReadOptions = {}
     }
   };
 
+  let received = 0;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      await consume(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
-      if ((state as State) === 'stop') break; // leaving the loop destroys the stream (and any decompressor)
+    for await (const raw of stream as AsyncIterable<Buffer | string>) {
+      const chunk = typeof raw === 'string' ? Buffer.from(raw, 'latin1') : raw;
+      received += chunk.length;
+      opts.onBytes?.(chunk);
+      if ((state as State) !== 'stop') await consume(chunk);
+      // Leaving the loop destroys the stream (and kills any decompressor).
+      if ((state as State) === 'stop' && !opts.readToEnd) break;
     }
   } catch (err) {
-    result.totalBytes = pos;
+    result.totalBytes = received;
     const message = err instanceof Error ? err.message : String(err);
     throw new FitsReadError(message, result, { cause: err });
   }
-  result.totalBytes = pos;
+  result.totalBytes = received;
   finish();
   return result;
 

@@ -42,28 +42,7 @@ export function verdict(r: Facts, ctx: { dir: string; name: string; host?: strin
   const waiting = (queue: string) => rows(queue).some((q) => q.state === 'pending' || q.state === 'deferred');
   const noWorkers = (queue: string) => !(r.liveWorkers[queue] > 0);
 
-  // Stuck queue rows come first: they block everything after them.
-  for (const queue of ['ingest', 'export', 'preview', 'calcache']) {
-    const mine = rows(queue);
-    const pending = mine.some((q) => q.state === 'pending' || q.state === 'deferred');
-    const failed = mine.filter((q) => q.state === 'failed');
-    const dead = mine.filter((q) => q.state === 'in_progress' && q.holder?.startsWith('DEAD'));
-    if ((failed.length || dead.length) && pending) {
-      add(`${queue} queue holds a stuck ${failed.length ? 'failed' : 'in-progress'} duplicate of a pending row (the runbook's duplicate-entry case)`,
-        queueCmd('dedupe', queue));
-    } else if (failed.length) {
-      const err = r.errors.find((e) => e.queue === queue.toUpperCase())?.error ?? failed[0].error;
-      add(`${queue} failed${failed[0].destination ? ` for ${failed[0].destination}` : ''}: ${firstLine(err) || 'no message'}`,
-        `${queueCmd('retry', queue)}   (after fixing the cause; full message: fitsstore queue errors --queue ${queue} --filename ${re} --full)`);
-    } else if (dead.length) {
-      add(`${queue} row held by a dead worker (${dead[0].worker}; ${dead[0].holder})`, queueCmd('release', queue));
-    }
-    if (pending && noWorkers(queue) && !problems.some((p) => p.problem.startsWith(queue))) {
-      add(`waiting in the ${queue} queue, but no ${queue} worker is alive`, `sudo systemctl start ${SERVICES[queue]}`);
-    }
-  }
-
-  // Where is the file?
+  // Where is the file? Upstream first: nothing downstream matters while the file is missing.
   if (!r.store.found.length) {
     if (present) {
       add(`the database says ${joinKey(present.path, present.filename)} is present, but it is not in the store`,
@@ -90,6 +69,27 @@ export function verdict(r: Facts, ctx: { dir: string; name: string; host?: strin
       add(`${key} changed on disk since its last ingest (size ${present.file_size} → ${stored.size}) and is not queued`, addCmd(false));
     } else notes.push('changed since its last ingest; re-ingest is queued');
   }
+  // Stuck queue rows block everything after them.
+  for (const queue of ['ingest', 'export', 'preview', 'calcache']) {
+    const mine = rows(queue);
+    const pending = mine.some((q) => q.state === 'pending' || q.state === 'deferred');
+    const failed = mine.filter((q) => q.state === 'failed');
+    const dead = mine.filter((q) => q.state === 'in_progress' && q.holder?.startsWith('DEAD'));
+    if ((failed.length || dead.length) && pending) {
+      add(`${queue} queue holds a stuck ${failed.length ? 'failed' : 'in-progress'} duplicate of a pending row (the runbook's duplicate-entry case)`,
+        queueCmd('dedupe', queue));
+    } else if (failed.length) {
+      const err = r.errors.find((e) => e.queue === queue.toUpperCase())?.error ?? failed[0].error;
+      add(`${queue} failed${failed[0].destination ? ` for ${failed[0].destination}` : ''}: ${firstLine(err) || 'no message'}`,
+        `${queueCmd('retry', queue)}   (after fixing the cause; full message: fitsstore queue errors --queue ${queue} --filename ${re} --full)`);
+    } else if (dead.length) {
+      add(`${queue} row held by a dead worker (${dead[0].worker}; ${dead[0].holder})`, queueCmd('release', queue));
+    }
+    if (pending && noWorkers(queue) && !problems.some((p) => p.problem.startsWith(queue))) {
+      add(`waiting in the ${queue} queue, but no ${queue} worker is alive`, `sudo systemctl start ${SERVICES[queue]}`);
+    }
+  }
+
   if (r.store.found.length > 1) notes.push(`found at several keys: ${r.store.found.map((f) => f.key).join(', ')}`);
   if (canonical && !r.header && present) add('the canonical diskfile has no header row', addCmd(true));
   if (r.header?.engineering) notes.push('engineering data: searches show it only with the Engineering data option');

@@ -79,12 +79,17 @@ export class Canvas {
     // Each source row is first converted to float32 by the engine (TypedArray.set, native), so
     // the loop below always reads one array type and stays monomorphic whatever BITPIX was.
     const row32 = new Float32Array(t.w);
-    // Column map computed once per tile: no division in the per-pixel loop.
-    const cols = new Int32Array(t.w);
-    for (let i = 0; i < t.w; i++) {
-      const mx = t.dx + (t.flipX ? t.w - 1 - i : i);
-      cols[i] = mx >= 0 && mx < this.mosaicWidth ? Math.floor(mx / f) : -1;
+    // Runs of source columns that land in the same binned column, computed once per tile: the
+    // per-pixel loop then only loads, tests and adds, and writes each cell once per row.
+    const runs: number[] = [];
+    for (let i = 0; i < t.w; ) {
+      const cell = this.column(t, i);
+      let k = i + 1;
+      while (k < t.w && this.column(t, k) === cell) k++;
+      if (cell >= 0) runs.push(i, k, cell);
+      i = k;
     }
+    const rs = Int32Array.from(runs);
     const sum = this.sum;
     const count = this.count;
     for (let j = 0; j < t.h; j++) {
@@ -93,15 +98,30 @@ export class Canvas {
       const row = Math.floor(my / f) * this.width;
       const off = (t.sy + j) * sw + t.sx;
       row32.set(data.subarray(off, off + t.w));
-      for (let i = 0; i < t.w; i++) {
-        const v = row32[i];
-        const c = cols[i];
-        if (v === v && v !== blank && c >= 0) {
-          sum[row + c] += v * bscale + bzero;
-          count[row + c]++;
+      for (let r = 0; r < rs.length; r += 3) {
+        let s = 0;
+        let n = 0;
+        const end = rs[r + 1];
+        for (let k = rs[r]; k < end; k++) {
+          const v = row32[k];
+          if (v === v && v !== blank) {
+            s += v;
+            n++;
+          }
+        }
+        if (n > 0) {
+          const cell = row + rs[r + 2];
+          sum[cell] += s * bscale + n * bzero;
+          count[cell] += n;
         }
       }
     }
+  }
+
+  /** Binned column of a tile's source column i, or -1 when it falls outside the mosaic. */
+  private column(t: Tile, i: number): number {
+    const mx = t.dx + (t.flipX ? t.w - 1 - i : i);
+    return mx >= 0 && mx < this.mosaicWidth ? Math.floor(mx / this.factor) : -1;
   }
 
   /** The block means; NaN where no data fell (chip gaps, blank pixels, uncovered areas). */

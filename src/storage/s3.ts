@@ -10,7 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { Config } from '../config/schema.js';
-import type { Storage, StoredFile } from './types.js';
+import type { Storage, StoredFile, WriteOptions } from './types.js';
 
 // The archive's store in an S3 bucket (AWS or any S3-compatible server).
 //
@@ -125,7 +125,8 @@ export class S3Storage implements Storage {
     }
   }
 
-  async write(key: string, data: Readable, opts: { expectMd5?: string } = {}): Promise<{ size: number; md5: string }> {
+  /** opts.mtime is ignored: S3 sets LastModified itself (change detection on S3 uses the md5). */
+  async write(key: string, data: Readable, opts: WriteOptions = {}): Promise<{ size: number; md5: string }> {
     const objectKey = this.objectKey(key);
     const hash = createHash('md5');
     let size = 0;

@@ -161,6 +161,15 @@ describe('problems found while reading', () => {
       kind: 'missing-end',
       message: expect.stringMatching(/data found at byte 2880/),
     });
+
+    // Text that never ends: reading stops instead of holding it all.
+    const endless = Buffer.concat([Buffer.from(noEnd, 'latin1'), Buffer.alloc(2880 * 2500, 0x20)]);
+    const stopped = await read(endless);
+    expect(stopped.problems[0]).toMatchObject({
+      kind: 'missing-end',
+      message: expect.stringMatching(/no END card in 2000 header blocks/),
+    });
+    expect(stopped.totalBytes).toBeLessThan(endless.length);
   });
 
   it('truncated data names the HDU', async () => {
@@ -280,3 +289,24 @@ describe('problems found while reading', () => {
 function padTo2880(n: number): number {
   return (2880 - (n % 2880)) % 2880;
 }
+
+describe('hashing while reading', () => {
+  it('onBytes sees the whole stream, to the end with readToEnd even after a fatal problem', async () => {
+    const { createHash } = await import('node:crypto');
+    const file = Buffer.concat([buildFits([primary, sci(1)]), Buffer.from('junk')]);
+    const md5 = createHash('md5');
+    const r = await readFits(chunked(file, 700), { onBytes: (c) => md5.update(c) });
+    expect(md5.digest('hex')).toBe(createHash('md5').update(file).digest('hex'));
+    expect(r.totalBytes).toBe(file.length);
+
+    const bad = Buffer.concat([Buffer.from('not fits'.padEnd(2880)), Buffer.alloc(100_000)]);
+    let seen = 0;
+    const r2 = await readFits(chunked(bad, 1000), {
+      onBytes: (c) => void (seen += c.length),
+      readToEnd: true,
+    });
+    expect(r2.problems[0].kind).toBe('not-fits');
+    expect(seen).toBe(bad.length);
+    expect(r2.totalBytes).toBe(bad.length);
+  });
+});

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import * as addToIngestQueue from './add-to-ingest-queue.js';
 import * as copyFromDhs from './copy-from-dhs.js';
 import * as db from './db.js';
+import * as fitsheader from './fitsheader.js';
 import * as params from './params.js';
 import * as queue from './queue.js';
 import * as serviceQueue from './service-queue.js';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   db.register(program);
   params.register(program);
   up.register(program);
+  fitsheader.register(program);
 }

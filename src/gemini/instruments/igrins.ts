@@ -1,8 +1,9 @@
 // IGRINS (visiting Gemini-South 2020-2022, files SDC{H,K,S}_YYYYMMDD_NNNN) and IGRINS-2 (the
 // Gemini-North facility successor, DHS files): near-infrared H+K echelle spectrographs.
 
-import { decDegrees, raDegrees } from './generic.js';
-import { parseIsoDate } from './time.js';
+import { decDegrees, generic, raDegrees } from './generic.js';
+import { strOf } from './headers.js';
+import { parseIsoDate, parseIsoDatetime, parseTimeOfDay } from './time.js';
 import type { Instrument } from './types.js';
 
 const BAND_WAVELENGTHS: Readonly<Record<string, number>> = { H: 1.65, K: 2.2 };
@@ -95,6 +96,23 @@ export const igrins2: Instrument = {
         .filter((v): v is number => typeof v === 'number');
       return times.length ? Math.max(...times) : c.h.num('EXPTIME');
     },
+    // Early IGRINS-2 files carry only the date in the primary header; the start of the
+    // exposure is UTSTART (a full ISO timestamp) of each arm's extension: take the earlier.
+    utDatetime: (c) => {
+      const full = parseIsoDatetime(c.h.str('DATE-OBS') ?? '');
+      const time = ['UT', 'TIME-OBS', 'STARTUT', 'UTSTART'].some(
+        (k) => parseTimeOfDay(c.h.str(k) ?? '') !== undefined,
+      );
+      if (full === undefined && !time) {
+        const starts = [c.h.phu, ...c.h.allExts]
+          .map((h) => parseIsoDatetime(strOf(h.get('UTSTART')) ?? ''))
+          .filter((t): t is number => t !== undefined);
+        if (starts.length) return Math.min(...starts);
+      }
+      return generic.utDatetime(c);
+    },
+    // No filters: a single-band file names its band.
+    filterName: (c) => c.h.str('FILTER'),
     // Approximate wavelength of the central order of a single-band file.
     centralWavelength: (c) => ({ H: 1.616297, K: 2.120674 })[c.h.str('FILTER') ?? ''],
   },

@@ -1,0 +1,80 @@
+// The shapes of calibration association: what a rule says, and what it is applied to.
+// Rules are data (instruments/*.ts), turned into SQL in one place (sql.ts).
+
+/** header columns a rule may compare. Names only from this list ever reach SQL. */
+export const MATCH_COLUMNS = [
+  'instrument',
+  'observation_class',
+  'object',
+  'exposure_time',
+  'filter_name',
+  'disperser',
+  'camera',
+  'central_wavelength',
+  'focal_plane_mask',
+  'detector_binning',
+  'detector_roi_setting',
+  'detector_gain_setting',
+  'detector_readspeed_setting',
+  'detector_welldepth_setting',
+  'coadds',
+  'spectroscopy',
+  'gcal_lamp',
+  'elevation',
+] as const;
+export type MatchColumn = (typeof MATCH_COLUMNS)[number];
+
+/** A primary-header keyword (from header.keywords), for settings that have no column (DETTYPE, LNRS ...). */
+export interface Keyword {
+  keyword: string;
+}
+export type Field = MatchColumn | Keyword;
+
+export const kw = (keyword: string): Keyword => ({ keyword });
+
+/** Which frames are candidates: raw frames of an observation type, processed ones, or twilight skies. */
+export type CalKind =
+  | { raw: 'BIAS' | 'DARK' | 'FLAT' | 'ARC' | 'PINHOLE' }
+  | { processed: 'BIAS' | 'DARK' | 'FLAT' | 'ARC' | 'BPM' | 'FRINGE' | 'SLITILLUM' | 'STANDARD' }
+  | { twilight: true };
+
+export interface CalRule {
+  /** The calibration type as the archive names it: bias, processed_flat, ... */
+  caltype: string;
+  kind: CalKind;
+  /** Fields whose value must equal the science frame's (a missing value matches a missing value). */
+  match: Field[];
+  /** |cal − science| ≤ tolerance; skipped when the science frame has no value (as the archive does). */
+  within?: Array<[MatchColumn, number]>;
+  /** Fields that must hold a fixed value. */
+  fixed?: Array<[MatchColumn, string | number | boolean]>;
+  /** Largest |Δt| in days; null: any time. */
+  maxDays: number | null;
+  /** Only calibrations taken before the frame (bad pixel masks apply from their date on). */
+  beforeOnly?: boolean;
+  /** How many to keep, best first. */
+  limit: number;
+}
+
+/** The science frame's fields that decide which calibrations apply. */
+export interface Target {
+  id: number;
+  instrument: string | null;
+  ut_datetime: Date | null;
+  observation_type: string | null;
+  observation_class: string | null;
+  object: string | null;
+  spectroscopy: boolean | null;
+  reduction: string | null;
+  focal_plane_mask: string | null;
+  detector_roi_setting: string | null;
+  detector_binning: string | null;
+  central_wavelength: number | null;
+  types: string[] | null;
+}
+
+export interface InstrumentRules {
+  instruments: string[];
+  /** The rules that apply to this frame (none when it needs no calibration). */
+  rulesFor(t: Target): CalRule[];
+}

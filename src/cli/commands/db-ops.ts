@@ -1,0 +1,146 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../config/load.js';
+import { openDatabase } from '../../db/connect.js';
+import { migrate, pendingMigrations } from '../../db/migrate.js';
+import { backup, defaultBackupDir, listBackups, liveWorkers, rehearse, restore } from '../../ops/backup.js';
+import { PgToolError } from '../../ops/pgtools.js';
+import { printJson, printTable } from '../output.js';
+import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
+
+// `fitsstore db backup|restore` and the `--rehearse` option of the lead's `db migrate`.
+
+const asUsage = (e: unknown) => (e instanceof PgToolError ? new UsageError(e.message) : e);
+
+export function registerDbOps(db: Command): void {
+  commonOptions(
+    db
+      .command('backup')
+      .description('pg_dump -Fc into the backup directory (temp name, verified, renamed), then apply the retention policy')
+      .option('--dir <dir>', 'backup directory (default <var_dir>/backups)')
+      .option('--pg-bindir <dir>', 'directory of pg_dump/pg_restore matching the server version')
+      .option('--no-retention', 'keep every old backup this time')
+      .option('--list', 'list the backups and what the retention policy keeps; make no backup')
+      .option('--json', 'machine-readable output'),
+  ).action(async (opts) => {
+    await runCommand('db-backup', opts, async (ctx) => {
+      const dir = path.resolve(opts.dir ?? defaultBackupDir(ctx.config));
+      // No migration as a side effect of a backup: the dump is of the database as it is.
+      const database = await openDatabase(ctx.config, { migrate: false });
+      try {
+        if (opts.list) {
+          const plan = await listBackups(dir, database.url);
+          if (opts.json) return printJson(plan);
+          printTable(['backup', 'retention', 'why'], [
+            ...plan.keep.map((k) => [k.name, 'keep', k.reason]),
+            ...plan.remove.map((k) => [k.name, 'remove next run', k.reason]),
+          ]);
+          return;
+        }
+        const r = await backup({ url: database.url, dir, binDir: opts.pgBindir, retention: opts.retention }).catch((e) => {
+          throw asUsage(e);
+        });
+        ctx.log.info({ file: r.file, size: r.size, seconds: r.seconds, removed: r.removed, pg_dump: r.tool.path }, `backup written: ${r.file}`);
+        if (opts.json) printJson(r);
+        else {
+          process.stdout.write(`backup: ${r.file} (${r.size} bytes, ${r.seconds.toFixed(1)} s, pg_dump ${r.tool.version})\n`);
+          process.stdout.write(`retention: kept ${r.retention.keep.length}, removed ${r.removed.length}${r.removed.length ? ': ' + r.removed.join(', ') : ''}\n`);
+        }
+      } finally {
+        await database.close();
+      }
+    }, { fileless: false });
+  });
+
+  commonOptions(
+    db
+      .command('restore')
+      .argument('<file>', 'a dump made by fitsstore db backup (pg_dump -Fc)')
+      .description('Restore a backup into the configured database (one transaction); stop the daemons first')
+      .option('--yes', 'really replace the database contents')
+      .option('--force', 'restore even though queue workers look alive')
+      .option('--pg-bindir <dir>', 'directory of a pg_restore matching the server version'),
+  ).action(async (file: string, opts) => {
+    await runCommand('db-restore', opts, async (ctx) => {
+      const database = await openDatabase(ctx.config, { migrate: false });
+      const url = database.url;
+      try {
+        const target = new URL(url);
+        const where = `database ${target.pathname.slice(1)} on ${target.hostname}:${target.port || 5432}`;
+        if (!opts.yes) {
+          throw new UsageError(`this replaces the contents of ${where} with ${file}; run again with --yes to do it`);
+        }
+        const live = await liveWorkers(url);
+        if (live.length && !opts.force) {
+          process.stderr.write(`fitsstore db restore: queue workers are running (${live.join(', ')}): stop them first (sudo systemctl stop 'fits-*'), or --force\n`);
+          return EXIT.PROBLEMS;
+        }
+        const r = await restore({ url, file: path.resolve(file), binDir: opts.pgBindir }).catch((e) => {
+          throw asUsage(e);
+        });
+        ctx.log.info({ file, seconds: r.seconds }, `restored ${file} into ${where}`);
+        process.stdout.write(`restored ${file} into ${where} in ${r.seconds.toFixed(1)} s (pg_restore ${r.tool.version}); now run: fitsstore db migrate\n`);
+      } finally {
+        await database.close();
+      }
+    });
+  });
+
+  addRehearsal(db);
+}
+
+/**
+ * `db migrate --rehearse`: the migrate command belongs to db.ts; the rehearsal runs as its
+ * preAction hook, so the live migration (db.ts's action) only starts once the scratch copy took
+ * every pending migration. A failed rehearsal exits 1 before the live database is touched.
+ */
+function addRehearsal(db: Command) {
+  let migrateCmd = db.commands.find((c) => c.name() === 'migrate');
+  if (!migrateCmd) {
+    migrateCmd = commonOptions(db.command('migrate').description('Apply pending numbered SQL migrations')).action(async (opts) => {
+      await runCommand('db-migrate', opts, async (ctx) => {
+        const database = await openDatabase(ctx.config, { migrate: true, log: (m) => ctx.log.info(m) });
+        await database.close();
+      }, { fileless: true });
+    });
+  }
+  if (migrateCmd.options.some((o) => o.long === '--rehearse')) return;
+  migrateCmd
+    .option('--rehearse', 'first apply the pending migrations to a scratch copy of the live database (data included), then to the live one')
+    .option('--pg-bindir <dir>', 'with --rehearse: directory of pg_dump/pg_restore matching the server version')
+    .option('--keep-scratch', 'with --rehearse: keep the scratch database for inspection');
+  migrateCmd.hook('preAction', async (cmd) => {
+    const opts = cmd.opts();
+    if (!opts.rehearse || opts.status) return;
+    const say = (m: string) => process.stderr.write(`db migrate --rehearse: ${m}\n`);
+    let config;
+    try {
+      config = loadConfig({ file: opts.config });
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        process.stderr.write(`fitsstore db: ${e.message}\n`);
+        process.exit(EXIT.USAGE);
+      }
+      throw e;
+    }
+    const database = await openDatabase(config, { migrate: false });
+    let failed: string | null = null;
+    try {
+      const pending = await pendingMigrations(database.db);
+      if (!pending.length) say('no pending migrations: nothing to rehearse');
+      else {
+        say(`rehearsing ${pending.length} pending migrations: ${pending.map((m) => m.name).join(', ')}`);
+        const r = await rehearse({ url: database.url, binDir: opts.pgBindir, keep: opts.keepScratch, migrate: (u) => migrate(u, say), log: say });
+        say(`passed on ${r.scratch} in ${r.seconds.toFixed(1)} s${r.kept ? ' (kept)' : ' (dropped)'}; applying to the live database`);
+      }
+    } catch (e) {
+      failed = (e as Error).message;
+    } finally {
+      await database.close();
+    }
+    if (failed) {
+      process.stderr.write(`fitsstore db migrate: ${failed}\n`);
+      process.exit(failed.includes('pg_dump') && failed.includes('--pg-bindir') ? EXIT.USAGE : EXIT.PROBLEMS);
+    }
+  });
+}

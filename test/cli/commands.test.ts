@@ -1,0 +1,130 @@
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { brokenSample, bzip2, sampleFits } from '../../src/services/samples.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { runCli, writeConfig } from '../helpers/cli.js';
+import { tempDir } from '../helpers/env.js';
+
+let t: TestDb;
+let tmp: ReturnType<typeof tempDir>;
+let config: string;
+let store: string;
+const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+
+beforeAll(async () => {
+  t = await createTestDb('cli');
+  tmp = tempDir('cli');
+  store = path.join(tmp.dir, 'dataflow');
+  config = writeConfig(tmp.dir, {
+    database: { url: t.url },
+    paths: { var_dir: tmp.dir, storage_root: store, log_dir: path.join(tmp.dir, 'logs'), lock_dir: path.join(tmp.dir, 'lock') },
+  });
+  mkdirSync(path.join(store, 'graces'), { recursive: true });
+  writeFileSync(path.join(store, `N${today}S0001.fits`), sampleFits({ serial: 1, date: today }));
+  writeFileSync(path.join(store, `N${today}S0002.fits.bz2`), bzip2(sampleFits({ serial: 2, date: today })));
+  writeFileSync(path.join(store, 'N20100101S0001.fits'), sampleFits({ serial: 1, date: '20100101' }));
+  writeFileSync(path.join(store, '.N20100101S0002.fits.tmp'), 'partial');
+  writeFileSync(path.join(store, 'notes.txt'), 'hello');
+  writeFileSync(path.join(store, 'graces', 'N20200926G0005.fits'), sampleFits({ serial: 5, date: '20200926' }));
+  writeFileSync(path.join(store, 'broken.fits'), brokenSample('truncated', { serial: 3, extensions: 2 }));
+  const old = new Date(Date.now() - 3600_000);
+  for (const f of [`N${today}S0001.fits`, `N${today}S0002.fits.bz2`, 'N20100101S0001.fits', 'graces/N20200926G0005.fits', 'broken.fits']) {
+    utimesSync(path.join(store, f), old, old);
+  }
+});
+afterAll(async () => {
+  await t?.drop();
+  tmp?.cleanup();
+});
+
+describe('add-to-ingest-queue', () => {
+  it('--file-re=fourday queues only files of the last four UTC days and reports counts', async () => {
+    const r = await runCli(['add-to-ingest-queue', '--file-re=fourday'], { config });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/queued 2 files for ingest, 0 already pending/);
+    const q = await t.db.query('SELECT filename, path, force FROM ingestqueue ORDER BY filename');
+    expect(q.rows.map((x) => x.filename)).toEqual([`N${today}S0001.fits`, `N${today}S0002.fits.bz2`]);
+    const again = await runCli(['add-to-ingest-queue', '--file-re=fourday'], { config });
+    expect(again.stderr).toMatch(/queued 0 files for ingest, 2 already pending/);
+  });
+
+  it('--path, --force and --force_md5 (runbook spelling) and --logsuffix', async () => {
+    const r = await runCli(
+      ['add-to-ingest-queue', '--logsuffix=graces', '--path=graces', '--file-re=N20200926G', '--force', '--force_md5'],
+      { config },
+    );
+    expect(r.code).toBe(0);
+    const q = await t.db.query(`SELECT filename, path, force, force_md5 FROM ingestqueue WHERE path = 'graces'`);
+    expect(q.rows).toEqual([{ filename: 'N20200926G0005.fits', path: 'graces', force: true, force_md5: true }]);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(path.join(tmp.dir, 'logs', 'add-to-ingest-queue-graces.log'))).toBe(true);
+  });
+
+  it('a bad regular expression is a usage error (exit 2)', async () => {
+    const r = await runCli(['add-to-ingest-queue', '--file-re=(unclosed'], { config });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--file-re: not a valid regular expression/);
+  });
+
+  it('service-queue ingest --empty drains the queue; bad files become queue_error rows; queue status shows it', async () => {
+    await runCli(['add-to-ingest-queue', '--filename', 'broken.fits', 'N20100101S0001.fits'], { config });
+    const r = await runCli(['service-queue', 'ingest', '--empty', '--name', 'siqtest'], { config });
+    expect(r.code).toBe(1); // one failure
+    const df = await t.db.query('SELECT filename FROM diskfile WHERE present ORDER BY filename');
+    expect(df.rows.map((x) => x.filename).sort()).toEqual(
+      ['N20100101S0001.fits', `N${today}S0001.fits`, `N${today}S0002.fits.bz2`, 'N20200926G0005.fits'].sort(),
+    );
+    const e = await t.db.query(`select * from queue_error where filename='broken.fits' and queue='INGEST' order by added desc`);
+    expect(e.rows[0].error).toMatch(/broken\.fits: .*truncated/i);
+    const s = await runCli(['queue', 'status', '--json'], { config });
+    const status = JSON.parse(s.stdout);
+    expect(status.queues.find((q: any) => q.queue === 'ingest')).toMatchObject({ pending: 0, in_progress: 0, failed: 1 });
+  });
+});
+
+describe('params', () => {
+  it('set, get and history', async () => {
+    expect((await runCli(['params', 'set', 'poll_seconds', '2.5'], { config })).code).toBe(0);
+    const g = await runCli(['params', 'get', '--json'], { config });
+    expect(JSON.parse(g.stdout).poll_seconds).toBe(2.5);
+    const bad = await runCli(['params', 'set', 'poll_seconds', 'soon'], { config });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/poll_seconds: "soon" is not a non-negative number/);
+    const h = await runCli(['params', 'history'], { config });
+    expect(h.stdout).toMatch(/poll_seconds: 5 → 2.5/);
+  });
+});
+
+describe('fitsheader and fitsverify', () => {
+  it('prints cards of every HDU, typed values with --json, through bzip2', async () => {
+    const r = await runCli(['fitsheader', '--json', '-k', 'TELESCOP', 'NAXIS', '--', path.join(store, `N${today}S0002.fits.bz2`)]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j[0].hdus[0].cards).toEqual([
+      { keyword: 'NAXIS', value: 2, comment: 'number of array dimensions' },
+      { keyword: 'TELESCOP', value: 'Gemini-North', comment: null },
+    ]);
+  });
+
+  it('fitsverify lists structural problems and exits 1', async () => {
+    const ok = await runCli(['fitsverify', path.join(store, 'N20100101S0001.fits')]);
+    expect(ok.code).toBe(0);
+    const bad = await runCli(['fitsverify', path.join(store, 'broken.fits'), path.join(store, 'notes.txt')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/broken\.fits: .*ERRORS/);
+    expect(bad.stdout).toMatch(/notes\.txt: .*ERRORS.*\n\s+error: not a FITS file/);
+    expect(bad.stdout).toMatch(/0 of 2 files OK/);
+  });
+});
+
+describe('configuration errors', () => {
+  it('name the key and the bad value, exit 2', async () => {
+    const badConfig = path.join(tmp.dir, 'bad.json');
+    writeFileSync(badConfig, JSON.stringify({ role: 'moon', server: { port: 'eighty' } }));
+    const r = await runCli(['queue', 'status'], { config: badConfig });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/role: .*\(got "moon"\)/);
+    expect(r.stderr).toMatch(/server\.port: .*\(got "eighty"\)/);
+  });
+});
