@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as engine from '../../src/queues/engine.js';
+import { QUEUES } from '../../src/queues/tables.js';
+import { runWorker } from '../../src/queues/worker.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { quietLog } from '../helpers/env.js';
+
+const q = QUEUES.ingest;
+let t: TestDb;
+beforeAll(async () => {
+  t = await createTestDb('worker');
+});
+afterAll(async () => t?.drop());
+
+describe('queue worker', () => {
+  it('wakes on NOTIFY long before the poll interval, and releases nothing on graceful stop', async () => {
+    await t.db.query('UPDATE system_parameters SET poll_seconds = 30, heartbeat_seconds = 30');
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const running = runWorker({
+      db: t.db,
+      url: t.url,
+      queue: q,
+      name: 'notify-test',
+      log: quietLog,
+      signal: ac.signal,
+      handler: async () => {
+        seen.push(Date.now());
+      },
+    });
+    await new Promise((r) => setTimeout(r, 500)); // idle, sleeping on the 30 s poll
+    const t0 = Date.now();
+    await engine.enqueue(t.db, q, [{ filename: 'wake.fits', sortkey: 'z' }]);
+    for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toHaveLength(1);
+    expect(seen[0] - t0).toBeLessThan(1000);
+    const w = await t.db.query('SELECT name, queue FROM queue_worker');
+    expect(w.rows[0]).toMatchObject({ queue: 'ingest' });
+    ac.abort();
+    const stats = await running;
+    expect(stats).toEqual({ done: 1, failed: 0, deferred: 0 });
+    expect((await t.db.query('SELECT count(*)::int AS n FROM queue_worker')).rows[0].n).toBe(0);
+  });
+
+  it('a failing item is recorded and the worker carries on with the next', async () => {
+    await t.db.query('TRUNCATE ingestqueue, queue_error');
+    await engine.enqueue(t.db, q, [
+      { filename: 'bad.fits', sortkey: 'z9' },
+      { filename: 'good.fits', sortkey: 'z1' },
+    ]);
+    const done: string[] = [];
+    const stats = await runWorker({
+      db: t.db,
+      url: t.url,
+      queue: q,
+      name: 'fail-test',
+      log: quietLog,
+      signal: new AbortController().signal,
+      once: true,
+      handler: async (row) => {
+        if (row.filename === 'bad.fits') throw new Error('bad.fits: not a valid FITS file: the first card is not SIMPLE = T');
+        done.push(row.filename as string);
+      },
+    });
+    expect(stats).toEqual({ done: 1, failed: 1, deferred: 0 });
+    expect(done).toEqual(['good.fits']);
+    const e = await t.db.query(`SELECT filename, error FROM queue_error`);
+    expect(e.rows[0].filename).toBe('bad.fits');
+    expect(e.rows[0].error).toMatch(/^Error: bad\.fits: not a valid FITS file[\s\S]*at /); // message and stack
+  });
+
+  it('a deferred item comes back after its delay; --empty waits for it', async () => {
+    await t.db.query('TRUNCATE ingestqueue, queue_error');
+    await engine.enqueue(t.db, q, [{ filename: 'later.fits', sortkey: 'z' }]);
+    let calls = 0;
+    const t0 = Date.now();
+    const stats = await runWorker({
+      db: t.db,
+      url: t.url,
+      queue: q,
+      name: 'defer-test',
+      log: quietLog,
+      signal: new AbortController().signal,
+      once: true,
+      handler: async () => (++calls === 1 ? { defer: 0.5 } : undefined),
+    });
+    expect(stats).toEqual({ done: 1, failed: 0, deferred: 1 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
+  });
+});
