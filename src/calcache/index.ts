@@ -46,7 +46,8 @@ export async function associate(db: Queryable, target: Target, caltypes?: readon
   let rules = rulesFor(target);
   if (caltypes) rules = rules.filter((r) => caltypes.includes(r.caltype));
   if (rules.length === 0) return [];
-  const r = await db.query(associationSql(rules), [target.id]);
+  const q = associationSql(rules, target);
+  const r = await db.query(q.text, q.values);
   return r.rows as Association[];
 }
 

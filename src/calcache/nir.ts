@@ -26,21 +26,22 @@ interface NirSetup {
 const NM = 0.001; // microns
 
 function rulesFrom(s: NirSetup): InstrumentRules {
-  const darkMatch: Field[] = ['instrument', ...s.readMode, 'detector_roi_setting'];
+  // Binning is always 1x1 on these arrays; matching it lets the raw-calibration index serve the scan.
+  const darkMatch: Field[] = ['instrument', 'detector_binning', ...s.readMode, 'detector_roi_setting'];
   const darkWithin: CalRule['within'] = [['exposure_time', s.darkExposure]];
   const darks: CalRule[] = [
     { caltype: 'dark', kind: { raw: 'DARK' }, match: darkMatch, within: darkWithin, maxDays: s.darkDays, limit: 10 },
     { caltype: 'processed_dark', kind: { processed: 'DARK' }, match: darkMatch, within: darkWithin, maxDays: s.darkDays, limit: 1 },
   ];
   const flats = (spect: boolean): CalRule[] => {
-    const match: Field[] = ['instrument', ...s.flatMatch, ...s.readMode, 'detector_roi_setting', 'spectroscopy'];
+    const match: Field[] = ['instrument', 'detector_binning', ...s.flatMatch, ...s.readMode, 'detector_roi_setting', 'spectroscopy'];
     const within: CalRule['within'] = spect ? [['central_wavelength', NM]] : undefined;
     return [
       { caltype: 'flat', kind: { raw: 'FLAT' }, match, within, maxDays: s.flatDays, limit: 10 },
       { caltype: 'processed_flat', kind: { processed: 'FLAT' }, match, within, maxDays: s.flatDays, limit: 1 },
     ];
   };
-  const arcMatch: Field[] = ['instrument', 'disperser', 'focal_plane_mask', 'filter_name', 'camera'];
+  const arcMatch: Field[] = ['instrument', 'detector_binning', 'disperser', 'focal_plane_mask', 'filter_name', 'camera'];
   const arcs: CalRule[] = [
     { caltype: 'arc', kind: { raw: 'ARC' }, match: arcMatch, within: [['central_wavelength', NM]], maxDays: 365, limit: 1 },
     { caltype: 'processed_arc', kind: { processed: 'ARC' }, match: arcMatch, within: [['central_wavelength', NM]], maxDays: 365, limit: 1 },

@@ -17,7 +17,9 @@ export function parseBackupName(name: string): { database: string; at: Date } | 
   const m = BACKUP_RE.exec(name);
   if (!m) return null;
   const [d, t] = [m[2], m[3]];
-  const at = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`);
+  const at = new Date(
+    `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}Z`,
+  );
   return Number.isNaN(at.getTime()) ? null : { database: m[1], at };
 }
 
@@ -27,9 +29,12 @@ const utcDay = (d: Date) => Math.floor(d.getTime() / DAY);
 export function retain(at: Date, now: Date): { keep: boolean; reason: string } {
   const age = utcDay(now) - utcDay(at);
   const dom = at.getUTCDate();
-  if (age < 10) return { keep: true, reason: age < 0 ? 'dated in the future (clock?)' : `${age} days old (< 10)` };
-  if (age < 60 && (dom === 1 || dom === 11 || dom === 21)) return { keep: true, reason: `taken on the ${dom}${dom === 1 ? 'st' : 'th'}, ${age} days old (< 60)` };
-  if (age < 365 && dom === 1) return { keep: true, reason: `taken on the 1st of a month, ${age} days old (< 1 year)` };
+  if (age < 10)
+    return { keep: true, reason: age < 0 ? 'dated in the future (clock?)' : `${age} days old (< 10)` };
+  if (age < 60 && (dom === 1 || dom === 11 || dom === 21))
+    return { keep: true, reason: `taken on the ${dom}${dom === 1 ? 'st' : 'th'}, ${age} days old (< 60)` };
+  if (age < 365 && dom === 1)
+    return { keep: true, reason: `taken on the 1st of a month, ${age} days old (< 1 year)` };
   return { keep: false, reason: `${age} days old, taken on day ${dom}` };
 }
 

@@ -45,7 +45,13 @@ async function fsyncPath(p: string, flags = 'r') {
 }
 
 /** pg_dump -Fc to a temporary name, verified with pg_restore --list, then renamed; then retention. */
-export async function backup(o: { url: string; dir: string; binDir?: string; now?: Date; retention?: boolean }): Promise<BackupResult> {
+export async function backup(o: {
+  url: string;
+  dir: string;
+  binDir?: string;
+  now?: Date;
+  retention?: boolean;
+}): Promise<BackupResult> {
   const t0 = Date.now();
   const now = o.now ?? new Date();
   const major = await serverMajor(o.url);
@@ -58,10 +64,16 @@ export async function backup(o: { url: string; dir: string; binDir?: string; now
   const tmp = path.join(o.dir, `.${name}.partial`);
   try {
     // A migration holding an exclusive lock must not make the nightly backup hang forever.
-    await waitFor(run(dump, ['-Fc', '--lock-wait-timeout=300000', '-f', tmp], env), `${dump.path} (${dump.version})`);
+    await waitFor(
+      run(dump, ['-Fc', '--lock-wait-timeout=300000', '-f', tmp], env),
+      `${dump.path} (${dump.version})`,
+    );
     await fsyncPath(tmp);
     // A dump pg_restore cannot list is not a backup.
-    await waitFor(run(restore, ['--list', tmp], env, ['ignore', 'ignore', 'pipe']), `verifying ${tmp} with pg_restore --list`);
+    await waitFor(
+      run(restore, ['--list', tmp], env, ['ignore', 'ignore', 'pipe']),
+      `verifying ${tmp} with pg_restore --list`,
+    );
     await rename(tmp, final);
     await fsyncPath(o.dir);
   } catch (e) {
@@ -92,14 +104,31 @@ export async function listBackups(dir: string, url: string, now = new Date()): P
  * objects the dump holds. Objects newer than the dump (later migrations) are left in place: for a
  * clean slate restore into an empty database.
  */
-export async function restore(o: { url: string; file: string; binDir?: string }): Promise<{ seconds: number; tool: PgTool }> {
+export async function restore(o: {
+  url: string;
+  file: string;
+  binDir?: string;
+}): Promise<{ seconds: number; tool: PgTool }> {
   const t0 = Date.now();
   await stat(o.file);
   const major = await serverMajor(o.url);
   const tool = findPgTool('pg_restore', major, o.binDir);
   const { env, database } = pgEnv(o.url);
   await waitFor(
-    run(tool, ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '-d', database, o.file], env),
+    run(
+      tool,
+      [
+        '--clean',
+        '--if-exists',
+        '--no-owner',
+        '--single-transaction',
+        '--exit-on-error',
+        '-d',
+        database,
+        o.file,
+      ],
+      env,
+    ),
     `${tool.path} (${tool.version})`,
   );
   return { seconds: (Date.now() - t0) / 1000, tool };
@@ -146,7 +175,10 @@ export async function rehearse(o: {
   const dump = findPgTool('pg_dump', major, o.binDir);
   const restore = findPgTool('pg_restore', major, o.binDir);
   const { env, database } = pgEnv(o.url);
-  const scratch = `${database}_rehearse_${Date.now().toString(36)}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+  const scratch = `${database}_rehearse_${Date.now().toString(36)}`
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 63);
   const admin = new pg.Client({ connectionString: o.url });
   await admin.connect();
   let kept = false;
@@ -165,7 +197,10 @@ export async function rehearse(o: {
     return { scratch, applied: applied.map((m) => m.name), seconds: (Date.now() - t0) / 1000, kept };
   } catch (e) {
     kept = Boolean(o.keep);
-    throw new Error(`rehearsal on ${scratch} failed; the live database was not touched: ${(e as Error).message}`, { cause: e });
+    throw new Error(
+      `rehearsal on ${scratch} failed; the live database was not touched: ${(e as Error).message}`,
+      { cause: e },
+    );
   } finally {
     if (!kept) await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`).catch(() => {});
     await admin.end();

@@ -20,12 +20,20 @@ function underPrefix(prefix: string, values: unknown[]): string {
 
 export async function countPresent(db: Queryable, prefix: string): Promise<number> {
   const values: unknown[] = [];
-  const r = await db.query(`SELECT count(*) AS n FROM diskfile WHERE present AND ${underPrefix(prefix, values)}`, values);
+  const r = await db.query(
+    `SELECT count(*) AS n FROM diskfile WHERE present AND ${underPrefix(prefix, values)}`,
+    values,
+  );
   return Number(r.rows[0].n);
 }
 
 /** Present diskfiles with id > afterId, in id order, fetched a batch at a time (keyset paging). */
-export async function* presentDiskfiles(db: Queryable, prefix: string, afterId: number, batch: number): AsyncGenerator<PresentRow> {
+export async function* presentDiskfiles(
+  db: Queryable,
+  prefix: string,
+  afterId: number,
+  batch: number,
+): AsyncGenerator<PresentRow> {
   let last = afterId;
   for (;;) {
     const values: unknown[] = [last, batch];
@@ -41,7 +49,10 @@ export async function* presentDiskfiles(db: Queryable, prefix: string, afterId: 
 }
 
 /** Which of these (path, filename) keys have a present diskfile. */
-export async function presentKeys(db: Queryable, keys: { path: string; filename: string }[]): Promise<Set<string>> {
+export async function presentKeys(
+  db: Queryable,
+  keys: { path: string; filename: string }[],
+): Promise<Set<string>> {
   if (!keys.length) return new Set();
   const r = await db.query(
     `SELECT DISTINCT d.path, d.filename FROM diskfile d

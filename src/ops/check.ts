@@ -73,9 +73,24 @@ export async function check(o: CheckOptions): Promise<CheckResult> {
     const st = await o.storage.stat(key);
     res.checked.diskfiles++;
     if (res.checked.diskfiles % 500 === 0) o.onProgress?.('diskfiles', res.checked.diskfiles, total);
-    if (!st) missing.push({ kind: 'missing', key, diskfileId: d.id, detail: 'present in the database, not in the store' });
+    if (!st)
+      missing.push({
+        kind: 'missing',
+        key,
+        diskfileId: d.id,
+        detail: 'present in the database, not in the store',
+      });
     else if (d.file_size !== null && Number(d.file_size) !== st.size && settled(st.lastmod)) {
-      resize.push({ path: d.path, filename: d.filename, problem: { kind: 'size', key, diskfileId: d.id, detail: `database ${d.file_size} bytes, store ${st.size}` } });
+      resize.push({
+        path: d.path,
+        filename: d.filename,
+        problem: {
+          kind: 'size',
+          key,
+          diskfileId: d.id,
+          detail: `database ${d.file_size} bytes, store ${st.size}`,
+        },
+      });
     }
   }
   o.onProgress?.('diskfiles', res.checked.diskfiles, total);
@@ -99,7 +114,10 @@ export async function check(o: CheckOptions): Promise<CheckResult> {
     }
   }
   if (o.fix && sizes.length) {
-    const r = await enqueueIngest(o.db, sizes.map((x) => ({ filename: x.filename, path: x.path })));
+    const r = await enqueueIngest(
+      o.db,
+      sizes.map((x) => ({ filename: x.filename, path: x.path })),
+    );
     res.fixed.queued += r.queued;
     for (const x of sizes) x.problem.fixed = 'queued for re-ingest';
   }
@@ -109,12 +127,21 @@ export async function check(o: CheckOptions): Promise<CheckResult> {
     let batch: { path: string; filename: string; key: string; lastmod: Date }[] = [];
     const flush = async () => {
       const known = await admin.presentKeys(o.db, batch);
-      const candidates = batch.filter((f) => !known.has(`${f.path}\u0000${f.filename}`) && settled(f.lastmod));
+      const candidates = batch.filter(
+        (f) => !known.has(`${f.path}\u0000${f.filename}`) && settled(f.lastmod),
+      );
       const inQueue = await queuedIngestKeys(o.db, QUEUES.ingest, candidates);
       const orphans = candidates.filter((f) => !inQueue.has(`${f.path}\u0000${f.filename}`));
-      const found = orphans.map((f): CheckProblem => ({ kind: 'orphan', key: f.key, detail: 'in the store, no present diskfile, not queued' }));
+      const found = orphans.map((f): CheckProblem => ({
+        kind: 'orphan',
+        key: f.key,
+        detail: 'in the store, no present diskfile, not queued',
+      }));
       if (o.fix && orphans.length) {
-        const r = await enqueueIngest(o.db, orphans.map((f) => ({ filename: f.filename, path: f.path })));
+        const r = await enqueueIngest(
+          o.db,
+          orphans.map((f) => ({ filename: f.filename, path: f.path })),
+        );
         res.fixed.queued += r.queued;
         for (const p of found) p.fixed = 'queued for ingest';
       }
@@ -208,7 +235,8 @@ async function md5Of(storage: Storage, key: string): Promise<{ md5: string; size
   try {
     s = await storage.read(key);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as { name?: string }).name === 'NoSuchKey') return null;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as { name?: string }).name === 'NoSuchKey')
+      return null;
     throw e;
   }
   const h = hashingStream();

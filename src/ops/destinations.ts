@@ -21,10 +21,20 @@ export async function probePresent(baseUrl: string, name: string, timeoutMs = 50
   const url = `${baseUrl.replace(/\/+$/, '')}/jsonfilelist/present/filename=${encodeURIComponent(name)}`;
   const t0 = Date.now();
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json' },
+    });
     const ms = Date.now() - t0;
     const text = await res.text();
-    if (!res.ok) return { reachable: true, status: res.status, files: null, error: `HTTP ${res.status} from ${url}`, ms };
+    if (!res.ok)
+      return {
+        reachable: true,
+        status: res.status,
+        files: null,
+        error: `HTTP ${res.status} from ${url}`,
+        ms,
+      };
     try {
       const body = JSON.parse(text);
       return { reachable: true, status: res.status, files: Array.isArray(body) ? body : [], ms };
@@ -33,7 +43,10 @@ export async function probePresent(baseUrl: string, name: string, timeoutMs = 50
     }
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
-    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    const why =
+      err.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : (err.cause?.code ?? err.cause?.message ?? err.message);
     return { reachable: false, error: `${url}: ${why}`, ms: Date.now() - t0 };
   }
 }

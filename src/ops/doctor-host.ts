@@ -28,7 +28,9 @@ export function watchedPaths(config: Config, extra: string[] = []): { label: str
   const p = config.paths;
   const out = [
     ...(config.storage.type === 'local' ? [{ label: 'store', dir: p.storage_root }] : []),
-    ...(config.role === 'summit' ? [{ label: 'dhs', dir: p.dhs_dir }] : [{ label: 'upload_staging', dir: p.upload_staging }]),
+    ...(config.role === 'summit'
+      ? [{ label: 'dhs', dir: p.dhs_dir }]
+      : [{ label: 'upload_staging', dir: p.upload_staging }]),
     { label: 'logs', dir: p.log_dir },
     { label: 'var', dir: p.var_dir },
     ...extra.map((dir) => ({ label: 'backups', dir })),
@@ -39,7 +41,10 @@ export function watchedPaths(config: Config, extra: string[] = []): { label: str
 }
 
 /** One line per filesystem (paths on the same device are reported together). */
-export async function diskSpace(paths: { label: string; dir: string }[], t: DiskThresholds): Promise<DoctorLine[]> {
+export async function diskSpace(
+  paths: { label: string; dir: string }[],
+  t: DiskThresholds,
+): Promise<DoctorLine[]> {
   const byDev = new Map<number, { labels: string[]; dir: string }>();
   for (const { label, dir } of paths) {
     let dev: number;
@@ -66,7 +71,10 @@ export async function diskSpace(paths: { label: string; dir: string }[], t: Disk
       check: `disk ${labels.join(',')}`,
       level,
       detail: `${dir}: ${gib.toFixed(1)} GiB free (${freePct.toFixed(1)}%), inodes ${inodePct.toFixed(1)}% free`,
-      fix: level === 'OK' ? undefined : 'free space (old logs, staging leftovers, backups); beware snapshot folders that keep deleted files',
+      fix:
+        level === 'OK'
+          ? undefined
+          : 'free space (old logs, staging leftovers, backups); beware snapshot folders that keep deleted files',
     });
   }
   return lines;
@@ -78,14 +86,35 @@ export async function lockFiles(lockDir: string): Promise<{ lines: DoctorLine[];
   try {
     names = (await readdir(lockDir)).filter((n) => n.endsWith('.lock'));
   } catch {
-    return { live: [], lines: [{ check: 'lock files', level: 'WARN', detail: `${lockDir} does not exist: no daemon has started with --lockfile` }] };
+    return {
+      live: [],
+      lines: [
+        {
+          check: 'lock files',
+          level: 'WARN',
+          detail: `${lockDir} does not exist: no daemon has started with --lockfile`,
+        },
+      ],
+    };
   }
-  if (!names.length) return { live: [], lines: [{ check: 'lock files', level: 'WARN', detail: `no lock files in ${lockDir}: no daemon running with --lockfile` }] };
+  if (!names.length)
+    return {
+      live: [],
+      lines: [
+        {
+          check: 'lock files',
+          level: 'WARN',
+          detail: `no lock files in ${lockDir}: no daemon running with --lockfile`,
+        },
+      ],
+    };
   const live: string[] = [];
   const stale: string[] = [];
   for (const n of names.sort()) {
     const pid = parseInt(await readFile(path.join(lockDir, n), 'utf8').catch(() => ''), 10);
-    (pidAlive(pid) ? live : stale).push(`${n.replace(/\.lock$/, '')}${Number.isFinite(pid) ? ` (pid ${pid})` : ''}`);
+    (pidAlive(pid) ? live : stale).push(
+      `${n.replace(/\.lock$/, '')}${Number.isFinite(pid) ? ` (pid ${pid})` : ''}`,
+    );
   }
   const lines: DoctorLine[] = [];
   if (live.length) lines.push({ check: 'lock files', level: 'OK', detail: `running: ${live.join(', ')}` });
@@ -100,28 +129,56 @@ export async function lockFiles(lockDir: string): Promise<{ lines: DoctorLine[];
   return { lines, live };
 }
 
-const writable = async (dir: string) => access(dir, constants.W_OK).then(() => true, () => false);
-const readable = async (dir: string) => access(dir, constants.R_OK | constants.X_OK).then(() => true, () => false);
+const writable = async (dir: string) =>
+  access(dir, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+const readable = async (dir: string) =>
+  access(dir, constants.R_OK | constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 
 export async function configSanity(config: Config): Promise<DoctorLine[]> {
   const lines: DoctorLine[] = [];
-  const add = (level: Level, detail: string, fix?: string) => lines.push({ check: 'config', level, detail, fix });
+  const add = (level: Level, detail: string, fix?: string) =>
+    lines.push({ check: 'config', level, detail, fix });
   const p = config.paths;
   if (config.storage.type === 'local') {
-    if (!existsSync(p.storage_root)) add('FAIL', `paths.storage_root ${p.storage_root} does not exist (not mounted?)`, 'mount the dataflow filesystem or fix paths.storage_root');
-    else if (!(await writable(p.storage_root))) add('FAIL', `paths.storage_root ${p.storage_root} is not writable by ${os.userInfo().username}`);
+    if (!existsSync(p.storage_root))
+      add(
+        'FAIL',
+        `paths.storage_root ${p.storage_root} does not exist (not mounted?)`,
+        'mount the dataflow filesystem or fix paths.storage_root',
+      );
+    else if (!(await writable(p.storage_root)))
+      add('FAIL', `paths.storage_root ${p.storage_root} is not writable by ${os.userInfo().username}`);
   }
   if (config.role === 'summit') {
     if (!existsSync(p.dhs_dir)) add('WARN', `paths.dhs_dir ${p.dhs_dir} does not exist (automount down?)`);
     else if (!(await readable(p.dhs_dir))) add('FAIL', `paths.dhs_dir ${p.dhs_dir} is not readable`);
-    if (!config.export.destinations.length) add('WARN', 'export.destinations is empty: ingested files are not sent to any archive');
-    for (const d of config.export.destinations) if (!d.upload_auth) add('WARN', `export destination ${d.url} has no upload_auth: uploads will be refused (403)`);
+    if (!config.export.destinations.length)
+      add('WARN', 'export.destinations is empty: ingested files are not sent to any archive');
+    for (const d of config.export.destinations)
+      if (!d.upload_auth)
+        add('WARN', `export destination ${d.url} has no upload_auth: uploads will be refused (403)`);
   } else if (!config.server.upload_auth && !config.server.upload_open) {
     add('WARN', 'server.upload_auth is empty and upload_open is false: every upload is refused');
   }
-  if (existsSync(p.log_dir) && !(await writable(p.log_dir))) add('FAIL', `paths.log_dir ${p.log_dir} is not writable`);
-  if (!config.mail.admin) add('WARN', 'mail.admin is not set: doctor --email and failure mails have nobody to go to');
-  if (!config.database.url) add('WARN', 'database.url is not set: using the embedded PostgreSQL (fine for trials, not for operations)');
-  if (!lines.length) add('OK', `role ${config.role}, ${config.storage.type} store, ${config.export.destinations.length} export destinations`);
+  if (existsSync(p.log_dir) && !(await writable(p.log_dir)))
+    add('FAIL', `paths.log_dir ${p.log_dir} is not writable`);
+  if (!config.mail.admin)
+    add('WARN', 'mail.admin is not set: doctor --email and failure mails have nobody to go to');
+  if (!config.database.url)
+    add(
+      'WARN',
+      'database.url is not set: using the embedded PostgreSQL (fine for trials, not for operations)',
+    );
+  if (!lines.length)
+    add(
+      'OK',
+      `role ${config.role}, ${config.storage.type} store, ${config.export.destinations.length} export destinations`,
+    );
   return lines;
 }

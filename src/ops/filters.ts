@@ -19,7 +19,9 @@ export function parseWhen(text: string, option: string, now = new Date()): Date 
   }
   const d = new Date(text);
   if (Number.isNaN(d.getTime())) {
-    throw new FilterError(`${option}: expected a date/time (2025-01-02, 2025-01-02T10:00Z) or an age (12h, 7d), got "${text}"`);
+    throw new FilterError(
+      `${option}: expected a date/time (2025-01-02, 2025-01-02T10:00Z) or an age (12h, 7d), got "${text}"`,
+    );
   }
   return d;
 }

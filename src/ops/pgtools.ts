@@ -40,9 +40,9 @@ export function candidates(tool: string, binDir?: string, envPath = process.env.
         return f;
       }
     })();
-    // Debian's /usr/bin/pg_dump is a wrapper shared by all tools: keep the name, dedupe by target+name.
+    // /bin → /usr/bin (merged /usr) and Debian's pg_wrapper links: one entry per real program.
     const id = `${real}|${path.basename(f)}`;
-    if (seen.has(id) && !real.includes('pg_wrapper')) continue;
+    if (seen.has(id)) continue;
     seen.add(id);
     out.push(f);
   }
@@ -55,7 +55,9 @@ export function candidates(tool: string, binDir?: string, envPath = process.env.
  * With binDir given, only that directory counts.
  */
 export function findPgTool(tool: 'pg_dump' | 'pg_restore', serverMajor: number, binDir?: string): PgTool {
-  const list = (binDir ? [path.join(binDir, tool)].filter(existsSync) : candidates(tool)).map(toolVersion).filter((t): t is PgTool => t !== null);
+  const list = (binDir ? [path.join(binDir, tool)].filter(existsSync) : candidates(tool))
+    .map(toolVersion)
+    .filter((t): t is PgTool => t !== null);
   const exact = list.find((t) => t.major === serverMajor);
   if (exact) return exact;
   const newer = list.filter((t) => t.major > serverMajor).sort((a, b) => a.major - b.major)[0];
@@ -63,9 +65,11 @@ export function findPgTool(tool: 'pg_dump' | 'pg_restore', serverMajor: number, 
   const found = list.length ? list.map((t) => `${t.major} (${t.path})`).join(', ') : 'none';
   throw new PgToolError(
     `the PostgreSQL server is version ${serverMajor}, but no ${tool} of version ${serverMajor} or newer was found ` +
-      `(found: ${found}). Install postgresql-client-${serverMajor} (apt-get install postgresql-client-${serverMajor}) ` +
+      `(found: ${found}). Install postgresql-client-${serverMajor} (Debian: apt-get install postgresql-client-${serverMajor}, from apt.postgresql.org) ` +
       `or pass --pg-bindir with the directory of a matching ${tool}` +
-      (serverMajor >= 17 ? '; the embedded PostgreSQL ships no pg_dump, so its backups need a client of the same version' : ''),
+      (serverMajor >= 17
+        ? '; the embedded PostgreSQL ships no pg_dump, so its backups need a client of the same version'
+        : ''),
   );
 }
 
@@ -99,11 +103,21 @@ export function waitFor(child: ChildProcess, what: string): Promise<void> {
     child.on('error', (e) => reject(new Error(`${what}: ${e.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${what} failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n').slice(-5).join(' | ') || 'no message'}`));
+      else
+        reject(
+          new Error(
+            `${what} failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n').slice(-5).join(' | ') || 'no message'}`,
+          ),
+        );
     });
   });
 }
 
-export function run(tool: PgTool, args: string[], env: NodeJS.ProcessEnv, stdio: ('ignore' | 'pipe' | 'inherit')[] = ['ignore', 'pipe', 'pipe']): ChildProcess {
+export function run(
+  tool: PgTool,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdio: ('ignore' | 'pipe' | 'inherit')[] = ['ignore', 'pipe', 'pipe'],
+): ChildProcess {
   return spawn(tool.path, args, { env, stdio });
 }

@@ -5,7 +5,13 @@ import type { Config } from '../config/schema.js';
 import type { Queryable } from '../db/pool.js';
 import { getParams } from '../db/params.js';
 import { trimBz2 } from '../gemini/filename.js';
-import { errorsForFilenames, holderState, itemsForFilenames, type QueueErrorRow, type QueueItem } from '../queues/admin.js';
+import {
+  errorsForFilenames,
+  holderState,
+  itemsForFilenames,
+  type QueueErrorRow,
+  type QueueItem,
+} from '../queues/admin.js';
 import { QUEUES } from '../queues/tables.js';
 import { joinKey, type Storage } from '../storage/types.js';
 import { probePresent, remoteMd5 } from './destinations.js';
@@ -109,7 +115,8 @@ export async function triage(filename: string, o: TriageOptions): Promise<Triage
     const wanted = new Set(names);
     for await (const f of storage.list('')) {
       if (++listed % 10_000 === 0) o.onProgress?.(listed);
-      if (wanted.has(path.posix.basename(f.key))) found.push({ key: f.key, size: f.size, lastmod: f.lastmod });
+      if (wanted.has(path.posix.basename(f.key)))
+        found.push({ key: f.key, size: f.size, lastmod: f.lastmod });
     }
   }
 
@@ -130,12 +137,20 @@ export async function triage(filename: string, o: TriageOptions): Promise<Triage
   for (const q of Object.values(QUEUES)) {
     for (const item of await itemsForFilenames(db, q, names)) {
       const holder = item.state === 'in_progress' ? holderState(item, params.dead_worker_seconds) : undefined;
-      queues.push({ ...item, holder: holder ? `${holder.alive ? 'alive' : 'DEAD'}: ${holder.reason}` : undefined });
+      queues.push({
+        ...item,
+        holder: holder ? `${holder.alive ? 'alive' : 'DEAD'}: ${holder.reason}` : undefined,
+      });
     }
   }
   const errors = await errorsForFilenames(db, names, 5);
   const preview = ids.length
-    ? (await db.query('SELECT id, diskfile_id, filename, created FROM preview WHERE diskfile_id = ANY($1::bigint[])', [ids])).rows
+    ? (
+        await db.query(
+          'SELECT id, diskfile_id, filename, created FROM preview WHERE diskfile_id = ANY($1::bigint[])',
+          [ids],
+        )
+      ).rows
     : [];
   const calcache = header
     ? Number((await db.query('SELECT count(*) AS n FROM calcache WHERE obs_hid = $1', [header.id])).rows[0].n)
@@ -153,15 +168,19 @@ export async function triage(filename: string, o: TriageOptions): Promise<Triage
     for (const dest of config.export.destinations) {
       const p = await probePresent(dest.url, name, o.timeoutMs ?? 5000);
       if (!p.reachable) exports.push({ destination: dest.url, state: 'unreachable', detail: p.error });
-      else if (!p.files) exports.push({ destination: dest.url, state: 'error', detail: p.error ?? 'unexpected answer' });
-      else if (!p.files.length) exports.push({ destination: dest.url, state: 'absent', detail: 'not in its jsonfilelist/present' });
+      else if (!p.files)
+        exports.push({ destination: dest.url, state: 'error', detail: p.error ?? 'unexpected answer' });
+      else if (!p.files.length)
+        exports.push({ destination: dest.url, state: 'absent', detail: 'not in its jsonfilelist/present' });
       else {
         const md5 = remoteMd5(p.files[0]);
         const same = !present?.data_md5 || !md5 || md5 === present.data_md5;
         exports.push({
           destination: dest.url,
           state: same ? 'present' : 'md5-differs',
-          detail: same ? `present (data_md5 ${md5 ?? '?'})` : `destination has data_md5 ${md5}, ours is ${present?.data_md5}`,
+          detail: same
+            ? `present (data_md5 ${md5 ?? '?'})`
+            : `destination has data_md5 ${md5}, ours is ${present?.data_md5}`,
         });
       }
     }

@@ -41,12 +41,18 @@ function str(h: Header | undefined, k: string): string {
 /**
  * Physical blocks (CCDs, arrays) in unbinned detector pixels and the gaps inserted between them.
  * GMOS: three CCDs side by side (width from CCDSIZE), gaps as in DRAGONS' tiling (61/67 unbinned
- * pixels for the Hamamatsu CCDs of GMOS-S/N, 37 for the EEV and e2v ones). GSAOI: 2×2 arrays of
- * 2048², gaps 145 × 140.
+ * pixels for the Hamamatsu CCDs of GMOS-S/N, 37 for the EEV and e2v ones). GSAOI: 2×2 arrays
+ * (2048², one per extension), gaps 145 × 140.
  */
 function blockGeometry(primary: Header | undefined, ext: Header): { bw: number; bh: number; gx: number; gy: number } {
   const inst = (str(primary, 'INSTRUME') || str(ext, 'INSTRUME')).toUpperCase();
-  if (inst === 'GSAOI') return { bw: 2048, bh: 2048, gx: 145, gy: 140 };
+  if (inst === 'GSAOI') {
+    // One extension per array: the array is the extension's own DETSEC (2048² in real data).
+    const det = parseSection(ext.get('DETSEC'));
+    const bw = det ? Math.abs(det.x2 - det.x1) + 1 : 2048;
+    const bh = det ? Math.abs(det.y2 - det.y1) + 1 : 2048;
+    return { bw, bh, gx: 145, gy: 140 };
+  }
   if (inst.startsWith('GMOS')) {
     const ccdsize = parseSection(ext.get('CCDSIZE'));
     const bw = ccdsize ? Math.abs(ccdsize.x2 - ccdsize.x1) + 1 : 2048;

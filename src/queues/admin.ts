@@ -47,8 +47,10 @@ function filterSql(f: QueueFilter, values: unknown[], timeColumn = 't.added'): s
   return parts.length ? parts.join(' AND ') : 'true';
 }
 
-const keyMatch = (q: QueueTable, a: string, b: string) => q.key.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
-const keyText = (q: QueueTable, a: string) => q.key.map((k) => `coalesce(${a}.${k}::text, '')`).join(` || ' ' || `);
+const keyMatch = (q: QueueTable, a: string, b: string) =>
+  q.key.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
+const keyText = (q: QueueTable, a: string) =>
+  q.key.map((k) => `coalesce(${a}.${k}::text, '')`).join(` || ' ' || `);
 
 export interface QueueItem {
   queue: string;
@@ -71,7 +73,12 @@ const ITEM_COLUMNS = (q: QueueTable) => `'${q.name}' AS queue, t.id, ${keyText(q
   t.worker, t.heartbeat_at, t.error${'destination' in q.columns ? ', t.destination' : ''}`;
 
 /** Rows of one queue, newest first. */
-export async function listItems(db: Queryable, q: QueueTable, f: QueueFilter, limit = 1000): Promise<QueueItem[]> {
+export async function listItems(
+  db: Queryable,
+  q: QueueTable,
+  f: QueueFilter,
+  limit = 1000,
+): Promise<QueueItem[]> {
   const values: unknown[] = [];
   const where = filterSql(f, values);
   values.push(limit);
@@ -101,7 +108,12 @@ export interface QueueErrorRow {
 }
 
 /** queue_error rows, newest first; the status filter does not apply (errors have no state). */
-export async function listErrors(db: Queryable, queues: QueueTable[], f: QueueFilter, limit = 100): Promise<QueueErrorRow[]> {
+export async function listErrors(
+  db: Queryable,
+  queues: QueueTable[],
+  f: QueueFilter,
+  limit = 100,
+): Promise<QueueErrorRow[]> {
   const values: unknown[] = [queues.map((q) => q.errorName)];
   const where = filterSql({ ...f, status: undefined }, values);
   values.push(limit);
@@ -113,7 +125,11 @@ export async function listErrors(db: Queryable, queues: QueueTable[], f: QueueFi
   return r.rows;
 }
 
-export async function errorsForFilenames(db: Queryable, names: string[], limit = 5): Promise<QueueErrorRow[]> {
+export async function errorsForFilenames(
+  db: Queryable,
+  names: string[],
+  limit = 5,
+): Promise<QueueErrorRow[]> {
   const r = await db.query(
     `SELECT id, queue, filename, path, added, error FROM queue_error WHERE filename = ANY($1::text[])
      ORDER BY added DESC, id DESC LIMIT $2`,
@@ -147,7 +163,8 @@ export function holderState(
   alive: (pid: number) => boolean = pidAlive,
 ): Holder {
   const w = parseWorker(item.worker);
-  if (w && w.host === host && !alive(w.pid)) return { alive: false, reason: `process ${w.pid} on this host is gone` };
+  if (w && w.host === host && !alive(w.pid))
+    return { alive: false, reason: `process ${w.pid} on this host is gone` };
   if (!item.heartbeat_at) return { alive: false, reason: 'never heartbeated' };
   const silent = (now - new Date(item.heartbeat_at).getTime()) / 1000;
   if (silent > deadSeconds) return { alive: false, reason: `no heartbeat for ${Math.round(silent)} s` };
@@ -191,7 +208,13 @@ const VERB_STATE: Record<Verb, string> = {
   purge: 't.failed',
 };
 
-async function plan(db: Queryable, q: QueueTable, verb: Verb, f: QueueFilter, o: VerbOptions): Promise<PlannedItem[]> {
+async function plan(
+  db: Queryable,
+  q: QueueTable,
+  verb: Verb,
+  f: QueueFilter,
+  o: VerbOptions,
+): Promise<PlannedItem[]> {
   const values: unknown[] = [];
   const where = `${VERB_STATE[verb]} AND ${filterSql(f, values)}`;
   let extra = '';
@@ -220,7 +243,8 @@ async function plan(db: Queryable, q: QueueTable, verb: Verb, f: QueueFilter, o:
       // Un-failing next to a pending row would break the one-pending-row-per-key index: the
       // pending row already covers the file, so the failed one is simply dropped.
       if (has_pending) decide('delete', 'a pending row for the same key exists');
-      else if (newestSelected.get(item.key) !== item.id) decide('delete', 'a newer failed row for the same key is retried instead');
+      else if (newestSelected.get(item.key) !== item.id)
+        decide('delete', 'a newer failed row for the same key is retried instead');
       else decide('unfail', 'failed → pending');
     } else if (verb === 'purge') {
       decide('delete', `failed, added more than ${o.olderThanDays ?? 30} days ago`);
@@ -240,7 +264,9 @@ async function plan(db: Queryable, q: QueueTable, verb: Verb, f: QueueFilter, o:
       const h = holder();
       const duplicate = has_pending || older_in_progress;
       if (!duplicate) continue;
-      const why = has_pending ? 'a pending row for the same key exists' : 'another in-progress row for the same key';
+      const why = has_pending
+        ? 'a pending row for the same key exists'
+        : 'another in-progress row for the same key';
       if (!h.alive) decide('delete', `stuck in progress (${h.reason}); ${why}`);
       else if (o.force) decide('delete', `--force (holder looks alive: ${h.reason}); ${why}`);
       else decide('refuse', `holder looks alive (${h.reason}); ${why}`);
@@ -254,10 +280,20 @@ async function plan(db: Queryable, q: QueueTable, verb: Verb, f: QueueFilter, o:
  * first, the plan is recomputed under the lock, and every write re-checks the state it planned on.
  * A unique violation (a pending row appeared meanwhile) retries the whole transaction.
  */
-export async function runVerb(db: Db, q: QueueTable, verb: Verb, f: QueueFilter, o: VerbOptions = {}): Promise<VerbResult> {
+export async function runVerb(
+  db: Db,
+  q: QueueTable,
+  verb: Verb,
+  f: QueueFilter,
+  o: VerbOptions = {},
+): Promise<VerbResult> {
   if (o.dryRun) {
     const p = await plan(db, q, verb, f, o);
-    return { plan: p, done: { deleted: 0, unfailed: 0, released: 0 }, refused: p.filter((x) => x.action === 'refuse').length };
+    return {
+      plan: p,
+      done: { deleted: 0, unfailed: 0, released: 0 },
+      refused: p.filter((x) => x.action === 'refuse').length,
+    };
   }
   for (let attempt = 1; ; attempt++) {
     try {
@@ -337,7 +373,11 @@ async function releaseHeld(c: Queryable, q: QueueTable, rows: PlannedItem[]): Pr
 // Read-only summaries for check and doctor.
 
 /** Which of these (path, filename) keys have an ingest row waiting or in progress. */
-export async function queuedIngestKeys(db: Queryable, q: QueueTable, keys: { path: string; filename: string }[]) {
+export async function queuedIngestKeys(
+  db: Queryable,
+  q: QueueTable,
+  keys: { path: string; filename: string }[],
+) {
   if (!keys.length) return new Set<string>();
   const r = await db.query(
     `SELECT DISTINCT t.path, t.filename FROM ${q.table} t
@@ -379,6 +419,8 @@ export async function queueHealth(db: Queryable, q: QueueTable): Promise<QueueHe
 
 /** queue_error rows per queue since a moment (doctor: the last 24 h). */
 export async function recentErrorCounts(db: Queryable, since: Date): Promise<Record<string, number>> {
-  const r = await db.query('SELECT queue, count(*) AS n FROM queue_error WHERE added >= $1 GROUP BY queue', [since]);
+  const r = await db.query('SELECT queue, count(*) AS n FROM queue_error WHERE added >= $1 GROUP BY queue', [
+    since,
+  ]);
   return Object.fromEntries(r.rows.map((x) => [x.queue, Number(x.n)]));
 }

@@ -85,11 +85,26 @@ export const HEADER_FIELDS = [
 ] as const;
 
 /** Blanked in summaries of proprietary data the client may not have. */
-export const PROPRIETARY_FIELDS = ['ra', 'dec', 'azimuth', 'elevation', 'airmass', 'object', 'cass_rotator_pa'];
+export const PROPRIETARY_FIELDS = [
+  'ra',
+  'dec',
+  'azimuth',
+  'elevation',
+  'airmass',
+  'object',
+  'cass_rotator_pa',
+];
 
 /** Site-quality percentiles are numbers at the archive (85, not "85"); "Any" is 100. */
 const PERCENTILE_FIELDS = new Set([
-  'raw_iq', 'raw_cc', 'raw_wv', 'raw_bg', 'requested_iq', 'requested_cc', 'requested_wv', 'requested_bg',
+  'raw_iq',
+  'raw_cc',
+  'raw_wv',
+  'raw_bg',
+  'requested_iq',
+  'requested_cc',
+  'requested_wv',
+  'requested_bg',
 ]);
 
 const p2 = (n: number) => String(n).padStart(2, '0');

@@ -19,7 +19,12 @@ export const FILE_RE_DAYS: Readonly<Record<string, number>> = {
 export function fileRegex(fileRe: string | undefined, now = new Date()): RegExp | null {
   if (!fileRe) return null;
   const days = FILE_RE_DAYS[fileRe];
-  if (days) return new RegExp(`(${recentUtDates(days, now).join('|')})`);
+  if (days) {
+    // Gemini-South names carry the night's date, which is the next UT date from 14:00 local time:
+    // tonight's files are named tomorrow.
+    const tomorrow = recentUtDates(1, new Date(now.getTime() + 86_400_000));
+    return new RegExp(`(${[...recentUtDates(days, now), ...tomorrow].join('|')})`);
+  }
   try {
     return new RegExp(fileRe);
   } catch (e) {

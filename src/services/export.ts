@@ -65,10 +65,16 @@ interface DestinationInfo {
 }
 
 /** What the destination has under this name (null: nothing). */
-async function destinationInfo(deps: ExportDeps, dest: string, name: string, signal?: AbortSignal): Promise<DestinationInfo | null> {
+async function destinationInfo(
+  deps: ExportDeps,
+  dest: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<DestinationInfo | null> {
   const url = `${dest}/jsonfilelist/present/filename=${encodeURIComponent(name)}?pending_ingest`;
   const r = await getText(url, { idleTimeoutMs: deps.idleTimeoutMs ?? 60_000, signal });
-  if (r.status !== 200) throw new DestinationError(`GET ${url}: HTTP ${r.status} ${r.body.slice(0, 200).trim()}`, url);
+  if (r.status !== 200)
+    throw new DestinationError(`GET ${url}: HTTP ${r.status} ${r.body.slice(0, 200).trim()}`, url);
   let list: unknown;
   try {
     list = JSON.parse(r.body);
@@ -77,12 +83,17 @@ async function destinationInfo(deps: ExportDeps, dest: string, name: string, sig
   }
   if (!Array.isArray(list)) throw new DestinationError(`GET ${url}: answer is not a JSON list`, url);
   if (list.length === 0) return null;
-  if (list.length > 1) throw new DestinationError(`GET ${url}: ${list.length} present files listed for one name`, url);
+  if (list.length > 1)
+    throw new DestinationError(`GET ${url}: ${list.length} present files listed for one name`, url);
   const e = list[0] as Record<string, unknown>;
   return { data_md5: (e.data_md5 as string | null) ?? null, pending_ingest: e.pending_ingest === true };
 }
 
-export async function exportFile(deps: ExportDeps, item: ExportItem, signal?: AbortSignal): Promise<ExportOutcome> {
+export async function exportFile(
+  deps: ExportDeps,
+  item: ExportItem,
+  signal?: AbortSignal,
+): Promise<ExportOutcome> {
   const { db, storage, log } = deps;
   const dest = normaliseUrl(item.destination);
   const conf = destinationConfig(deps.config, dest);
@@ -91,15 +102,23 @@ export async function exportFile(deps: ExportDeps, item: ExportItem, signal?: Ab
     `SELECT filename, path, data_md5, file_size FROM diskfile WHERE filename = $1 AND path = $2 AND present`,
     [item.filename, item.path],
   );
-  if (df.rowCount === 0) throw new ExportError(`${joinKey(item.path, item.filename)}: no present diskfile to export`);
+  if (df.rowCount === 0)
+    throw new ExportError(`${joinKey(item.path, item.filename)}: no present diskfile to export`);
   const local = df.rows[0] as { data_md5: string | null; file_size: number | null };
 
   const there = await destinationInfo(deps, dest, trimBz2(item.filename), signal);
   if (there?.pending_ingest) {
-    return { action: 'deferred', seconds: deps.pendingDeferSeconds ?? 40, reason: `ingest pending at ${dest}` };
+    return {
+      action: 'deferred',
+      seconds: deps.pendingDeferSeconds ?? 40,
+      reason: `ingest pending at ${dest}`,
+    };
   }
   if (there && local.data_md5 && there.data_md5 === local.data_md5) {
-    log.info({ filename: item.filename, destination: dest }, `${item.filename} already at ${dest} with the same data_md5`);
+    log.info(
+      { filename: item.filename, destination: dest },
+      `${item.filename} already at ${dest} with the same data_md5`,
+    );
     return { action: 'skipped', reason: 'already at destination' };
   }
 
@@ -109,7 +128,10 @@ export async function exportFile(deps: ExportDeps, item: ExportItem, signal?: Ab
   try {
     raw = await storage.read(joinKey(item.path, item.filename));
   } catch (e) {
-    throw new ExportError(`cannot read ${joinKey(item.path, item.filename)} from the store: ${(e as Error).message}`, { cause: e });
+    throw new ExportError(
+      `cannot read ${joinKey(item.path, item.filename)} from the store: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   const source = item.filename.endsWith('.bz2') ? raw : compressStream(raw);
   const sent = hashingStream();
@@ -127,7 +149,13 @@ export async function exportFile(deps: ExportDeps, item: ExportItem, signal?: Ab
   const { size, md5 } = sent.digest();
   const mb = size / 1048576;
   log.info(
-    { filename: item.filename, destination: dest, bytes: size, seconds, mb_per_s: mb / Math.max(seconds, 1e-9) },
+    {
+      filename: item.filename,
+      destination: dest,
+      bytes: size,
+      seconds,
+      mb_per_s: mb / Math.max(seconds, 1e-9),
+    },
     `transfer completed: ${mb.toFixed(2)} MB in ${seconds.toFixed(1)} s - ${(mb / Math.max(seconds, 1e-9)).toFixed(2)} MB/s`,
   );
   if (reply.status !== 200) {
@@ -146,16 +174,28 @@ function verifyEcho(url: string, body: string, sent: { filename: string; size: n
     /* reported below */
   }
   if (!v || typeof v !== 'object') {
-    throw new DestinationError(`POST ${url}: verification failed: the answer is not [{filename,size,md5}]: ${body.slice(0, 200)}`, url);
+    throw new DestinationError(
+      `POST ${url}: verification failed: the answer is not [{filename,size,md5}]: ${body.slice(0, 200)}`,
+      url,
+    );
   }
   if (v.filename !== sent.filename) {
-    throw new DestinationError(`POST ${url}: verification failed: filename ${String(v.filename)} echoed, sent ${sent.filename}`, url);
+    throw new DestinationError(
+      `POST ${url}: verification failed: filename ${String(v.filename)} echoed, sent ${sent.filename}`,
+      url,
+    );
   }
   if (Number(v.size) !== sent.size) {
-    throw new DestinationError(`POST ${url}: verification failed: size ${String(v.size)} echoed, sent ${sent.size} bytes`, url);
+    throw new DestinationError(
+      `POST ${url}: verification failed: size ${String(v.size)} echoed, sent ${sent.size} bytes`,
+      url,
+    );
   }
   if (v.md5 !== sent.md5) {
-    throw new DestinationError(`POST ${url}: verification failed: md5 ${String(v.md5)} echoed, sent ${sent.md5}`, url);
+    throw new DestinationError(
+      `POST ${url}: verification failed: md5 ${String(v.md5)} echoed, sent ${sent.md5}`,
+      url,
+    );
   }
 }
 
@@ -167,15 +207,21 @@ export interface ExportHandler extends Handler {
 }
 
 /**
- * The export queue handler for runWorker, with its per-destination back-off and a timer that
- * returns failed rows to the queue once export_retry_seconds have passed since their failure.
+ * The export queue handler for runWorker, with its per-destination back-off and (autoRetry, on
+ * by default) a timer that returns failed rows to the queue once export_retry_seconds have passed
+ * since their failure.
  */
-export function makeExportHandler(deps: ExportDeps & { signal?: AbortSignal }): ExportHandler {
+export function makeExportHandler(
+  deps: ExportDeps & { signal?: AbortSignal; autoRetry?: boolean },
+): ExportHandler {
   const backoff = deps.backoff ?? new DestinationBackoff();
   const retryFailed = async () => {
     const r = await retryFailedExports(deps.db, deps.params().export_retry_seconds);
     if (r.retried || r.dropped) {
-      deps.log.info(r, `export retry: ${r.retried} failed row(s) back in the queue, ${r.dropped} already re-queued`);
+      deps.log.info(
+        r,
+        `export retry: ${r.retried} failed row(s) back in the queue, ${r.dropped} already re-queued`,
+      );
     }
     return r.retried;
   };
@@ -194,10 +240,15 @@ export function makeExportHandler(deps: ExportDeps & { signal?: AbortSignal }): 
     timer = undefined;
   };
   deps.signal?.addEventListener('abort', stop, { once: true });
-  schedule();
+  // Off for --empty/--once: a drain must end even while a destination stays down.
+  if (deps.autoRetry !== false) schedule();
 
   const handler = async (row: QueueRow, ctx: { signal: AbortSignal; log: Logger }) => {
-    const item = { filename: row.filename as string, path: (row.path as string) ?? '', destination: row.destination as string };
+    const item = {
+      filename: row.filename as string,
+      path: (row.path as string) ?? '',
+      destination: row.destination as string,
+    };
     const dest = normaliseUrl(item.destination);
     const wait = backoff.remaining(dest);
     if (wait > 0) return { defer: wait, reason: `${dest} is backing off after a failure` };

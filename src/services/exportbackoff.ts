@@ -53,7 +53,10 @@ export async function deferDestination(db: Db, destination: string, seconds: num
  * Failed export rows whose last recorded error is at least `retrySeconds` old go back to the
  * queue (one per file and destination; a failed row already covered by a pending one is dropped).
  */
-export async function retryFailedExports(db: Db, retrySeconds: number): Promise<{ retried: number; dropped: number }> {
+export async function retryFailedExports(
+  db: Db,
+  retrySeconds: number,
+): Promise<{ retried: number; dropped: number }> {
   const r = await db.query(
     `WITH cand AS (
        SELECT e.* FROM exportqueue e

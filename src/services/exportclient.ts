@@ -54,10 +54,19 @@ function request(method: string, url: string, opts: RequestOptions, body?: Reada
       if (settled) return;
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);
-      if (err) reject(err instanceof DestinationError ? err : new DestinationError(`${method} ${url}: ${err.message}`, url, { cause: err }));
+      if (err)
+        reject(
+          err instanceof DestinationError
+            ? err
+            : new DestinationError(`${method} ${url}: ${err.message}`, url, { cause: err }),
+        );
       else resolve(res!);
     };
-    const req = lib.request(u, { method, headers, agent: u.protocol === 'https:' ? agents.https : agents.http });
+    const req = lib.request(u, {
+      method,
+      headers,
+      agent: u.protocol === 'https:' ? agents.https : agents.http,
+    });
     const onAbort = () => req.destroy(new Error('aborted (shutting down)'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     req.setTimeout(opts.idleTimeoutMs, () => {

@@ -40,11 +40,20 @@ export function uploadDir(config: Config, fileuploadlogId: number): string {
   return path.join(config.paths.upload_staging, String(fileuploadlogId));
 }
 
-export function stagingFile(config: Config, item: Pick<UploadedItem, 'fileuploadlogId' | 'path' | 'filename'>): string {
+export function stagingFile(
+  config: Config,
+  item: Pick<UploadedItem, 'fileuploadlogId' | 'path' | 'filename'>,
+): string {
   return path.join(uploadDir(config, item.fileuploadlogId), item.path, item.filename);
 }
 
-async function addNote(db: Queryable, id: number, note: string, processedCleanly?: boolean, ingestqueueId?: number | null) {
+async function addNote(
+  db: Queryable,
+  id: number,
+  note: string,
+  processedCleanly?: boolean,
+  ingestqueueId?: number | null,
+) {
   await db.query(
     `UPDATE fileuploadlog SET notes = concat_ws('; ', notes, $2::text),
        processed_cleanly = coalesce($3::boolean, processed_cleanly),
@@ -85,7 +94,11 @@ export function ingestUploaded(deps: IngestUploadedDeps, item: UploadedItem): Pr
   return serialised(key, () => handOff(deps, item, key));
 }
 
-async function handOff(deps: IngestUploadedDeps, item: UploadedItem, key: string): Promise<IngestUploadedResult> {
+async function handOff(
+  deps: IngestUploadedDeps,
+  item: UploadedItem,
+  key: string,
+): Promise<IngestUploadedResult> {
   const { db, storage, log, config } = deps;
   const file = stagingFile(config, item);
   const started = Date.now();
@@ -100,7 +113,10 @@ async function handOff(deps: IngestUploadedDeps, item: UploadedItem, key: string
     if (newer !== null) {
       await addNote(db, item.fileuploadlogId, `superseded by upload ${newer}; not stored`, true);
       await removeUpload(config, item.fileuploadlogId);
-      log.info({ filename: item.filename, path: item.path, newer }, `upload of ${key} superseded by a newer one`);
+      log.info(
+        { filename: item.filename, path: item.path, newer },
+        `upload of ${key} superseded by a newer one`,
+      );
       return { status: 'superseded', by: newer };
     }
     let md5 = item.md5;
@@ -115,16 +131,31 @@ async function handOff(deps: IngestUploadedDeps, item: UploadedItem, key: string
       [item.filename, item.path],
     );
     const ingestqueueId: number | null = q.rows[0]?.id ?? null;
-    await addNote(db, item.fileuploadlogId, `stored in the ${storage.kind} store and queued for ingest`, true, ingestqueueId);
+    await addNote(
+      db,
+      item.fileuploadlogId,
+      `stored in the ${storage.kind} store and queued for ingest`,
+      true,
+      ingestqueueId,
+    );
     await removeUpload(config, item.fileuploadlogId);
     log.info(
-      { filename: item.filename, path: item.path, size: written.size, md5: written.md5, ms: Date.now() - started },
+      {
+        filename: item.filename,
+        path: item.path,
+        size: written.size,
+        md5: written.md5,
+        ms: Date.now() - started,
+      },
       `uploaded ${key} stored and queued for ingest`,
     );
     return { status: 'queued', md5: written.md5, size: written.size, ingestqueueId };
   } catch (e) {
     const msg = `hand-off to ingest failed: ${(e as Error).message}`;
-    log.error({ filename: item.filename, path: item.path, err: (e as Error).stack }, `${key}: ${msg}; staging file kept`);
+    log.error(
+      { filename: item.filename, path: item.path, err: (e as Error).stack },
+      `${key}: ${msg}; staging file kept`,
+    );
     await addNote(db, item.fileuploadlogId, msg, false).catch(() => {});
     throw e;
   }
@@ -151,7 +182,10 @@ export interface LeftoverResult {
 }
 
 /** The catch-up: hands off every complete upload left in staging, oldest first. */
-export async function ingestLeftovers(deps: IngestUploadedDeps, opts: LeftoverOptions = {}): Promise<LeftoverResult> {
+export async function ingestLeftovers(
+  deps: IngestUploadedDeps,
+  opts: LeftoverOptions = {},
+): Promise<LeftoverResult> {
   const root = deps.config.paths.upload_staging;
   const minAge = (opts.minAgeSeconds ?? 60) * 1000;
   const abandoned = (opts.abandonedSeconds ?? 86_400) * 1000;
@@ -202,7 +236,10 @@ export async function ingestLeftovers(deps: IngestUploadedDeps, opts: LeftoverOp
   return result;
 }
 
-async function walk(dir: string, rel = ''): Promise<{ full: string; path: string; filename: string; partial: boolean }[]> {
+async function walk(
+  dir: string,
+  rel = '',
+): Promise<{ full: string; path: string; filename: string; partial: boolean }[]> {
   const out: { full: string; path: string; filename: string; partial: boolean }[] = [];
   let d;
   try {
@@ -213,7 +250,8 @@ async function walk(dir: string, rel = ''): Promise<{ full: string; path: string
   for await (const ent of d) {
     const r = rel ? `${rel}/${ent.name}` : ent.name;
     if (ent.isDirectory()) out.push(...(await walk(dir, r)));
-    else if (ent.isFile()) out.push({ full: path.join(dir, r), path: rel, filename: ent.name, partial: ent.name.startsWith('.') });
+    else if (ent.isFile())
+      out.push({ full: path.join(dir, r), path: rel, filename: ent.name, partial: ent.name.startsWith('.') });
   }
   return out;
 }

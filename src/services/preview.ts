@@ -4,10 +4,13 @@
 
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { framePages, type FrameFilter } from '../calcache/frames.js';
 import type { Db } from '../db/pool.js';
+import { sortkey } from '../gemini/sortkey.js';
 import type { Logger } from '../log/logger.js';
 import { previewFits, type PreviewResult, type RenderOptions } from '../preview/index.js';
-import type { QueueRow } from '../queues/engine.js';
+import { enqueue, type EnqueueResult, type QueueRow } from '../queues/engine.js';
+import { QUEUES } from '../queues/tables.js';
 import type { Handler } from '../queues/worker.js';
 import { compressionOf, decompressStream } from '../storage/decompress.js';
 import { joinKey, type Storage } from '../storage/types.js';
@@ -102,4 +105,29 @@ export function makePreviewHandler(deps: PreviewDeps): Handler {
   return async (row: QueueRow) => {
     await makePreview(deps, { diskfileId: Number(row.diskfile_id), force: Boolean(row.force) });
   };
+}
+
+export interface AddToPreviewQueueOptions extends FrameFilter {
+  /** Re-render frames that already have a preview. */
+  force?: boolean;
+  onProgress?: (queued: number) => void;
+}
+
+/** add-to-preview-queue: queue the present, canonical files selected (without a preview unless forced). */
+export async function addToPreviewQueue(db: Db, o: AddToPreviewQueueOptions): Promise<EnqueueResult & { selected: number }> {
+  const extra = ['df.present'];
+  if (!o.force) extra.push('NOT EXISTS (SELECT 1 FROM preview p WHERE p.diskfile_id = df.id)');
+  const total = { queued: 0, alreadyPending: 0, selected: 0 };
+  for await (const page of framePages(db, o, extra)) {
+    const r = await enqueue(
+      db,
+      QUEUES.preview,
+      page.map((x) => ({ diskfile_id: x.diskfile_id, filename: x.filename, force: Boolean(o.force), sortkey: sortkey(x.filename) })),
+    );
+    total.selected += page.length;
+    total.queued += r.queued;
+    total.alreadyPending += r.alreadyPending;
+    o.onProgress?.(total.selected);
+  }
+  return total;
 }

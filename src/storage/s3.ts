@@ -95,7 +95,9 @@ export class S3Storage implements Storage {
 
   async stat(key: string): Promise<StoredFile | null> {
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      const r = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
+      );
       return {
         key,
         size: Number(r.ContentLength ?? 0),

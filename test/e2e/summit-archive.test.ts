@@ -50,7 +50,16 @@ const SAMPLES: SampleSpec[] = [
 async function drain(inst: Instance, queue: typeof QUEUES.ingest, handler: Handler, name: string) {
   const ac = new AbortController();
   try {
-    return await runWorker({ db: inst.t.db, url: inst.t.url, queue, name, handler, log: quietLog, signal: ac.signal, once: true });
+    return await runWorker({
+      db: inst.t.db,
+      url: inst.t.url,
+      queue,
+      name,
+      handler,
+      log: quietLog,
+      signal: ac.signal,
+      once: true,
+    });
   } finally {
     ac.abort();
   }
@@ -75,11 +84,18 @@ beforeAll(async () => {
   const st = await createTestDb('e2e_summit');
   const sconfig = testConfig(path.join(tmp.dir, 'summit'), {
     role: 'summit',
-    export: { destinations: [{ url, upload_auth: SECRET }, { url: deadUrl, upload_auth: 'x' }] },
+    export: {
+      destinations: [
+        { url, upload_auth: SECRET },
+        { url: deadUrl, upload_auth: 'x' },
+      ],
+    },
   });
   summit = { t: st, config: sconfig, storage: new LocalStorage(sconfig.paths.storage_root) };
   for (const i of [at, st]) {
-    await i.db.query('UPDATE system_parameters SET poll_seconds = 0.2, heartbeat_seconds = 0.5, export_retry_seconds = 1');
+    await i.db.query(
+      'UPDATE system_parameters SET poll_seconds = 0.2, heartbeat_seconds = 0.5, export_retry_seconds = 1',
+    );
   }
 });
 
@@ -104,17 +120,34 @@ describe('summit → archive', () => {
       minAgeSeconds: 0,
       now: () => Date.now() + 10_000,
     });
-    await waitFor(async () => {
-      await copier.pass();
-      const r = await summit.t.db.query('SELECT count(*)::int AS n FROM ingestqueue');
-      return r.rows[0].n === names.length;
-    }, 10_000, 'copy-from-dhs');
+    await waitFor(
+      async () => {
+        await copier.pass();
+        const r = await summit.t.db.query('SELECT count(*)::int AS n FROM ingestqueue');
+        return r.rows[0].n === names.length;
+      },
+      10_000,
+      'copy-from-dhs',
+    );
 
     // Summit: ingest, which queues one export per destination.
-    const sIngest = makeIngestHandler({ db: summit.t.db, storage: summit.storage, config: summit.config, log: quietLog, params });
+    const sIngest = makeIngestHandler({
+      db: summit.t.db,
+      storage: summit.storage,
+      config: summit.config,
+      log: quietLog,
+      params,
+    });
     expect((await drain(summit, QUEUES.ingest, sIngest, 'siq1')).done).toBe(names.length);
-    const queued = await summit.t.db.query('SELECT destination, count(*)::int AS n FROM exportqueue GROUP BY destination ORDER BY destination');
-    expect(queued.rows).toEqual(expect.arrayContaining([{ destination: archive.url, n: 3 }, { destination: deadUrl, n: 3 }]));
+    const queued = await summit.t.db.query(
+      'SELECT destination, count(*)::int AS n FROM exportqueue GROUP BY destination ORDER BY destination',
+    );
+    expect(queued.rows).toEqual(
+      expect.arrayContaining([
+        { destination: archive.url, n: 3 },
+        { destination: deadUrl, n: 3 },
+      ]),
+    );
 
     // Summit: the export daemon. The archive gets everything; the dead destination backs off and fails.
     const ac = new AbortController();
@@ -126,6 +159,7 @@ describe('summit → archive', () => {
       params,
       signal: ac.signal,
       idleTimeoutMs: 5000,
+      autoRetry: false, // a drain (--empty): failed rows stay failed until retried below
     });
     try {
       const stats = await drain(summit, QUEUES.export, exporter, 'seq1');
@@ -140,24 +174,41 @@ describe('summit → archive', () => {
     }
 
     // Archive: the uploads were handed off to S3 and the ingest queue; ingest them.
-    await waitFor(async () => {
-      const r = await archive.t.db.query('SELECT count(*)::int AS n FROM fileuploadlog WHERE processed_cleanly');
-      return r.rows[0].n === 3;
-    }, 10_000, 'upload hand-offs');
+    await waitFor(
+      async () => {
+        const r = await archive.t.db.query(
+          'SELECT count(*)::int AS n FROM fileuploadlog WHERE processed_cleanly',
+        );
+        return r.rows[0].n === 3;
+      },
+      10_000,
+      'upload hand-offs',
+    );
     for (const n of names) {
       const sent = n.endsWith('.bz2') ? n : `${n}.bz2`;
       expect(await archive.storage.stat(sent), sent).not.toBeNull();
     }
-    const aIngest = makeIngestHandler({ db: archive.t.db, storage: archive.storage, config: archive.config, log: quietLog, params });
+    const aIngest = makeIngestHandler({
+      db: archive.t.db,
+      storage: archive.storage,
+      config: archive.config,
+      log: quietLog,
+      params,
+    });
     expect((await drain(archive, QUEUES.ingest, aIngest, 'aiq1')).done).toBe(3);
 
     // Listed by /jsonsummary, with the summit's data md5s, and downloadable from /file/.
-    const summary = (await (await fetch(`${archive.url}/jsonsummary/20250310`)).json()) as Record<string, unknown>[];
+    const summary = (await (await fetch(`${archive.url}/jsonsummary/20250310`)).json()) as Record<
+      string,
+      unknown
+    >[];
     expect(summary.map((e) => e.name).sort()).toEqual(names.map((n) => n.replace(/\.bz2$/, '')).sort());
     for (const spec of SAMPLES) {
       const raw = sampleFits(spec);
       const name = `N20250310S000${spec.serial}.fits`;
-      const local = await summit.t.db.query('SELECT data_md5 FROM diskfile WHERE filename LIKE $1', [`${name}%`]);
+      const local = await summit.t.db.query('SELECT data_md5 FROM diskfile WHERE filename LIKE $1', [
+        `${name}%`,
+      ]);
       const entry = summary.find((e) => e.name === name)!;
       expect(entry.data_md5).toBe(md5(raw));
       expect(entry.data_md5).toBe(local.rows[0].data_md5);
@@ -165,7 +216,9 @@ describe('summit → archive', () => {
       const plain = Buffer.from(await (await fetch(`${archive.url}/file/${name}`)).arrayBuffer());
       expect(md5(plain)).toBe(md5(raw));
     }
-    const listed = (await (await fetch(`${archive.url}/jsonfilelist/present/filename=${names[0]}?pending_ingest`)).json()) as Record<string, unknown>[];
+    const listed = (await (
+      await fetch(`${archive.url}/jsonfilelist/present/filename=${names[0]}?pending_ingest`)
+    ).json()) as Record<string, unknown>[];
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ pending_ingest: false, data_md5: md5(sampleFits(SAMPLES[0])) });
   });
@@ -187,11 +240,20 @@ describe('summit → archive', () => {
       role: 'summit',
       export: { destinations: [{ url: archive.url, upload_auth: 'not-the-secret' }] },
     });
-    await summit.storage.write('N20250310S0009.fits', (await import('node:stream')).Readable.from([sampleFits({ date: '20250310', serial: 9 })]));
-    await makeIngestHandler({ db: summit.t.db, storage: summit.storage, config: summit.config, log: quietLog, params })(
-      { filename: 'N20250310S0009.fits', path: '', id: 0 } as never,
-      { signal: new AbortController().signal, log: quietLog },
+    await summit.storage.write(
+      'N20250310S0009.fits',
+      (await import('node:stream')).Readable.from([sampleFits({ date: '20250310', serial: 9 })]),
     );
+    await makeIngestHandler({
+      db: summit.t.db,
+      storage: summit.storage,
+      config: summit.config,
+      log: quietLog,
+      params,
+    })({ filename: 'N20250310S0009.fits', path: '', id: 0 } as never, {
+      signal: new AbortController().signal,
+      log: quietLog,
+    });
     const err = await exportFile(
       { config: wrong, db: summit.t.db, storage: summit.storage, log: quietLog, params },
       { filename: 'N20250310S0009.fits', path: '', destination: archive.url },
@@ -205,11 +267,27 @@ describe('summit → archive', () => {
     // The "dead" destination turns out to be a second archive: start one on that port.
     const port = Number(new URL(deadUrl).port);
     const t2 = await createTestDb('e2e_mirror');
-    const mconfig = testConfig(path.join(tmp.dir, 'mirror'), { role: 'archive', server: { upload_auth: 'x' } });
-    const mirror = buildServer({ config: mconfig, db: t2.db, storage: new LocalStorage(mconfig.paths.storage_root), log: quietLog });
+    const mconfig = testConfig(path.join(tmp.dir, 'mirror'), {
+      role: 'archive',
+      server: { upload_auth: 'x' },
+    });
+    const mirror = buildServer({
+      config: mconfig,
+      db: t2.db,
+      storage: new LocalStorage(mconfig.paths.storage_root),
+      log: quietLog,
+    });
     await mirror.listen({ host: '127.0.0.1', port });
     const ac = new AbortController();
-    const exporter = makeExportHandler({ config: summit.config, db: summit.t.db, storage: summit.storage, log: quietLog, params, signal: ac.signal });
+    const exporter = makeExportHandler({
+      config: summit.config,
+      db: summit.t.db,
+      storage: summit.storage,
+      log: quietLog,
+      params,
+      signal: ac.signal,
+      autoRetry: false,
+    });
     try {
       await new Promise((r) => setTimeout(r, 1100)); // export_retry_seconds = 1
       await exporter.retryFailed();
@@ -217,10 +295,14 @@ describe('summit → archive', () => {
       const stats = await drain(summit, QUEUES.export, exporter, 'seq2');
       expect(stats.done).toBe(3);
       expect((await summit.t.db.query('SELECT * FROM exportqueue')).rowCount).toBe(0);
-      const got = await waitFor(async () => {
-        const r = await t2.db.query('SELECT count(*)::int AS n FROM fileuploadlog WHERE processed_cleanly');
-        return r.rows[0].n === 3;
-      }, 10_000, 'mirror hand-offs');
+      const got = await waitFor(
+        async () => {
+          const r = await t2.db.query('SELECT count(*)::int AS n FROM fileuploadlog WHERE processed_cleanly');
+          return r.rows[0].n === 3;
+        },
+        10_000,
+        'mirror hand-offs',
+      );
       expect(got).toBe(true);
     } finally {
       ac.abort();

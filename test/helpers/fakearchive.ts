@@ -84,7 +84,9 @@ export async function startFakeArchive(port = 0): Promise<FakeArchive> {
       req.on('end', () => {
         const md5 = h.digest('hex');
         const body = Buffer.concat(chunks);
-        const un = name.endsWith('.bz2') ? spawnSync('bzip2', ['-dc'], { input: body, maxBuffer: 1 << 30 }) : null;
+        const un = name.endsWith('.bz2')
+          ? spawnSync('bzip2', ['-dc'], { input: body, maxBuffer: 1 << 30 })
+          : null;
         const dataMd5 = un && un.status === 0 ? createHash('md5').update(un.stdout).digest('hex') : null;
         if (fa.uploadMode === 'hang') return; // never answer
         if (fa.uploadMode === 'error500') {

@@ -46,9 +46,11 @@ export function cutOffPost(url: string, sent: Buffer, declared: number, cookie: 
     });
     req.on('error', () => resolve());
     req.on('response', () => resolve());
-    req.write(sent, () => setTimeout(() => {
-      req.destroy();
-      resolve();
-    }, 100));
+    req.write(sent, () =>
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100),
+    );
   });
 }

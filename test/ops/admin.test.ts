@@ -14,14 +14,34 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.drop());
 beforeEach(async () => {
-  await t.db.query('TRUNCATE ingestqueue, exportqueue, previewqueue, calcachequeue, queue_error, queue_worker');
+  await t.db.query(
+    'TRUNCATE ingestqueue, exportqueue, previewqueue, calcachequeue, queue_error, queue_worker',
+  );
 });
 
-async function row(filename: string, state: Partial<{ failed: boolean; in_progress: boolean; worker: string; heartbeat: string; added: string; path: string; error: string }> = {}) {
+async function row(
+  filename: string,
+  state: Partial<{
+    failed: boolean;
+    in_progress: boolean;
+    worker: string;
+    heartbeat: string;
+    added: string;
+    path: string;
+    error: string;
+  }> = {},
+) {
   const r = await t.db.query(
     `INSERT INTO ingestqueue (filename, path, sortkey, failed, in_progress, worker, heartbeat_at, added, error)
      VALUES ($1, $2, 'z', $3, $4, $5, ${state.heartbeat ?? 'NULL'}, ${state.added ?? 'now()'}, $6) RETURNING id`,
-    [filename, state.path ?? '', state.failed ?? false, state.in_progress ?? false, state.worker ?? null, state.error ?? null],
+    [
+      filename,
+      state.path ?? '',
+      state.failed ?? false,
+      state.in_progress ?? false,
+      state.worker ?? null,
+      state.error ?? null,
+    ],
   );
   return r.rows[0].id as number;
 }
@@ -35,12 +55,26 @@ describe('queue list and errors', () => {
     await row('N20250101S0002.fits', { failed: true, error: 'boom' });
     await row('N20250101S0003.fits', { in_progress: true, worker: 'siq1@h:1#0', heartbeat: 'now()' });
     await row('N20240101S0004.fits', { added: "now() - interval '10 days'" });
-    await engine.enqueue(t.db, q, [{ filename: 'N20250101S0005.fits', sortkey: 'z', after: new Date(Date.now() + 60_000) }]);
+    await engine.enqueue(t.db, q, [
+      { filename: 'N20250101S0005.fits', sortkey: 'z', after: new Date(Date.now() + 60_000) },
+    ]);
     const all = await admin.listItems(t.db, q, {});
-    expect(all.map((x) => x.state).sort()).toEqual(['deferred', 'failed', 'in_progress', 'pending', 'pending']);
-    expect((await admin.listItems(t.db, q, { status: 'failed' })).map((x) => x.filename)).toEqual(['N20250101S0002.fits']);
-    expect((await admin.listItems(t.db, q, { status: 'deferred' })).map((x) => x.filename)).toEqual(['N20250101S0005.fits']);
-    expect((await admin.listItems(t.db, q, { filename: '^N2024' })).map((x) => x.filename)).toEqual(['N20240101S0004.fits']);
+    expect(all.map((x) => x.state).sort()).toEqual([
+      'deferred',
+      'failed',
+      'in_progress',
+      'pending',
+      'pending',
+    ]);
+    expect((await admin.listItems(t.db, q, { status: 'failed' })).map((x) => x.filename)).toEqual([
+      'N20250101S0002.fits',
+    ]);
+    expect((await admin.listItems(t.db, q, { status: 'deferred' })).map((x) => x.filename)).toEqual([
+      'N20250101S0005.fits',
+    ]);
+    expect((await admin.listItems(t.db, q, { filename: '^N2024' })).map((x) => x.filename)).toEqual([
+      'N20240101S0004.fits',
+    ]);
     expect(await admin.listItems(t.db, q, { since: parseWhen('2d', '--since') })).toHaveLength(4);
     expect(await admin.listItems(t.db, q, { until: parseWhen('2d', '--until') })).toHaveLength(1);
   });
@@ -104,9 +138,23 @@ describe('queue retry', () => {
 describe('queue release', () => {
   it('returns rows of a dead process on this host; refuses a live worker unless --force', async () => {
     await row('dead.fits', { in_progress: true, worker: `siq1@${HOST}:4000000#0`, heartbeat: 'now()' });
-    await row('live.fits', { in_progress: true, worker: `siq2@${HOST}:${process.pid}#0`, heartbeat: 'now()' });
-    await row('stale.fits', { in_progress: true, worker: 'siq1@otherhost:12#0', heartbeat: "now() - interval '1 hour'" });
-    const r = await admin.runVerb(t.db, q, 'release', {}, { deadSeconds: 30, pidAlive: (pid) => pid === process.pid });
+    await row('live.fits', {
+      in_progress: true,
+      worker: `siq2@${HOST}:${process.pid}#0`,
+      heartbeat: 'now()',
+    });
+    await row('stale.fits', {
+      in_progress: true,
+      worker: 'siq1@otherhost:12#0',
+      heartbeat: "now() - interval '1 hour'",
+    });
+    const r = await admin.runVerb(
+      t.db,
+      q,
+      'release',
+      {},
+      { deadSeconds: 30, pidAlive: (pid) => pid === process.pid },
+    );
     expect(r.done.released).toBe(2);
     expect(r.refused).toBe(1);
     expect((await states()).filter((s) => s.in_progress).map((s) => s.filename)).toEqual(['live.fits']);
@@ -128,12 +176,22 @@ describe('queue dedupe (the runbook duplicate-entry case)', () => {
   it('deletes a stuck failed or dead in-progress duplicate of a pending row, keeps a live one', async () => {
     await row('a.fits', { failed: true });
     await row('a.fits');
-    await row('b.fits', { in_progress: true, worker: `seq1@${HOST}:4000000#0`, heartbeat: "now() - interval '1 hour'" });
+    await row('b.fits', {
+      in_progress: true,
+      worker: `seq1@${HOST}:4000000#0`,
+      heartbeat: "now() - interval '1 hour'",
+    });
     await row('b.fits');
     await row('c.fits', { in_progress: true, worker: `siq2@${HOST}:${process.pid}#0`, heartbeat: 'now()' });
     await row('c.fits');
     await row('d.fits', { failed: true }); // no duplicate: untouched
-    const r = await admin.runVerb(t.db, q, 'dedupe', {}, { deadSeconds: 30, pidAlive: (pid) => pid === process.pid });
+    const r = await admin.runVerb(
+      t.db,
+      q,
+      'dedupe',
+      {},
+      { deadSeconds: 30, pidAlive: (pid) => pid === process.pid },
+    );
     expect(r.done.deleted).toBe(2);
     expect(r.refused).toBe(1);
     expect(await states()).toEqual([
@@ -180,9 +238,18 @@ describe('export queue keys include the destination', () => {
 describe('holder state', () => {
   it('judges a holder by pid on this host and by heartbeat elsewhere', () => {
     const now = Date.now();
-    expect(admin.holderState({ worker: `a@${HOST}:1#0`, heartbeat_at: new Date(now) }, 30, now, HOST, () => false).alive).toBe(false);
-    expect(admin.holderState({ worker: 'a@elsewhere:1#0', heartbeat_at: new Date(now - 5000) }, 30, now, HOST).alive).toBe(true);
-    expect(admin.holderState({ worker: 'a@elsewhere:1#0', heartbeat_at: new Date(now - 60_000) }, 30, now, HOST).alive).toBe(false);
+    expect(
+      admin.holderState({ worker: `a@${HOST}:1#0`, heartbeat_at: new Date(now) }, 30, now, HOST, () => false)
+        .alive,
+    ).toBe(false);
+    expect(
+      admin.holderState({ worker: 'a@elsewhere:1#0', heartbeat_at: new Date(now - 5000) }, 30, now, HOST)
+        .alive,
+    ).toBe(true);
+    expect(
+      admin.holderState({ worker: 'a@elsewhere:1#0', heartbeat_at: new Date(now - 60_000) }, 30, now, HOST)
+        .alive,
+    ).toBe(false);
     expect(admin.holderState({ worker: null, heartbeat_at: null }, 30, now, HOST).alive).toBe(false);
   });
 });

@@ -28,7 +28,9 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 beforeEach(async () => {
-  await t.db.query('TRUNCATE file, diskfile, header, fulltextheader, ingestqueue, previewqueue, calcachequeue, ops_scrub_state CASCADE');
+  await t.db.query(
+    'TRUNCATE file, diskfile, header, fulltextheader, ingestqueue, previewqueue, calcachequeue, ops_scrub_state CASCADE',
+  );
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
 });
@@ -44,7 +46,10 @@ function put(key: string, bytes: Buffer, mtime = old) {
 async function store(n: number, dir = '') {
   for (let i = 1; i <= n; i++) {
     put(path.posix.join(dir, name(i)), sampleFits({ serial: i, date: '20250401' }));
-    await ingestFile({ db: t.db, storage, config, log: quietLog, params: fixedParams() }, { filename: name(i), path: dir });
+    await ingestFile(
+      { db: t.db, storage, config, log: quietLog, params: fixedParams() },
+      { filename: name(i), path: dir },
+    );
   }
   await t.db.query('TRUNCATE previewqueue, calcachequeue');
 }
@@ -62,11 +67,15 @@ describe('check (fast mode)', () => {
     await store(3);
     unlinkSync(path.join(root, name(2)));
     const report = await run();
-    expect(report.problems).toEqual([{ kind: 'missing', key: name(2), diskfileId: expect.any(Number), detail: expect.any(String) }]);
+    expect(report.problems).toEqual([
+      { kind: 'missing', key: name(2), diskfileId: expect.any(Number), detail: expect.any(String) },
+    ]);
     expect((await t.db.query('SELECT count(*)::int AS n FROM diskfile WHERE present')).rows[0].n).toBe(3); // report only
     const fixed = await run({ fix: true });
     expect(fixed.fixed.markedNotPresent).toBe(1);
-    expect((await t.db.query('SELECT present FROM diskfile WHERE filename = $1', [name(2)])).rows[0].present).toBe(false);
+    expect(
+      (await t.db.query('SELECT present FROM diskfile WHERE filename = $1', [name(2)])).rows[0].present,
+    ).toBe(false);
     expect((await run()).problems).toEqual([]);
   });
 
@@ -103,7 +112,9 @@ describe('check (fast mode)', () => {
     expect(r.problems.map((p) => p.kind)).toEqual(['size']);
     expect((await run({ prefix: 'elsewhere' })).checked.diskfiles).toBe(0);
     await run({ fix: true });
-    expect((await t.db.query('SELECT filename, path FROM ingestqueue')).rows).toEqual([{ filename: name(1), path: 'sub' }]);
+    expect((await t.db.query('SELECT filename, path FROM ingestqueue')).rows).toEqual([
+      { filename: name(1), path: 'sub' },
+    ]);
   });
 });
 

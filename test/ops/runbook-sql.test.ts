@@ -21,7 +21,8 @@ const SNIPPETS = {
 
 const FILE = 'N20200804S0091.fits';
 const PROGRAM = 'GN-2019A-FT-211';
-const sql = (k: keyof typeof SNIPPETS) => SNIPPETS[k].replace(/<filename>/g, FILE).replace(/<program_id>/g, PROGRAM);
+const sql = (k: keyof typeof SNIPPETS) =>
+  SNIPPETS[k].replace(/<filename>/g, FILE).replace(/<program_id>/g, PROGRAM);
 
 let t: TestDb;
 beforeAll(async () => {
@@ -29,7 +30,9 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.drop());
 beforeEach(async () => {
-  await t.db.query('TRUNCATE file, diskfile, header, fulltextheader, ingestqueue, exportqueue, queue_error, notification CASCADE');
+  await t.db.query(
+    'TRUNCATE file, diskfile, header, fulltextheader, ingestqueue, exportqueue, queue_error, notification CASCADE',
+  );
 });
 
 /** A file ingested twice: an old version (not present, not canonical) and the current one. */
@@ -51,7 +54,10 @@ async function ingested() {
 describe('support-notes SQL runs verbatim against our schema', () => {
   it('healthy: the file is ingested, canonical, present, has a header and no queue rows', async () => {
     const id = await ingested();
-    await t.db.query(`INSERT INTO notification (label, selection, piemail) VALUES ('FT', $1, 'pi@example.org')`, [`${PROGRAM}/science`]);
+    await t.db.query(
+      `INSERT INTO notification (label, selection, piemail) VALUES ('FT', $1, 'pi@example.org')`,
+      [`${PROGRAM}/science`],
+    );
     expect((await t.db.query(sql('diskfile'))).rows).toHaveLength(2);
     const c = await t.db.query(sql('canonical'));
     expect(c.rows).toHaveLength(1);
@@ -71,7 +77,10 @@ describe('support-notes SQL runs verbatim against our schema', () => {
   });
 
   it('broken: failed ingest and export rows, errors in queue_error, newest first', async () => {
-    await t.db.query(`INSERT INTO ingestqueue (filename, sortkey, failed, error) VALUES ($1, 'z', true, 'bad FITS')`, [FILE]);
+    await t.db.query(
+      `INSERT INTO ingestqueue (filename, sortkey, failed, error) VALUES ($1, 'z', true, 'bad FITS')`,
+      [FILE],
+    );
     await t.db.query(
       `INSERT INTO queue_error (queue, filename, added, date, error) VALUES
         ('INGEST', $1, now() - interval '1 hour', now() - interval '1 hour', 'first'),
@@ -79,8 +88,14 @@ describe('support-notes SQL runs verbatim against our schema', () => {
         ('EXPORT', $1, now(), now(), 'archive said 500')`,
       [FILE],
     );
-    await t.db.query(`INSERT INTO exportqueue (filename, destination, sortkey, failed) VALUES ($1, 'https://archive.example', 'z', true)`, [FILE]);
-    expect((await t.db.query(sql('ingestqueue'))).rows[0]).toMatchObject({ failed: true, in_progress: false });
+    await t.db.query(
+      `INSERT INTO exportqueue (filename, destination, sortkey, failed) VALUES ($1, 'https://archive.example', 'z', true)`,
+      [FILE],
+    );
+    expect((await t.db.query(sql('ingestqueue'))).rows[0]).toMatchObject({
+      failed: true,
+      in_progress: false,
+    });
     expect((await t.db.query(sql('ingestErrors'))).rows.map((r) => r.error)).toEqual(['second', 'first']);
     expect((await t.db.query(sql('exportErrors'))).rows.map((r) => r.error)).toEqual(['archive said 500']);
     expect((await t.db.query(sql('exportqueue'))).rows[0]).toMatchObject({ failed: true });
@@ -99,7 +114,7 @@ describe('support-notes SQL runs verbatim against our schema', () => {
     expect((await t.db.query(sql('exportqueue'))).rows[0]).toMatchObject({ in_progress: false });
   });
 
-  it("broken: the duplicate-entry case — the constraint refuses the runbook update, as the notes say; queue dedupe resolves it", async () => {
+  it('broken: the duplicate-entry case — the constraint refuses the runbook update, as the notes say; queue dedupe resolves it', async () => {
     await t.db.query(
       `INSERT INTO exportqueue (filename, destination, sortkey, failed) VALUES ($1, 'https://archive.example', 'z', true),
                                                                             ($1, 'https://archive.example', 'z', false)`,

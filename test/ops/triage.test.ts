@@ -32,7 +32,11 @@ beforeAll(async () => {
     const m = /\/jsonfilelist\/present\/filename=([^?]+)/.exec(req.url ?? '');
     const name = m ? decodeURIComponent(m[1]) : '';
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(archive.has(name) ? [{ name, filename: name + '.bz2', data_md5: archive.get(name) }] : []));
+    res.end(
+      JSON.stringify(
+        archive.has(name) ? [{ name, filename: name + '.bz2', data_md5: archive.get(name) }] : [],
+      ),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -45,7 +49,9 @@ afterAll(async () => {
   await new Promise((r) => server?.close(r));
 });
 beforeEach(async () => {
-  await t.db.query('TRUNCATE file, diskfile, header, fulltextheader, ingestqueue, exportqueue, queue_error, queue_worker CASCADE');
+  await t.db.query(
+    'TRUNCATE file, diskfile, header, fulltextheader, ingestqueue, exportqueue, queue_error, queue_worker CASCADE',
+  );
   rmSync(config.paths.storage_root, { recursive: true, force: true });
   rmSync(config.paths.dhs_dir, { recursive: true, force: true });
   mkdirSync(config.paths.storage_root, { recursive: true });
@@ -69,10 +75,16 @@ async function ingest(key = NAME) {
 }
 async function workers(...queues: string[]) {
   for (const q of queues) {
-    await t.db.query(`INSERT INTO queue_worker (name, queue, host, pid) VALUES ($1, $2, $3, $4)`, [`${q}1@${os.hostname()}:${process.pid}`, q, os.hostname(), process.pid]);
+    await t.db.query(`INSERT INTO queue_worker (name, queue, host, pid) VALUES ($1, $2, $3, $4)`, [
+      `${q}1@${os.hostname()}:${process.pid}`,
+      q,
+      os.hostname(),
+      process.pid,
+    ]);
   }
 }
-const run = (name = NAME, o: Partial<Parameters<typeof triage>[1]> = {}) => triage(name, { db: t.db, storage, config, timeoutMs: 2000, ...o });
+const run = (name = NAME, o: Partial<Parameters<typeof triage>[1]> = {}) =>
+  triage(name, { db: t.db, storage, config, timeoutMs: 2000, ...o });
 
 describe('triage', () => {
   it('healthy: ingested, exported, nothing queued → OK and no problems', async () => {
@@ -107,14 +119,19 @@ describe('triage', () => {
     put(config.paths.storage_root, `alopeke/20201023/${NAME}`);
     const r = await run();
     expect(r.store.found.map((f) => f.key)).toEqual([`alopeke/20201023/${NAME}`]);
-    expect(r.problems[0].fix).toBe(`fitsstore add-to-ingest-queue --path=alopeke/20201023 --filename=${NAME}`);
+    expect(r.problems[0].fix).toBe(
+      `fitsstore add-to-ingest-queue --path=alopeke/20201023 --filename=${NAME}`,
+    );
   });
 
   it('queued for ingest but no ingest worker alive → start the services', async () => {
     put(config.paths.storage_root, NAME);
     await t.db.query(`INSERT INTO ingestqueue (filename, sortkey) VALUES ($1, 'z')`, [NAME]);
     const r = await run();
-    expect(r.problems[0]).toEqual({ problem: 'waiting in the ingest queue, but no ingest worker is alive', fix: 'sudo systemctl start fits-service_ingest_queue1 fits-service_ingest_queue2' });
+    expect(r.problems[0]).toEqual({
+      problem: 'waiting in the ingest queue, but no ingest worker is alive',
+      fix: 'sudo systemctl start fits-service_ingest_queue1 fits-service_ingest_queue2',
+    });
   });
 
   it('queued with live workers → just waiting, not a problem', async () => {
@@ -128,11 +145,19 @@ describe('triage', () => {
 
   it('failed ingest → the error message and the exact retry command', async () => {
     put(config.paths.storage_root, NAME);
-    await t.db.query(`INSERT INTO ingestqueue (filename, sortkey, failed, error) VALUES ($1, 'z', true, 'not a valid FITS file: no END')`, [NAME]);
-    await t.db.query(`INSERT INTO queue_error (queue, filename, error) VALUES ('INGEST', $1, 'not a valid FITS file: no END\n  at stack')`, [NAME]);
+    await t.db.query(
+      `INSERT INTO ingestqueue (filename, sortkey, failed, error) VALUES ($1, 'z', true, 'not a valid FITS file: no END')`,
+      [NAME],
+    );
+    await t.db.query(
+      `INSERT INTO queue_error (queue, filename, error) VALUES ('INGEST', $1, 'not a valid FITS file: no END\n  at stack')`,
+      [NAME],
+    );
     const r = await run();
     expect(r.problems[0].problem).toBe('ingest failed: not a valid FITS file: no END');
-    expect(r.problems[0].fix).toMatch(/^fitsstore queue retry --queue ingest --filename '\^N20250301S0007\\\.fits\(\\\.bz2\)\?\$'/);
+    expect(r.problems[0].fix).toMatch(
+      /^fitsstore queue retry --queue ingest --filename '\^N20250301S0007\\\.fits\(\\\.bz2\)\?\$'/,
+    );
     expect(r.errors[0].error).toContain('no END');
   });
 
@@ -149,7 +174,10 @@ describe('triage', () => {
 
   it('stuck failed duplicate next to a pending row → dedupe', async () => {
     put(config.paths.storage_root, NAME);
-    await t.db.query(`INSERT INTO ingestqueue (filename, sortkey, failed) VALUES ($1, 'z', true), ($1, 'z', false)`, [NAME]);
+    await t.db.query(
+      `INSERT INTO ingestqueue (filename, sortkey, failed) VALUES ($1, 'z', true), ($1, 'z', false)`,
+      [NAME],
+    );
     await workers('ingest');
     const r = await run();
     expect(r.problems[0].fix).toMatch(/^fitsstore queue dedupe --queue ingest/);
@@ -169,12 +197,17 @@ describe('triage', () => {
     await workers('ingest', 'export');
     const r = await run(NAME + '.bz2');
     expect(r.exports[0].state).toBe('absent');
-    expect(r.problems[0].fix).toMatch(/^fitsstore add-to-ingest-queue --filename=N20250301S0007.fits --force/);
+    expect(r.problems[0].fix).toMatch(
+      /^fitsstore add-to-ingest-queue --filename=N20250301S0007.fits --force/,
+    );
   });
 
   it('destination unreachable → reported, with a short timeout', async () => {
     await ingest();
-    const dead = testConfig(tmp.dir, { role: 'summit', export: { destinations: [{ url: 'http://127.0.0.1:9' }] } });
+    const dead = testConfig(tmp.dir, {
+      role: 'summit',
+      export: { destinations: [{ url: 'http://127.0.0.1:9' }] },
+    });
     const t0 = Date.now();
     const r = await triage(NAME, { db: t.db, storage, config: dead, timeoutMs: 1000 });
     expect(Date.now() - t0).toBeLessThan(5000);

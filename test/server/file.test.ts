@@ -81,12 +81,18 @@ describe('GET /file/<name>', () => {
     expect(r.statusCode).toBe(206);
     expect(r.headers['content-range']).toBe(`bytes 2880-2999/${plain.raw.length}`);
     expect(r.rawPayload.equals(plain.raw.subarray(2880, 3000))).toBe(true);
-    const d = await app.inject({ url: `/file/${packed.name.slice(0, -4)}`, headers: { range: 'bytes=100-5859' } });
+    const d = await app.inject({
+      url: `/file/${packed.name.slice(0, -4)}`,
+      headers: { range: 'bytes=100-5859' },
+    });
     expect(d.statusCode).toBe(206);
     expect(d.rawPayload.equals(packed.raw.subarray(100, 5860))).toBe(true);
     const tail = await app.inject({ url: `/file/${plain.name}`, headers: { range: 'bytes=-80' } });
     expect(tail.rawPayload.equals(plain.raw.subarray(plain.raw.length - 80))).toBe(true);
-    const beyond = await app.inject({ url: `/file/${plain.name}`, headers: { range: `bytes=${plain.raw.length}-` } });
+    const beyond = await app.inject({
+      url: `/file/${plain.name}`,
+      headers: { range: `bytes=${plain.raw.length}-` },
+    });
     expect(beyond.statusCode).toBe(416);
     expect(beyond.headers['content-range']).toBe(`bytes */${plain.raw.length}`);
   });
@@ -112,7 +118,10 @@ describe('GET /file/<name>', () => {
     expect((await app.inject(`/file/${name}`)).statusCode).toBe(403);
     const wrong = await app.inject({ url: `/file/${name}`, cookies: { gemini_fits_authorization: 'nope' } });
     expect(wrong.statusCode).toBe(403);
-    const magic = await app.inject({ url: `/file/${name}`, cookies: { gemini_fits_authorization: 'good_to_go' } });
+    const magic = await app.inject({
+      url: `/file/${name}`,
+      cookies: { gemini_fits_authorization: 'good_to_go' },
+    });
     expect(magic.statusCode).toBe(200);
   });
 

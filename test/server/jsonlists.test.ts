@@ -16,8 +16,20 @@ import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const CORPUS = '/work/shared/corpus/gemini/json/json';
 const FILE_LIST_KEYS = [
-  'name', 'filename', 'path', 'compressed', 'file_size', 'data_size', 'file_md5', 'data_md5', 'lastmod', 'mdready',
-  'entrytime', 'size', 'md5', 'pending_ingest',
+  'name',
+  'filename',
+  'path',
+  'compressed',
+  'file_size',
+  'data_size',
+  'file_md5',
+  'data_md5',
+  'lastmod',
+  'mdready',
+  'entrytime',
+  'size',
+  'md5',
+  'pending_ingest',
 ];
 const FUTURE = `${new Date().getUTCFullYear() + 2}-01-01`;
 
@@ -79,7 +91,9 @@ describe('/jsonfilelist', () => {
     expect(e.entrytime).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?\+00:00$/);
     expect(e.pending_ingest).toBe(false);
     // The name with or without .fits / .bz2 finds it too.
-    expect((await app.inject('/jsonfilelist/present/filename=N20240305S0011.fits.bz2')).json()).toHaveLength(1);
+    expect((await app.inject('/jsonfilelist/present/filename=N20240305S0011.fits.bz2')).json()).toHaveLength(
+      1,
+    );
     expect((await app.inject('/jsonfilelist/present/N20240305S0011')).json()).toHaveLength(1);
   });
 
@@ -90,14 +104,18 @@ describe('/jsonfilelist', () => {
     await enqueueIngest(t.db, [{ filename: f.name }]);
     expect((await app.inject(url)).json()[0].pending_ingest).toBe(true);
     // The archive's newer documents carry the field whether asked or not.
-    expect((await app.inject(`/jsonfilelist/present/filename=${f.name}`)).json()[0].pending_ingest).toBe(true);
+    expect((await app.inject(`/jsonfilelist/present/filename=${f.name}`)).json()[0].pending_ingest).toBe(
+      true,
+    );
     expect((await app.inject(`/jsonsummary/present/filename=${f.name}`)).json()[0].pending_ingest).toBe(true);
 
     await enqueueIngest(t.db, [{ filename: 'N20240305S0099.fits.bz2' }]);
     const ph = (await app.inject('/jsonfilelist/present/filename=N20240305S0099.fits?pending_ingest')).json();
     expect(ph).toHaveLength(1);
     expect(ph[0]).toMatchObject({ name: 'N20240305S0099.fits', pending_ingest: true, data_md5: null });
-    expect((await app.inject('/jsonfilelist/present/filename=N20240305S0098.fits?pending_ingest')).json()).toEqual([]);
+    expect(
+      (await app.inject('/jsonfilelist/present/filename=N20240305S0098.fits?pending_ingest')).json(),
+    ).toEqual([]);
     // Without ?pending_ingest there is no placeholder: the plain archive answer.
     expect((await app.inject('/jsonfilelist/present/filename=N20240305S0099.fits')).json()).toEqual([]);
   });
@@ -126,7 +144,8 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
     const corpusFiles = readdirSync(CORPUS).filter((f) => f.endsWith('.json') && f !== 'reproduce.json');
     const archiveKeys = new Set<string>();
     for (const f of corpusFiles) {
-      for (const entry of JSON.parse(readFileSync(path.join(CORPUS, f), 'utf8'))) for (const k of Object.keys(entry)) archiveKeys.add(k);
+      for (const entry of JSON.parse(readFileSync(path.join(CORPUS, f), 'utf8')))
+        for (const k of Object.keys(entry)) archiveKeys.add(k);
     }
     for (const k of archiveKeys) expect(e, `field ${k}`).toHaveProperty(k);
     expect(e).toMatchObject({
@@ -151,7 +170,9 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
     const anon = (await app.inject('/jsonsummary/20230602')).json()[0];
     expect(anon).toMatchObject({ ra: null, dec: null, object: null, airmass: null, release: FUTURE });
     expect(anon.instrument).toBe('GMOS-N');
-    const magic = (await app.inject({ url: '/jsonsummary/20230602', cookies: { gemini_fits_authorization: 'good_to_go' } })).json()[0];
+    const magic = (
+      await app.inject({ url: '/jsonsummary/20230602', cookies: { gemini_fits_authorization: 'good_to_go' } })
+    ).json()[0];
     expect(magic.object).toBe('Secret Target');
     expect(typeof magic.ra).toBe('number');
   });

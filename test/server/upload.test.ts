@@ -48,7 +48,11 @@ beforeEach(async () => {
 
 describe('POST /upload_file: who may upload', () => {
   it('refuses an upload without the cookie, or with a wrong one (403), and keeps nothing', async () => {
-    const none = await app.inject({ method: 'POST', url: '/upload_file/N20200101S0001.fits.bz2', payload: 'x' });
+    const none = await app.inject({
+      method: 'POST',
+      url: '/upload_file/N20200101S0001.fits.bz2',
+      payload: 'x',
+    });
     expect(none.statusCode).toBe(403);
     const wrong = await app.inject({
       method: 'POST',
@@ -68,7 +72,12 @@ describe('POST /upload_file: who may upload', () => {
     ] as const) {
       const c = testConfig(tmp.dir, { server });
       const a = buildServer({ config: c, db: t.db, storage, log: quietLog });
-      const r = await a.inject({ method: 'POST', url: '/upload_file/open.fits', payload: 'x', cookies: { gemini_fits_upload_auth: '' } });
+      const r = await a.inject({
+        method: 'POST',
+        url: '/upload_file/open.fits',
+        payload: 'x',
+        cookies: { gemini_fits_upload_auth: '' },
+      });
       expect(r.statusCode).toBe(status);
       await a.close();
     }
@@ -86,7 +95,12 @@ describe('POST /upload_file: names', () => {
     'has%20space.fits',
   ]) {
     it(`rejects ${decodeURIComponent(bad).replace('\0', '\\0')} with 400`, async () => {
-      const r = await app.inject({ method: 'POST', url: `/upload_file/${bad}`, payload: 'x', headers: { cookie: COOKIE } });
+      const r = await app.inject({
+        method: 'POST',
+        url: `/upload_file/${bad}`,
+        payload: 'x',
+        headers: { cookie: COOKIE },
+      });
       expect(r.statusCode).toBe(400);
       expect(staged()).toEqual([]);
     });
@@ -97,9 +111,20 @@ describe('POST /upload_file: names over a real socket (no client-side URL normal
   it('rejects ../ however it is spelled', async () => {
     const server = buildServer({ config, db: t.db, storage, log: quietLog });
     const url = new URL(await listen(server));
-    for (const p of ['/upload_file/sub/../x.fits', '/upload_file/sub/%2e%2e/x.fits', '/upload_file/..%2f..%2fx.fits', '/upload_file/../x.fits']) {
+    for (const p of [
+      '/upload_file/sub/../x.fits',
+      '/upload_file/sub/%2e%2e/x.fits',
+      '/upload_file/..%2f..%2fx.fits',
+      '/upload_file/../x.fits',
+    ]) {
       const status = await new Promise<number>((resolve, reject) => {
-        const req = http.request({ host: url.hostname, port: url.port, path: p, method: 'POST', headers: { cookie: COOKIE } });
+        const req = http.request({
+          host: url.hostname,
+          port: url.port,
+          path: p,
+          method: 'POST',
+          headers: { cookie: COOKIE },
+        });
         req.on('response', (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -126,7 +151,9 @@ describe('POST /upload_file: the transfer', () => {
     });
     expect(r.statusCode).toBe(200);
     expect(r.headers['cache-control']).toBe('no-cache');
-    expect(r.json()).toEqual([{ filename: 'N20200101S0001.fits.bz2', path: '', size: body.length, md5: md5(body) }]);
+    expect(r.json()).toEqual([
+      { filename: 'N20200101S0001.fits.bz2', path: '', size: body.length, md5: md5(body) },
+    ]);
     const log = await handedOff(t.db, 'N20200101S0001.fits.bz2');
     expect(log).toMatchObject({ processed_cleanly: true, size: body.length, md5: md5(body) });
     expect(log.ut_transfer_complete).toBeInstanceOf(Date);
@@ -146,7 +173,9 @@ describe('POST /upload_file: the transfer', () => {
       payload: body,
       headers: { cookie: COOKIE, 'content-type': 'application/json' },
     });
-    expect(r.json()).toEqual([{ filename: 'N20200101S0002_bias.fits', path: 'reduced_cals', size: body.length, md5: md5(body) }]);
+    expect(r.json()).toEqual([
+      { filename: 'N20200101S0002_bias.fits', path: 'reduced_cals', size: body.length, md5: md5(body) },
+    ]);
     await handedOff(t.db, 'reduced_cals/N20200101S0002_bias.fits');
     expect((await storage.stat('reduced_cals/N20200101S0002_bias.fits'))?.size).toBe(body.length);
     const q = await t.db.query('SELECT filename, path FROM ingestqueue');
@@ -165,7 +194,9 @@ describe('POST /upload_file: the transfer', () => {
       duplex: 'half',
     } as RequestInit);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual([{ filename: 'S20200101S0003.fits.bz2', path: '', size: data.length, md5: md5(data) }]);
+    expect(await res.json()).toEqual([
+      { filename: 'S20200101S0003.fits.bz2', path: '', size: data.length, md5: md5(data) },
+    ]);
     await handedOff(t.db, 'S20200101S0003.fits.bz2');
     expect((await storage.stat('S20200101S0003.fits.bz2'))?.size).toBe(data.length);
     await server.close();
@@ -197,7 +228,12 @@ describe('ingest-uploaded: when the hand-off fails', () => {
     });
     const a = buildServer({ config, db: t.db, storage: broken, log: quietLog });
     const body = randomBytes(10_000);
-    const r = await a.inject({ method: 'POST', url: '/upload_file/N20200101S0005.fits.bz2', payload: body, headers: { cookie: COOKIE } });
+    const r = await a.inject({
+      method: 'POST',
+      url: '/upload_file/N20200101S0005.fits.bz2',
+      payload: body,
+      headers: { cookie: COOKIE },
+    });
     expect(r.statusCode).toBe(200);
     const log = await handedOff(t.db, 'N20200101S0005.fits.bz2');
     expect(log.processed_cleanly).toBe(false);
@@ -209,7 +245,9 @@ describe('ingest-uploaded: when the hand-off fails', () => {
     const res = await ingestLeftovers({ config, db: t.db, storage, log: quietLog }, { minAgeSeconds: 0 });
     expect(res).toMatchObject({ queued: 1, failed: 0 });
     expect((await storage.stat('N20200101S0005.fits.bz2'))?.size).toBe(body.length);
-    expect((await t.db.query('SELECT filename FROM ingestqueue')).rows).toEqual([{ filename: 'N20200101S0005.fits.bz2' }]);
+    expect((await t.db.query('SELECT filename FROM ingestqueue')).rows).toEqual([
+      { filename: 'N20200101S0005.fits.bz2' },
+    ]);
     const after = await t.db.query(`SELECT * FROM fileuploadlog WHERE filename = 'N20200101S0005.fits.bz2'`);
     expect(after.rows[0].processed_cleanly).toBe(true);
     expect(staged()).toEqual([]);
@@ -219,12 +257,24 @@ describe('ingest-uploaded: when the hand-off fails', () => {
     const a = Buffer.from('first version');
     const b = Buffer.from('second version, longer');
     const [ra, rb] = await Promise.all([
-      app.inject({ method: 'POST', url: '/upload_file/N20200101S0006.fits', payload: a, headers: { cookie: COOKIE } }),
-      app.inject({ method: 'POST', url: '/upload_file/N20200101S0006.fits', payload: b, headers: { cookie: COOKIE } }),
+      app.inject({
+        method: 'POST',
+        url: '/upload_file/N20200101S0006.fits',
+        payload: a,
+        headers: { cookie: COOKIE },
+      }),
+      app.inject({
+        method: 'POST',
+        url: '/upload_file/N20200101S0006.fits',
+        payload: b,
+        headers: { cookie: COOKIE },
+      }),
     ]);
     expect([ra.statusCode, rb.statusCode]).toEqual([200, 200]);
     await waitFor(async () => {
-      const r = await t.db.query(`SELECT count(*) FILTER (WHERE processed_cleanly IS NOT NULL) AS n FROM fileuploadlog`);
+      const r = await t.db.query(
+        `SELECT count(*) FILTER (WHERE processed_cleanly IS NOT NULL) AS n FROM fileuploadlog`,
+      );
       return Number(r.rows[0].n) === 2;
     });
     const last = await t.db.query(`SELECT md5 FROM fileuploadlog ORDER BY id DESC LIMIT 1`);

@@ -13,6 +13,7 @@ import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { freePort, startFakeArchive, type FakeArchive } from '../helpers/fakearchive.js';
+import { waitFor } from '../helpers/server.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const COOKIE_A = 'cookie-for-a';
@@ -31,7 +32,10 @@ async function summitFile(spec: SampleSpec) {
   const raw = sampleFits(spec);
   const bytes = spec.bz2 ? bzip2(raw) : raw;
   await deps.storage.write(name, Readable.from([bytes]));
-  await ingestFile({ ...deps, params: fixedParams({ ingest_defer_seconds: 0 }) }, { filename: name, path: '' });
+  await ingestFile(
+    { ...deps, params: fixedParams({ ingest_defer_seconds: 0 }) },
+    { filename: name, path: '' },
+  );
   return { name, raw, bytes };
 }
 
@@ -46,7 +50,12 @@ beforeAll(async () => {
   urlA = `http://127.0.0.1:${portA}`;
   config = testConfig(tmp.dir, {
     role: 'summit',
-    export: { destinations: [{ url: urlA, upload_auth: COOKIE_A }, { url: b.url, upload_auth: COOKIE_B }] },
+    export: {
+      destinations: [
+        { url: urlA, upload_auth: COOKIE_A },
+        { url: b.url, upload_auth: COOKIE_B },
+      ],
+    },
   });
   deps = {
     config,
@@ -57,7 +66,9 @@ beforeAll(async () => {
     idleTimeoutMs: 2000,
     pendingDeferSeconds: 7,
   };
-  await t.db.query('UPDATE system_parameters SET poll_seconds = 0.2, export_retry_seconds = 1, heartbeat_seconds = 0.5');
+  await t.db.query(
+    'UPDATE system_parameters SET poll_seconds = 0.2, export_retry_seconds = 1, heartbeat_seconds = 0.5',
+  );
 });
 afterAll(async () => {
   await b?.close();
@@ -117,17 +128,23 @@ describe('exportFile: one file to one destination', () => {
 
   it.each([
     ['error500', /POST http:\/\/127\.0\.0\.1:\d+\/upload_file\/N20250301S0006\.fits\.bz2: HTTP 500/],
-    ['hang', /POST http:\/\/127\.0\.0\.1:\d+\/upload_file\/N20250301S0006\.fits\.bz2: timed out: no progress/],
+    [
+      'hang',
+      /POST http:\/\/127\.0\.0\.1:\d+\/upload_file\/N20250301S0006\.fits\.bz2: timed out: no progress/,
+    ],
     ['wrong-md5', /verification failed: md5 0{32} echoed, sent [0-9a-f]{32}/],
     ['wrong-size', /verification failed: size \d+ echoed, sent \d+ bytes/],
-  ] as const)('destination misbehaving (%s): a DestinationError naming the URL and the cause', async (mode, message) => {
-    const name = sampleName({ date: '20250301', serial: 6 });
-    if (!(await deps.storage.stat(name))) await summitFile({ date: '20250301', serial: 6 });
-    b.uploadMode = mode;
-    const err = await exportFile(deps, itemFor(name, b.url)).catch((e) => e);
-    expect(err).toBeInstanceOf(DestinationError);
-    expect(err.message).toMatch(message);
-  });
+  ] as const)(
+    'destination misbehaving (%s): a DestinationError naming the URL and the cause',
+    async (mode, message) => {
+      const name = sampleName({ date: '20250301', serial: 6 });
+      if (!(await deps.storage.stat(name))) await summitFile({ date: '20250301', serial: 6 });
+      b.uploadMode = mode;
+      const err = await exportFile(deps, itemFor(name, b.url)).catch((e) => e);
+      expect(err).toBeInstanceOf(DestinationError);
+      expect(err.message).toMatch(message);
+    },
+  );
 
   it('an unreachable destination: the lookup fails naming the URL', async () => {
     const name = sampleName({ date: '20250301', serial: 1 });
@@ -149,20 +166,33 @@ describe('service-queue export: back-off per destination, retry after it', () =>
     await t.db.query('TRUNCATE exportqueue, queue_error');
     const f1 = await summitFile({ date: '20250302', serial: 1 });
     const f2 = await summitFile({ date: '20250302', serial: 2 });
-    const rows = await t.db.query('SELECT filename, destination FROM exportqueue ORDER BY filename, destination');
+    const rows = await t.db.query(
+      'SELECT filename, destination FROM exportqueue ORDER BY filename, destination',
+    );
     expect(rows.rowCount).toBe(4);
 
     const ac = new AbortController();
-    const handler = makeExportHandler({ ...deps, signal: ac.signal });
+    // As `service-queue export --empty` runs it: failed rows wait for retryFailed() below.
+    const handler = makeExportHandler({ ...deps, signal: ac.signal, autoRetry: false });
     const run = () =>
-      runWorker({ db: t.db, url: t.url, queue: QUEUES.export, name: 'seq-test', handler, log: quietLog, signal: ac.signal, once: true });
+      runWorker({
+        db: t.db,
+        url: t.url,
+        queue: QUEUES.export,
+        name: 'seq-test',
+        handler,
+        log: quietLog,
+        signal: ac.signal,
+        once: true,
+      });
 
     const first = await run();
     expect(first.done).toBe(2);
     expect(new Set(b.received.map((r) => r.name))).toEqual(new Set([`${f1.name}.bz2`, `${f2.name}.bz2`]));
     const failed = await t.db.query('SELECT filename, destination, error FROM exportqueue WHERE failed');
     expect(failed.rows.map((r) => r.destination)).toEqual([urlA, urlA]);
-    for (const r of failed.rows) expect(r.error).toMatch(new RegExp(`GET ${urlA}/jsonfilelist.*ECONNREFUSED`));
+    for (const r of failed.rows)
+      expect(r.error).toMatch(new RegExp(`GET ${urlA}/jsonfilelist.*ECONNREFUSED`));
     expect(handler.backoff.remaining(urlA)).toBeGreaterThanOrEqual(0);
     const errors = await t.db.query(`SELECT count(*)::int AS n FROM queue_error WHERE queue = 'EXPORT'`);
     expect(errors.rows[0].n).toBeGreaterThanOrEqual(2);
@@ -174,7 +204,7 @@ describe('service-queue export: back-off per destination, retry after it', () =>
       // Not before the retry delay has passed since the failure (here: an hour).
       expect(await retryFailedExports(t.db, 3600)).toEqual({ retried: 0, dropped: 0 });
       await new Promise((r) => setTimeout(r, 1200));
-      await handler.retryFailed(); // the handler's own timer may have done some already
+      expect(await handler.retryFailed()).toBe(2);
       const back = await t.db.query('SELECT count(*)::int AS n FROM exportqueue WHERE NOT failed');
       expect(back.rows[0].n).toBe(2);
       const second = await run();
@@ -194,13 +224,60 @@ describe('service-queue export: back-off per destination, retry after it', () =>
     await t.db.query('DELETE FROM exportqueue WHERE destination = $1', [urlA]);
     b.uploadMode = 'wrong-md5';
     const ac = new AbortController();
-    const handler = makeExportHandler({ ...deps, signal: ac.signal });
-    const stats = await runWorker({ db: t.db, url: t.url, queue: QUEUES.export, name: 'seq-md5', handler, log: quietLog, signal: ac.signal, once: true });
+    const handler = makeExportHandler({ ...deps, signal: ac.signal, autoRetry: false });
+    const stats = await runWorker({
+      db: t.db,
+      url: t.url,
+      queue: QUEUES.export,
+      name: 'seq-md5',
+      handler,
+      log: quietLog,
+      signal: ac.signal,
+      once: true,
+    });
     handler.stop();
     expect(stats).toMatchObject({ done: 0, failed: 1 });
     const row = await t.db.query('SELECT failed, error FROM exportqueue WHERE filename = $1', [f.name]);
     expect(row.rows[0].failed).toBe(true);
     expect(row.rows[0].error).toMatch(/verification failed: md5/);
     expect(handler.backoff.remaining(b.url)).toBeGreaterThan(0);
+  });
+});
+
+describe('the daemon retries failed rows by itself', () => {
+  it('with autoRetry, a failed row is back in the queue once export_retry_seconds have passed', async () => {
+    await t.db.query('TRUNCATE exportqueue, queue_error');
+    const f = await summitFile({ date: '20250304', serial: 1 });
+    await t.db.query('DELETE FROM exportqueue WHERE destination = $1', [b.url]);
+    const ac = new AbortController();
+    const handler = makeExportHandler({ ...deps, signal: ac.signal });
+    try {
+      await expect(
+        handler({ id: 0, filename: f.name, path: '', destination: urlA } as never, {
+          signal: ac.signal,
+          log: quietLog,
+        }),
+      ).rejects.toThrow(/ECONNREFUSED/);
+      // What the worker does with a thrown error: fail the row, keep the evidence.
+      await t.db.query(`UPDATE exportqueue SET failed = true, error = 'down' WHERE filename = $1`, [f.name]);
+      await t.db.query(
+        `INSERT INTO queue_error (queue, filename, path, error) VALUES ('EXPORT', $1, '', 'down')`,
+        [f.name],
+      );
+      const back = await waitFor(
+        async () => {
+          const r = await t.db.query('SELECT failed, error FROM exportqueue WHERE filename = $1', [f.name]);
+          return r.rows[0]?.failed === false ? r.rows[0] : null;
+        },
+        5000,
+        'automatic retry',
+      );
+      expect(back.error).toBeNull();
+      // The pending row waits out the destination's back-off rather than being claimed at once.
+      expect(handler.backoff.remaining(urlA)).toBeLessThanOrEqual(1);
+    } finally {
+      ac.abort();
+      handler.stop();
+    }
   });
 });

@@ -75,7 +75,11 @@ function contract(name: string, make: () => Storage, opts: { md5InStat: boolean;
       await store.write('listing/a.fits', Readable.from([one]));
       await store.write('listing/sub/b.fits', Readable.from([one]));
       await store.write('listing/sub/deeper/c.fits', Readable.from([one]));
-      expect(await keys(store, 'listing')).toEqual(['listing/a.fits', 'listing/sub/b.fits', 'listing/sub/deeper/c.fits']);
+      expect(await keys(store, 'listing')).toEqual([
+        'listing/a.fits',
+        'listing/sub/b.fits',
+        'listing/sub/deeper/c.fits',
+      ]);
       expect(await keys(store, 'listing', true)).toEqual(['listing/a.fits']);
       expect(await keys(store, 'listing/sub/')).toEqual(['listing/sub/b.fits', 'listing/sub/deeper/c.fits']);
       expect(await keys(store, 'no-such-dir')).toEqual([]);
@@ -89,7 +93,9 @@ function contract(name: string, make: () => Storage, opts: { md5InStat: boolean;
         store.write('mismatch.fits', Readable.from([data]), { expectMd5: '0'.repeat(32) }),
       ).rejects.toThrow(/md5 mismatch/);
       expect((await collect(await store.read('mismatch.fits'))).toString()).toBe('old version');
-      await expect(store.write('fresh.fits', Readable.from([data]), { expectMd5: 'f'.repeat(32) })).rejects.toThrow();
+      await expect(
+        store.write('fresh.fits', Readable.from([data]), { expectMd5: 'f'.repeat(32) }),
+      ).rejects.toThrow();
       expect(await store.stat('fresh.fits')).toBeNull();
       const ok = await store.write('fresh.fits', Readable.from([data]), { expectMd5: md5(data) });
       expect(ok.md5).toBe(md5(data));
@@ -160,7 +166,9 @@ describe('S3Storage specifics', () => {
     const data = Buffer.from('SIMPLE');
     await store.write('meta.fits', Readable.from([data]));
     const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
-    const head = await store.client.send(new HeadObjectCommand({ Bucket: s3.config.bucket, Key: 'meta.fits' }));
+    const head = await store.client.send(
+      new HeadObjectCommand({ Bucket: s3.config.bucket, Key: 'meta.fits' }),
+    );
     expect(head.Metadata?.md5).toBe(md5(data));
     expect(store.localPath()).toBeNull();
   });

@@ -16,40 +16,62 @@ export function registerDbOps(db: Command): void {
   commonOptions(
     db
       .command('backup')
-      .description('pg_dump -Fc into the backup directory (temp name, verified, renamed), then apply the retention policy')
+      .description(
+        'pg_dump -Fc into the backup directory (temp name, verified, renamed), then apply the retention policy',
+      )
       .option('--dir <dir>', 'backup directory (default <var_dir>/backups)')
       .option('--pg-bindir <dir>', 'directory of pg_dump/pg_restore matching the server version')
       .option('--no-retention', 'keep every old backup this time')
       .option('--list', 'list the backups and what the retention policy keeps; make no backup')
       .option('--json', 'machine-readable output'),
   ).action(async (opts) => {
-    await runCommand('db-backup', opts, async (ctx) => {
-      const dir = path.resolve(opts.dir ?? defaultBackupDir(ctx.config));
-      // No migration as a side effect of a backup: the dump is of the database as it is.
-      const database = await openDatabase(ctx.config, { migrate: false });
-      try {
-        if (opts.list) {
-          const plan = await listBackups(dir, database.url);
-          if (opts.json) return printJson(plan);
-          printTable(['backup', 'retention', 'why'], [
-            ...plan.keep.map((k) => [k.name, 'keep', k.reason]),
-            ...plan.remove.map((k) => [k.name, 'remove next run', k.reason]),
-          ]);
-          return;
+    await runCommand(
+      'db-backup',
+      opts,
+      async (ctx) => {
+        const dir = path.resolve(opts.dir ?? defaultBackupDir(ctx.config));
+        // No migration as a side effect of a backup: the dump is of the database as it is.
+        const database = await openDatabase(ctx.config, { migrate: false });
+        try {
+          if (opts.list) {
+            const plan = await listBackups(dir, database.url);
+            if (opts.json) return printJson(plan);
+            printTable(
+              ['backup', 'retention', 'why'],
+              [
+                ...plan.keep.map((k) => [k.name, 'keep', k.reason]),
+                ...plan.remove.map((k) => [k.name, 'remove next run', k.reason]),
+              ],
+            );
+            return;
+          }
+          const r = await backup({
+            url: database.url,
+            dir,
+            binDir: opts.pgBindir,
+            retention: opts.retention,
+          }).catch((e) => {
+            throw asUsage(e);
+          });
+          ctx.log.info(
+            { file: r.file, size: r.size, seconds: r.seconds, removed: r.removed, pg_dump: r.tool.path },
+            `backup written: ${r.file}`,
+          );
+          if (opts.json) printJson(r);
+          else {
+            process.stdout.write(
+              `backup: ${r.file} (${r.size} bytes, ${r.seconds.toFixed(1)} s, pg_dump ${r.tool.version})\n`,
+            );
+            process.stdout.write(
+              `retention: kept ${r.retention.keep.length}, removed ${r.removed.length}${r.removed.length ? ': ' + r.removed.join(', ') : ''}\n`,
+            );
+          }
+        } finally {
+          await database.close();
         }
-        const r = await backup({ url: database.url, dir, binDir: opts.pgBindir, retention: opts.retention }).catch((e) => {
-          throw asUsage(e);
-        });
-        ctx.log.info({ file: r.file, size: r.size, seconds: r.seconds, removed: r.removed, pg_dump: r.tool.path }, `backup written: ${r.file}`);
-        if (opts.json) printJson(r);
-        else {
-          process.stdout.write(`backup: ${r.file} (${r.size} bytes, ${r.seconds.toFixed(1)} s, pg_dump ${r.tool.version})\n`);
-          process.stdout.write(`retention: kept ${r.retention.keep.length}, removed ${r.removed.length}${r.removed.length ? ': ' + r.removed.join(', ') : ''}\n`);
-        }
-      } finally {
-        await database.close();
-      }
-    }, { fileless: false });
+      },
+      { fileless: false },
+    );
   });
 
   commonOptions(
@@ -68,18 +90,24 @@ export function registerDbOps(db: Command): void {
         const target = new URL(url);
         const where = `database ${target.pathname.slice(1)} on ${target.hostname}:${target.port || 5432}`;
         if (!opts.yes) {
-          throw new UsageError(`this replaces the contents of ${where} with ${file}; run again with --yes to do it`);
+          throw new UsageError(
+            `this replaces the contents of ${where} with ${file}; run again with --yes to do it`,
+          );
         }
         const live = await liveWorkers(url);
         if (live.length && !opts.force) {
-          process.stderr.write(`fitsstore db restore: queue workers are running (${live.join(', ')}): stop them first (sudo systemctl stop 'fits-*'), or --force\n`);
+          process.stderr.write(
+            `fitsstore db restore: queue workers are running (${live.join(', ')}): stop them first (sudo systemctl stop 'fits-*'), or --force\n`,
+          );
           return EXIT.PROBLEMS;
         }
         const r = await restore({ url, file: path.resolve(file), binDir: opts.pgBindir }).catch((e) => {
           throw asUsage(e);
         });
         ctx.log.info({ file, seconds: r.seconds }, `restored ${file} into ${where}`);
-        process.stdout.write(`restored ${file} into ${where} in ${r.seconds.toFixed(1)} s (pg_restore ${r.tool.version}); now run: fitsstore db migrate\n`);
+        process.stdout.write(
+          `restored ${file} into ${where} in ${r.seconds.toFixed(1)} s (pg_restore ${r.tool.version}); now run: fitsstore db migrate\n`,
+        );
       } finally {
         await database.close();
       }
@@ -97,17 +125,30 @@ export function registerDbOps(db: Command): void {
 function addRehearsal(db: Command) {
   let migrateCmd = db.commands.find((c) => c.name() === 'migrate');
   if (!migrateCmd) {
-    migrateCmd = commonOptions(db.command('migrate').description('Apply pending numbered SQL migrations')).action(async (opts) => {
-      await runCommand('db-migrate', opts, async (ctx) => {
-        const database = await openDatabase(ctx.config, { migrate: true, log: (m) => ctx.log.info(m) });
-        await database.close();
-      }, { fileless: true });
+    migrateCmd = commonOptions(
+      db.command('migrate').description('Apply pending numbered SQL migrations'),
+    ).action(async (opts) => {
+      await runCommand(
+        'db-migrate',
+        opts,
+        async (ctx) => {
+          const database = await openDatabase(ctx.config, { migrate: true, log: (m) => ctx.log.info(m) });
+          await database.close();
+        },
+        { fileless: true },
+      );
     });
   }
   if (migrateCmd.options.some((o) => o.long === '--rehearse')) return;
   migrateCmd
-    .option('--rehearse', 'first apply the pending migrations to a scratch copy of the live database (data included), then to the live one')
-    .option('--pg-bindir <dir>', 'with --rehearse: directory of pg_dump/pg_restore matching the server version')
+    .option(
+      '--rehearse',
+      'first apply the pending migrations to a scratch copy of the live database (data included), then to the live one',
+    )
+    .option(
+      '--pg-bindir <dir>',
+      'with --rehearse: directory of pg_dump/pg_restore matching the server version',
+    )
     .option('--keep-scratch', 'with --rehearse: keep the scratch database for inspection');
   migrateCmd.hook('preAction', async (cmd) => {
     const opts = cmd.opts();
@@ -130,8 +171,16 @@ function addRehearsal(db: Command) {
       if (!pending.length) say('no pending migrations: nothing to rehearse');
       else {
         say(`rehearsing ${pending.length} pending migrations: ${pending.map((m) => m.name).join(', ')}`);
-        const r = await rehearse({ url: database.url, binDir: opts.pgBindir, keep: opts.keepScratch, migrate: (u) => migrate(u, say), log: say });
-        say(`passed on ${r.scratch} in ${r.seconds.toFixed(1)} s${r.kept ? ' (kept)' : ' (dropped)'}; applying to the live database`);
+        const r = await rehearse({
+          url: database.url,
+          binDir: opts.pgBindir,
+          keep: opts.keepScratch,
+          migrate: (u) => migrate(u, say),
+          log: say,
+        });
+        say(
+          `passed on ${r.scratch} in ${r.seconds.toFixed(1)} s${r.kept ? ' (kept)' : ' (dropped)'}; applying to the live database`,
+        );
       }
     } catch (e) {
       failed = (e as Error).message;

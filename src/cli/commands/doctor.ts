@@ -10,7 +10,9 @@ export function register(program: Command): Command {
   return commonOptions(
     program
       .command('doctor')
-      .description('Health of this server, one line per check (OK/WARN/FAIL): disks, database, daemons, queues, errors, destinations, config, backups')
+      .description(
+        'Health of this server, one line per check (OK/WARN/FAIL): disks, database, daemons, queues, errors, destinations, config, backups',
+      )
       .option('--email', 'also mail the report to mail.admin (the nightly cron job)')
       .option('--json', 'machine-readable output')
       .option('--warn-free <pct>', 'WARN below this % of free space or inodes', parseFloat, 10)
@@ -19,25 +21,31 @@ export function register(program: Command): Command {
       .option('--backup-dir <dir>', 'where db backup writes (default <var_dir>/backups)')
       .option('--timeout <ms>', 'for the database and each destination', (v) => parseInt(v, 10), 5000),
   ).action(async (opts) => {
-    await runCommand('doctor', opts, async (ctx) => {
-      if (!(opts.failFree <= opts.warnFree)) throw new UsageError('--fail-free must not be above --warn-free');
-      const report = await doctor({
-        config: ctx.config,
-        // Not migrating: a pending migration is one of the things the doctor reports.
-        connect: () => openDatabase(ctx.config, { migrate: false }),
-        warnFreePct: opts.warnFree,
-        failFreePct: opts.failFree,
-        backlogSeconds: opts.backlogMinutes * 60,
-        backupDir: path.resolve(opts.backupDir ?? defaultBackupDir(ctx.config)),
-        timeoutMs: opts.timeout,
-      });
-      if (opts.json) printJson(report);
-      else process.stdout.write(formatReport(report));
-      if (opts.email) {
-        await mailReport(ctx.config, report);
-        if (!opts.json) process.stdout.write(`report mailed to ${ctx.config.mail.admin}\n`);
-      }
-      return report.worst === 'FAIL' ? EXIT.PROBLEMS : EXIT.OK;
-    }, { fileless: true });
+    await runCommand(
+      'doctor',
+      opts,
+      async (ctx) => {
+        if (!(opts.failFree <= opts.warnFree))
+          throw new UsageError('--fail-free must not be above --warn-free');
+        const report = await doctor({
+          config: ctx.config,
+          // Not migrating: a pending migration is one of the things the doctor reports.
+          connect: () => openDatabase(ctx.config, { migrate: false }),
+          warnFreePct: opts.warnFree,
+          failFreePct: opts.failFree,
+          backlogSeconds: opts.backlogMinutes * 60,
+          backupDir: path.resolve(opts.backupDir ?? defaultBackupDir(ctx.config)),
+          timeoutMs: opts.timeout,
+        });
+        if (opts.json) printJson(report);
+        else process.stdout.write(formatReport(report));
+        if (opts.email) {
+          await mailReport(ctx.config, report);
+          if (!opts.json) process.stdout.write(`report mailed to ${ctx.config.mail.admin}\n`);
+        }
+        return report.worst === 'FAIL' ? EXIT.PROBLEMS : EXIT.OK;
+      },
+      { fileless: true },
+    );
   });
 }

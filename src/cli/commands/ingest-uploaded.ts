@@ -9,8 +9,18 @@ export function register(program: Command) {
   const cmd = program
     .command('ingest-uploaded')
     .description('Store and queue for ingest any uploaded files left in upload staging')
-    .option('--min-age <seconds>', 'leave uploads younger than this to the server (default 60)', parseFloat, 60)
-    .option('--abandoned <seconds>', 'remove unfinished uploads older than this (default 86400)', parseFloat, 86_400)
+    .option(
+      '--min-age <seconds>',
+      'leave uploads younger than this to the server (default 60)',
+      parseFloat,
+      60,
+    )
+    .option(
+      '--abandoned <seconds>',
+      'remove unfinished uploads older than this (default 86400)',
+      parseFloat,
+      86_400,
+    )
     .option('--demon', 'no stdout; log file only')
     .option('--debug', 'log at debug level');
   commonOptions(cmd).action(async (opts) => {

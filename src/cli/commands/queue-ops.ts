@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { getParams } from '../../db/params.js';
 import { FilterError, isBadRegex, parseFilter, parseQueues } from '../../ops/filters.js';
-import { listErrors, listItems, runVerb, type PlannedItem, type QueueItem, type Verb } from '../../queues/admin.js';
+import {
+  listErrors,
+  listItems,
+  runVerb,
+  type PlannedItem,
+  type QueueItem,
+  type Verb,
+} from '../../queues/admin.js';
 import { age, printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError, type CommandContext } from '../context.js';
 
@@ -12,7 +19,11 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function filterOptions(cmd: Command): Command {
   return commonOptions(cmd)
-    .option('--queue <name>', 'ingest, export, preview or calcache (repeatable, or comma-separated; default all)', collect)
+    .option(
+      '--queue <name>',
+      'ingest, export, preview or calcache (repeatable, or comma-separated; default all)',
+      collect,
+    )
     .option('--status <state>', 'pending, in_progress, failed or deferred')
     .option('--filename <regex>', 'PostgreSQL regular expression on the file name, e.g. "^N20200804S0091"')
     .option('--since <when>', 'added at or after: ISO date/time or an age such as 12h, 7d')
@@ -21,7 +32,10 @@ function filterOptions(cmd: Command): Command {
 }
 
 /** Options → typed filters, with bad values and bad regular expressions reported as usage errors. */
-async function withFilters<T>(opts: any, fn: (f: ReturnType<typeof parseFilter>, qs: ReturnType<typeof parseQueues>) => Promise<T>) {
+async function withFilters<T>(
+  opts: any,
+  fn: (f: ReturnType<typeof parseFilter>, qs: ReturnType<typeof parseQueues>) => Promise<T>,
+) {
   let f, qs;
   try {
     f = parseFilter(opts);
@@ -33,7 +47,8 @@ async function withFilters<T>(opts: any, fn: (f: ReturnType<typeof parseFilter>,
   try {
     return await fn(f, qs);
   } catch (e) {
-    if (isBadRegex(e)) throw new UsageError(`--filename: invalid regular expression: ${(e as Error).message}`);
+    if (isBadRegex(e))
+      throw new UsageError(`--filename: invalid regular expression: ${(e as Error).message}`);
     throw e;
   }
 }
@@ -48,54 +63,99 @@ export function registerQueueOps(queue: Command): void {
   filterOptions(queue.command('list').description('Queue rows, newest first (all states unless --status)'))
     .option('--limit <n>', 'rows per queue', (v) => parseInt(v, 10), 200)
     .action(async (opts) => {
-      await runCommand('queue', opts, async (ctx) => {
-        const { db } = await ctx.database();
-        const rows = await withFilters(opts, async (f, qs) => {
-          const all: QueueItem[] = [];
-          for (const q of qs) all.push(...(await listItems(db, q, f, opts.limit)));
-          return all;
-        });
-        if (opts.json) return printJson(rows);
-        printTable(
-          ['queue', 'id', 'filename', 'path / destination', 'state', 'added', 'tries', 'worker', 'heartbeat', 'error'],
-          rows.map((r) => [r.queue, r.id, r.filename, where(r), r.state, age(r.added), r.attempts, r.worker,
-            r.heartbeat_at ? age(r.heartbeat_at) + ' ago' : '', firstLine(r.error, 50)]),
-        );
-        process.stdout.write(`${rows.length} rows\n`);
-      }, { fileless: true });
+      await runCommand(
+        'queue',
+        opts,
+        async (ctx) => {
+          const { db } = await ctx.database();
+          const rows = await withFilters(opts, async (f, qs) => {
+            const all: QueueItem[] = [];
+            for (const q of qs) all.push(...(await listItems(db, q, f, opts.limit)));
+            return all;
+          });
+          if (opts.json) return printJson(rows);
+          printTable(
+            [
+              'queue',
+              'id',
+              'filename',
+              'path / destination',
+              'state',
+              'added',
+              'tries',
+              'worker',
+              'heartbeat',
+              'error',
+            ],
+            rows.map((r) => [
+              r.queue,
+              r.id,
+              r.filename,
+              where(r),
+              r.state,
+              age(r.added),
+              r.attempts,
+              r.worker,
+              r.heartbeat_at ? age(r.heartbeat_at) + ' ago' : '',
+              firstLine(r.error, 50),
+            ]),
+          );
+          process.stdout.write(`${rows.length} rows\n`);
+        },
+        { fileless: true },
+      );
     });
 
   filterOptions(queue.command('errors').description('queue_error messages, newest first'))
     .option('--limit <n>', 'rows', (v) => parseInt(v, 10), 20)
     .option('--full', 'print whole error texts (stack traces) instead of a table')
     .action(async (opts) => {
-      await runCommand('queue', opts, async (ctx) => {
-        const { db } = await ctx.database();
-        const rows = await withFilters(opts, (f, qs) => listErrors(db, qs, f, opts.limit));
-        if (opts.json) return printJson(rows);
-        if (opts.full) {
-          for (const r of rows) {
-            process.stdout.write(`--- ${r.queue} ${r.filename ?? ''} ${r.path ? '(' + r.path + ') ' : ''}${r.added.toISOString()}\n${r.error}\n`);
+      await runCommand(
+        'queue',
+        opts,
+        async (ctx) => {
+          const { db } = await ctx.database();
+          const rows = await withFilters(opts, (f, qs) => listErrors(db, qs, f, opts.limit));
+          if (opts.json) return printJson(rows);
+          if (opts.full) {
+            for (const r of rows) {
+              process.stdout.write(
+                `--- ${r.queue} ${r.filename ?? ''} ${r.path ? '(' + r.path + ') ' : ''}${r.added.toISOString()}\n${r.error}\n`,
+              );
+            }
+          } else {
+            printTable(
+              ['queue', 'added', 'filename', 'path', 'error'],
+              rows.map((r) => [r.queue, age(r.added) + ' ago', r.filename, r.path, firstLine(r.error)]),
+            );
           }
-        } else {
-          printTable(['queue', 'added', 'filename', 'path', 'error'], rows.map((r) => [r.queue, age(r.added) + ' ago', r.filename, r.path, firstLine(r.error)]));
-        }
-        process.stdout.write(`${rows.length} errors\n`);
-      }, { fileless: true });
+          process.stdout.write(`${rows.length} errors\n`);
+        },
+        { fileless: true },
+      );
     });
 
   const verb = (name: Verb, description: string, extra: (c: Command) => Command = (c) => c) =>
     extra(filterOptions(queue.command(name).description(description)))
       .option('--dry-run', 'print what would change, and how much, without changing anything')
       // The log file records who changed what; stdout already tells the operator, so no stderr copy.
-      .action(async (opts) => runCommand('queue', { ...opts, demon: true }, (ctx) => runVerbCommand(ctx, name, opts)));
+      .action(async (opts) =>
+        runCommand('queue', { ...opts, demon: true }, (ctx) => runVerbCommand(ctx, name, opts)),
+      );
 
-  verb('retry', 'Un-fail failed rows so they are processed again (a failed row whose file is already pending is deleted instead)');
-  verb('release', 'Return rows held by dead workers to the queue; rows of live workers are refused unless --force', (c) =>
-    c.option('--force', 'also release rows whose worker still looks alive (stop the daemons first)'),
+  verb(
+    'retry',
+    'Un-fail failed rows so they are processed again (a failed row whose file is already pending is deleted instead)',
   );
-  verb('dedupe', "Delete stuck (failed or dead in-progress) duplicates of a queued file: the runbook's duplicate-entry case", (c) =>
-    c.option('--force', 'also delete in-progress duplicates whose worker still looks alive'),
+  verb(
+    'release',
+    'Return rows held by dead workers to the queue; rows of live workers are refused unless --force',
+    (c) => c.option('--force', 'also release rows whose worker still looks alive (stop the daemons first)'),
+  );
+  verb(
+    'dedupe',
+    "Delete stuck (failed or dead in-progress) duplicates of a queued file: the runbook's duplicate-entry case",
+    (c) => c.option('--force', 'also delete in-progress duplicates whose worker still looks alive'),
   );
   verb('purge', 'Delete failed rows older than --days days (queue_error keeps the messages)', (c) =>
     c.option('--days <n>', 'age in days', (v) => parseFloat(v), 30),
@@ -107,7 +167,12 @@ async function runVerbCommand(ctx: CommandContext, name: Verb, opts: any): Promi
   const { db } = await ctx.database();
   const params = await getParams(db);
   const results = await withFilters(opts, async (f, qs) => {
-    const out: { queue: string; plan: PlannedItem[]; done: { deleted: number; unfailed: number; released: number }; refused: number }[] = [];
+    const out: {
+      queue: string;
+      plan: PlannedItem[];
+      done: { deleted: number; unfailed: number; released: number };
+      refused: number;
+    }[] = [];
     for (const q of qs) {
       const r = await runVerb(db, q, name, f, {
         dryRun: opts.dryRun,
@@ -124,23 +189,48 @@ async function runVerbCommand(ctx: CommandContext, name: Verb, opts: any): Promi
   const sum = (k: 'deleted' | 'unfailed' | 'released') => results.reduce((n, r) => n + r.done[k], 0);
   const refused = count('refuse');
   if (opts.json) {
-    printJson({ dryRun: Boolean(opts.dryRun), plan, done: { deleted: sum('deleted'), unfailed: sum('unfailed'), released: sum('released') }, refused });
+    printJson({
+      dryRun: Boolean(opts.dryRun),
+      plan,
+      done: { deleted: sum('deleted'), unfailed: sum('unfailed'), released: sum('released') },
+      refused,
+    });
     return refused ? EXIT.PROBLEMS : EXIT.OK;
   }
-  const intent = `delete ${count('delete')}, un-fail ${count('unfail')}, release ${count('release')}` +
+  const intent =
+    `delete ${count('delete')}, un-fail ${count('unfail')}, release ${count('release')}` +
     (refused ? `; refuse ${refused} held by live workers (use --force after stopping the daemons)` : '');
   if (opts.dryRun) process.stdout.write(`dry run: would ${intent}\n`);
   if (plan.length) {
     printTable(
       ['queue', 'id', 'filename', 'path / destination', 'state', 'added', 'worker', 'action', 'why'],
-      plan.map((x) => [x.queue, x.id, x.filename, where(x), x.state, age(x.added), x.worker, x.action, x.reason]),
+      plan.map((x) => [
+        x.queue,
+        x.id,
+        x.filename,
+        where(x),
+        x.state,
+        age(x.added),
+        x.worker,
+        x.action,
+        x.reason,
+      ]),
     );
   }
   if (opts.dryRun) return refused ? EXIT.PROBLEMS : EXIT.OK;
-  const done = `deleted ${sum('deleted')}, un-failed ${sum('unfailed')}, released ${sum('released')}` +
+  const done =
+    `deleted ${sum('deleted')}, un-failed ${sum('unfailed')}, released ${sum('released')}` +
     (refused ? `; refused ${refused} held by live workers (use --force after stopping the daemons)` : '');
   process.stdout.write(`${name}: ${done}\n`);
   // Operators' changes to the queues are kept in the log file, with the rows touched.
-  ctx.log.info({ verb: name, rows: plan.filter((x) => x.action !== 'refuse').map((x) => ({ queue: x.queue, id: x.id, filename: x.filename, action: x.action })) }, `queue ${name}: ${done}`);
+  ctx.log.info(
+    {
+      verb: name,
+      rows: plan
+        .filter((x) => x.action !== 'refuse')
+        .map((x) => ({ queue: x.queue, id: x.id, filename: x.filename, action: x.action })),
+    },
+    `queue ${name}: ${done}`,
+  );
   return refused ? EXIT.PROBLEMS : EXIT.OK;
 }

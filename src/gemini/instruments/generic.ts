@@ -2,11 +2,6 @@
 // These follow the keywords and conventions of the Gemini archive (astrodata's AstroDataGemini
 // descriptors and FitsStorage's clean-ups), so that values match what the archive reports.
 
-import type { HeaderSet } from './headers.js';
-import { numOf, removeComponentId, sexagesimal, strOf } from './headers.js';
-import type { TagRule } from './tags.js';
-import { mjdToMicros, parseIsoDate, parseIsoDatetime, parseTimeOfDay } from './time.js';
-import type { Ctx, Descriptors } from './types.js';
 import {
   canonicalInstrument,
   canonicalTelescope,
@@ -16,9 +11,15 @@ import {
   parsePercentile,
   qaStateOf,
 } from './conventions.js';
-
-export * from './conventions.js';
+import type { HeaderSet } from './headers.js';
+import { numOf, removeComponentId, sexagesimal, strOf } from './headers.js';
+import type { TagRule } from './tags.js';
+import { mjdToMicros, parseIsoDate, parseIsoDatetime, parseTimeOfDay } from './time.js';
+import type { Ctx, Descriptors } from './types.js';
 import { imageCentre } from './wcs.js';
+
+// The vocabularies live in conventions.ts; instrument modules and callers take them from here.
+export * from './conventions.js';
 
 /** Component id removed (the archive always asks for the "pretty" names). */
 export function pretty(s: string | undefined): string | undefined {

@@ -93,7 +93,10 @@ export const fileRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app,
     const row = r.rows[0] as FileRow | undefined;
     if (!row) return reply.code(404).type('text/plain').send(`no such file: ${asked}\n`);
     if (!(await ctx.access.canDownload(req, row))) {
-      return reply.code(403).type('text/plain').send(`${asked} is proprietary data: you are not allowed to download it\n`);
+      return reply
+        .code(403)
+        .type('text/plain')
+        .send(`${asked} is proprietary data: you are not allowed to download it\n`);
     }
     const key = joinKey(row.path, row.filename);
     const st = await ctx.storage.stat(key);

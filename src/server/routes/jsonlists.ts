@@ -1,6 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queryable } from '../../db/pool.js';
-import { isOpenQuery, parseSelection, unrecognisedMessage, type Selection } from '../../gemini/selection/index.js';
+import {
+  isOpenQuery,
+  parseSelection,
+  unrecognisedMessage,
+  type Selection,
+} from '../../gemini/selection/index.js';
 import { searchHeaders, type SearchOptions } from '../../services/search.js';
 import type { RouteContext } from '../app.js';
 import { fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijson.js';
@@ -81,7 +86,8 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
         }
       }
     }
-    if (result.open && result.truncated && entries.length > 0) entries[entries.length - 1].results_truncated = true;
+    if (result.open && result.truncated && entries.length > 0)
+      entries[entries.length - 1].results_truncated = true;
     return entries;
   };
   for (const kind of ['jsonfilelist', 'jsonfilenames', 'jsonsummary', 'jsonqastate'] as const) {

@@ -30,7 +30,10 @@ export const uploadRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (ap
   app.post('/upload_file/*', async (req, reply) => {
     if (!authorised(req)) {
       req.log.warn({ ip: req.ip }, 'upload refused: missing or wrong upload cookie');
-      return reply.code(403).type('text/plain').send('Forbidden: upload authorisation cookie missing or wrong\n');
+      return reply
+        .code(403)
+        .type('text/plain')
+        .send('Forbidden: upload authorisation cookie missing or wrong\n');
     }
     let target: { path: string; filename: string };
     try {
@@ -60,13 +63,15 @@ export const uploadRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (ap
         ])
         .catch(() => {});
       req.log.warn({ filename: key, err: (e as Error).message }, 'upload not completed; nothing kept');
-      return reply.code(400).type('text/plain').send(`upload not completed: ${(e as Error).message}\n`);
+      return reply
+        .code(400)
+        .type('text/plain')
+        .send(`upload not completed: ${(e as Error).message}\n`);
     }
-    await ctx.db.query(`UPDATE fileuploadlog SET ut_transfer_complete = now(), size = $2, md5 = $3 WHERE id = $1`, [
-      id,
-      got.size,
-      got.md5,
-    ]);
+    await ctx.db.query(
+      `UPDATE fileuploadlog SET ut_transfer_complete = now(), size = $2, md5 = $3 WHERE id = $1`,
+      [id, got.size, got.md5],
+    );
     req.log.info({ filename: key, size: got.size, md5: got.md5 }, `received upload ${key}`);
     ctx.background(ingestUploaded(ctx, { ...item, md5: got.md5 }));
     return [{ filename: target.filename, path: target.path, size: got.size, md5: got.md5 }];

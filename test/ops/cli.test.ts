@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestFile } from '../../src/services/ingest.js';
+import { sampleFits } from '../../src/services/samples.js';
+import { LocalStorage } from '../../src/storage/local.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
+
+// The commands as an operator runs them: real processes, real database, exit codes and output.
+
+const MAIN = fileURLToPath(new URL('./helpers/cli-main.ts', import.meta.url));
+const NAME = 'N20250501S0001.fits';
+let t: TestDb;
+let tmp: ReturnType<typeof tempDir>;
+let cfgFile: string;
+
+beforeAll(async () => {
+  t = await createTestDb('ops_cli');
+  tmp = tempDir('cli');
+  const paths = {
+    dhs_dir: path.join(tmp.dir, 'dhs'),
+    storage_root: path.join(tmp.dir, 'dataflow'),
+    upload_staging: path.join(tmp.dir, 'staging'),
+    log_dir: path.join(tmp.dir, 'logs'),
+    lock_dir: path.join(tmp.dir, 'lock'),
+    var_dir: tmp.dir,
+  };
+  for (const d of Object.values(paths)) mkdirSync(d, { recursive: true });
+  const raw = {
+    role: 'archive',
+    database: { url: t.url },
+    paths,
+    mail: { admin: 'ops@example.org' },
+    server: { upload_auth: 's' },
+  };
+  cfgFile = path.join(tmp.dir, 'config.json');
+  writeFileSync(cfgFile, JSON.stringify(raw));
+  const config = testConfig(tmp.dir, raw);
+  const f = path.join(paths.storage_root, NAME);
+  writeFileSync(f, sampleFits({ serial: 1, date: '20250501' }));
+  const old = new Date(Date.now() - 3600_000);
+  utimesSync(f, old, old);
+  await ingestFile(
+    { db: t.db, storage: new LocalStorage(paths.storage_root), config, log: quietLog, params: fixedParams() },
+    { filename: NAME, path: '' },
+  );
+  await t.db.query('TRUNCATE previewqueue, calcachequeue');
+  await t.db.query(`INSERT INTO preview (diskfile_id, filename) SELECT id, 'p.jpg' FROM diskfile`);
+});
+afterAll(async () => {
+  await t?.drop();
+  tmp?.cleanup();
+});
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const r = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', MAIN, ...args, '--config', cfgFile],
+      {
+        env: { ...process.env, FITSSTORE_CONFIG: '', DATABASE_URL: '', FITSSTORE_DATABASE_URL: '' },
+      },
+    );
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
+
+// Each command is a fresh process (a few seconds under load), hence the generous timeout.
+describe('operator commands, end to end', { timeout: 180_000 }, () => {
+  it('triage: healthy → exit 0 with OK; unknown file → exit 1 with the problem and the fix', async () => {
+    const ok = await cli('triage', NAME);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^OK: ingested as diskfile \d+/m);
+    const bad = await cli('triage', 'N20250501S0999.fits', '--json');
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.out).verdict).toMatch(/^PROBLEM: not found anywhere/);
+  });
+
+  it('queue: list, bad options (exit 2), retry --dry-run then retry, release refusing a live worker (exit 1)', async () => {
+    await t.db.query(
+      `INSERT INTO ingestqueue (filename, sortkey, failed, error) VALUES ('N20250501S0002.fits', 'z', true, 'boom')`,
+    );
+    await t.db.query(
+      `INSERT INTO queue_error (queue, filename, error) VALUES ('INGEST', 'N20250501S0002.fits', 'boom')`,
+    );
+    const list = await cli('queue', 'list', '--status', 'failed', '--json');
+    expect(JSON.parse(list.out).map((r: any) => r.filename)).toEqual(['N20250501S0002.fits']);
+    expect((await cli('queue', 'errors', '--queue', 'ingest')).out).toMatch(/boom/);
+    const usage = await cli('queue', 'list', '--status', 'stuck');
+    expect(usage.code).toBe(2);
+    expect(usage.err).toMatch(/--status: expected one of/);
+    expect((await cli('queue', 'list', '--filename', '(')).err).toMatch(
+      /--filename: invalid regular expression/,
+    );
+
+    const dry = await cli('queue', 'retry', '--queue', 'ingest', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.out.split('\n')[0]).toBe('dry run: would delete 0, un-fail 1, release 0');
+    expect((await t.db.query('SELECT failed FROM ingestqueue')).rows).toEqual([{ failed: true }]);
+    const real = await cli('queue', 'retry', '--queue', 'ingest');
+    expect(real.out).toMatch(/^retry: deleted 0, un-failed 1, released 0$/m);
+    expect((await t.db.query('SELECT failed FROM ingestqueue')).rows).toEqual([{ failed: false }]);
+
+    await t.db.query(`UPDATE ingestqueue SET in_progress = true, worker = $1, heartbeat_at = now()`, [
+      `siq1@${os.hostname()}:${process.pid}#0`,
+    ]);
+    const rel = await cli('queue', 'release');
+    expect(rel.code).toBe(1);
+    expect(rel.out).toMatch(/refused 1 held by live workers/);
+    await t.db.query('TRUNCATE ingestqueue, queue_error');
+  });
+
+  it('check: consistent → exit 0; an orphan → exit 1, and --fix queues it', async () => {
+    const ok = await cli('check');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/checked 1 present diskfiles and 1 store files.*0 missing/);
+    writeFileSync(path.join(tmp.dir, 'dataflow', 'N20250501S0003.fits'), 'orphan');
+    utimesSync(path.join(tmp.dir, 'dataflow', 'N20250501S0003.fits'), new Date(0), new Date(0));
+    const bad = await cli('check');
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/1 orphans/);
+    expect(bad.out).toMatch(/report only: run again with --fix/);
+    const fixed = await cli('check', '--fix');
+    expect(fixed.out).toMatch(/fixed: 0 marked not present, 1 queued for ingest/);
+    expect((await t.db.query('SELECT filename FROM ingestqueue')).rows).toEqual([
+      { filename: 'N20250501S0003.fits' },
+    ]);
+    unlinkSync(path.join(tmp.dir, 'dataflow', 'N20250501S0003.fits'));
+    await t.db.query('TRUNCATE ingestqueue');
+    expect((await cli('check', '--byte-budget', '1G')).code).toBe(2);
+    expect((await cli('check', '--md5', '--byte-budget', '1G')).out).toMatch(/md5 of 1 files/);
+  });
+
+  it('doctor: FAIL lines make exit 1 (no workers while items wait)', async () => {
+    await t.db.query(`INSERT INTO ingestqueue (filename, sortkey) VALUES ('x.fits', 'z')`);
+    const r = await cli('doctor', '--warn-free', '0', '--fail-free', '0');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^FAIL workers ingest +1 items waiting and no live ingest worker/m);
+    expect(r.out).toMatch(/^OK {3}migrations/m);
+    await t.db.query('TRUNCATE ingestqueue');
+  });
+
+  it('db: backup --list, restore without --yes refuses (exit 2), migrate --rehearse with nothing and with something pending', async () => {
+    expect((await cli('db', 'backup', '--list')).code).toBe(0);
+    const r = await cli('db', 'restore', path.join(tmp.dir, 'x.dump'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/run again with --yes/);
+    const m = await cli('db', 'migrate', '--rehearse');
+    expect(m.code).toBe(0);
+    expect(m.err).toMatch(/no pending migrations: nothing to rehearse/);
+    // Make 004 pending again: rehearsed on a scratch copy first, then applied to the live database.
+    await t.db.query(`DROP TABLE ops_scrub_state; DELETE FROM schema_migrations WHERE number = 4`);
+    const p = await cli('db', 'migrate', '--rehearse');
+    expect(p.code).toBe(0);
+    expect(p.err).toMatch(/rehearsing 1 pending migrations: 004_ops.sql/);
+    expect(p.err).toMatch(/passed on .*_rehearse_\w+ in [\d.]+ s \(dropped\); applying to the live database/);
+    expect((await t.db.query(`SELECT to_regclass('ops_scrub_state') IS NOT NULL AS ok`)).rows[0].ok).toBe(true);
+  });
+});
