@@ -61,6 +61,15 @@ describe('add-to-ingest-queue', () => {
     expect(existsSync(path.join(tmp.dir, 'logs', 'add-to-ingest-queue-graces.log'))).toBe(true);
   });
 
+  it('--demon writes nothing to the terminal, everything to the log file', async () => {
+    const r = await runCli(['add-to-ingest-queue', '--demon', '--file-re=N2010'], { config });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).toBe('');
+    const { readFileSync } = await import('node:fs');
+    const log = readFileSync(path.join(tmp.dir, 'logs', 'add-to-ingest-queue.log'), 'utf8').trim().split('\n');
+    expect(JSON.parse(log[log.length - 1]).msg).toMatch(/queued 1 files for ingest/);
+  });
+
   it('a bad regular expression is a usage error (exit 2)', async () => {
     const r = await runCli(['add-to-ingest-queue', '--file-re=(unclosed'], { config });
     expect(r.code).toBe(2);

@@ -162,6 +162,8 @@ describe('operator commands, end to end', { timeout: 180_000 }, () => {
     expect(p.code).toBe(0);
     expect(p.err).toMatch(/rehearsing 1 pending migrations: 004_ops.sql/);
     expect(p.err).toMatch(/passed on .*_rehearse_\w+ in [\d.]+ s \(dropped\); applying to the live database/);
-    expect((await t.db.query(`SELECT to_regclass('ops_scrub_state') IS NOT NULL AS ok`)).rows[0].ok).toBe(true);
+    expect((await t.db.query(`SELECT to_regclass('ops_scrub_state') IS NOT NULL AS ok`)).rows[0].ok).toBe(
+      true,
+    );
   });
 });
