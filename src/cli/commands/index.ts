@@ -3,6 +3,7 @@ import * as addToIngestQueue from './add-to-ingest-queue.js';
 import * as copyFromDhs from './copy-from-dhs.js';
 import * as db from './db.js';
 import * as fitsheader from './fitsheader.js';
+import { registerOps } from './ops-index.js';
 import * as params from './params.js';
 import * as queue from './queue.js';
 import * as serviceQueue from './service-queue.js';
@@ -13,8 +14,7 @@ export function registerCommands(program: Command): void {
   copyFromDhs.register(program);
   addToIngestQueue.register(program);
   serviceQueue.register(program);
-  queue.register(program);
-  db.register(program);
+  registerOps(program, { queue: queue.register(program), db: db.register(program) });
   params.register(program);
   up.register(program);
   fitsheader.register(program);
