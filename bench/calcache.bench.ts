@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { associate, loadTarget, updateCalcache } from '../src/calcache/index.js';
-import type { Db } from '../src/db/pool.js';
+import { createPool, type Db } from '../src/db/pool.js';
 import { benchDb, emit, fmt, main, percentile, round, type BenchResult, type BenchRow } from './lib.js';
 import { writeSection } from './pcdoc.js';
 
@@ -15,6 +15,8 @@ import { writeSection } from './pcdoc.js';
 //  - Full rebuild: updateCalcache() over 3,000 random frames of every kind, 1 and 4 at a time.
 
 const N = Number(process.env.BENCH_CALCACHE_HEADERS ?? 1_000_000);
+/** An already generated database to reuse (iterating on the rules): skips the 3-minute generation. */
+const REUSE = process.env.BENCH_CALCACHE_DB;
 const SAMPLE = 300;
 const REBUILD = Number(process.env.BENCH_CALCACHE_REBUILD ?? 3000);
 
@@ -110,10 +112,11 @@ async function rebuildRate(db: Db, ids: number[], parallel: number): Promise<num
 }
 
 main(async () => {
-  const b = await benchDb('calcache', 8);
+  const b = REUSE ? { url: REUSE, db: createPool(REUSE, 8), drop: async () => {} } : await benchDb('calcache', 8);
   try {
     const g0 = performance.now();
-    await generate(b.db);
+    if (REUSE) await b.db.query('DELETE FROM calcache');
+    else await generate(b.db);
     const genSeconds = (performance.now() - g0) / 1000;
     const science = (
       await b.db.query(
@@ -183,6 +186,7 @@ main(async () => {
     }
     process.stdout.write(`section written to ${doc}\n`);
   } finally {
+    if (REUSE) await b.db.end();
     await b.drop();
   }
 });

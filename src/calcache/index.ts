@@ -1,12 +1,13 @@
 // Calibration association: the rules that apply to a frame, the calibrations they find (one
 // statement), and the calcache rows of the frame replaced in one transaction.
 
+import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
 import { gmosRules } from './gmos.js';
 import { f2Rules, gnirsRules, gsaoiRules, niriRules } from './nir.js';
-import { associationSql } from './sql.js';
-import type { CalRule, InstrumentRules, Target } from './types.js';
+import { associationSql, ruleKeywords } from './sql.js';
+import { MATCH_COLUMNS, type CalRule, type InstrumentRules, type Target } from './types.js';
 
 export type { CalRule, Target } from './types.js';
 
@@ -31,13 +32,26 @@ export interface Association {
   rank: number;
 }
 
+/** Primary-header keywords any rule compares; loadTarget reads their text with the frame. */
+export const RULE_KEYWORDS = ['DETTYPE', 'LNRS', 'NDAVGS'];
+
+/** The columns a Target holds, for SELECT lists over header `h`. */
+export const TARGET_COLUMNS = [
+  ...new Set(['id', 'ut_datetime', 'observation_type', 'reduction', 'types', 'engineering', ...MATCH_COLUMNS]),
+]
+  .map((c) => `h.${c}`)
+  .join(', ');
+
+/** The keyword texts of a Target, as SQL over header `h` with the keyword list as parameter $n. */
+export function keywordTextSql(n: number): string {
+  return `(SELECT jsonb_object_agg(k, h.keywords->>k) FROM unnest($${n}::text[]) k) AS "keywordText"`;
+}
+
 export async function loadTarget(db: Queryable, headerId: number): Promise<Target | null> {
-  const r = await db.query(
-    `SELECT id, instrument, ut_datetime, observation_type, observation_class, object, spectroscopy, reduction,
-            focal_plane_mask, detector_roi_setting, detector_binning, central_wavelength, types
-     FROM header WHERE id = $1::bigint`,
-    [headerId],
-  );
+  const r = await db.query(`SELECT ${TARGET_COLUMNS}, ${keywordTextSql(2)} FROM header h WHERE h.id = $1::bigint`, [
+    headerId,
+    RULE_KEYWORDS,
+  ]);
   return (r.rows[0] as Target) ?? null;
 }
 
@@ -46,8 +60,13 @@ export async function associate(db: Queryable, target: Target, caltypes?: readon
   let rules = rulesFor(target);
   if (caltypes) rules = rules.filter((r) => caltypes.includes(r.caltype));
   if (rules.length === 0) return [];
+  const missing = ruleKeywords(rules).filter((k) => !RULE_KEYWORDS.includes(k));
+  if (missing.length) throw new Error(`calcache: rules compare ${missing.join(', ')}: add to RULE_KEYWORDS`);
   const q = associationSql(rules, target);
-  const r = await db.query(q.text, q.values);
+  // A named statement per distinct text: planned once per connection, not per frame (planning
+  // a dozen-branch UNION took longer than running it).
+  const name = `calcache_${createHash('sha1').update(q.text).digest('hex').slice(0, 20)}`;
+  const r = await db.query({ name, text: q.text, values: q.values });
   return r.rows as Association[];
 }
 

@@ -4,7 +4,7 @@
 
 import type { Queryable } from '../db/pool.js';
 import { selectionToSql, type Selection } from '../gemini/selection/index.js';
-import { associate, rulesFor, type Association, type Target } from './index.js';
+import { associate, keywordTextSql, RULE_KEYWORDS, rulesFor, TARGET_COLUMNS, type Association, type Target } from './index.js';
 
 export interface CalFile {
   caltype: string;
@@ -41,15 +41,13 @@ export interface ManagerOptions {
 type TargetRow = Target & { name: string; data_md5: string | null; data_label: string | null };
 
 async function targets(db: Queryable, sel: Selection, limit: number): Promise<TargetRow[]> {
-  const { where, values } = selectionToSql(sel, { firstParam: 1 });
+  const { where, values } = selectionToSql(sel, { firstParam: 2 });
   const r = await db.query(
-    `SELECT h.id, h.instrument, h.ut_datetime, h.observation_type, h.observation_class, h.object, h.spectroscopy,
-            h.reduction, h.focal_plane_mask, h.detector_roi_setting, h.detector_binning, h.central_wavelength, h.types,
-            h.data_label, f.name, df.data_md5
+    `SELECT ${TARGET_COLUMNS}, ${keywordTextSql(1)}, h.data_label, f.name, df.data_md5
      FROM file f JOIN diskfile df ON df.file_id = f.id JOIN header h ON h.diskfile_id = df.id
      WHERE ${where} AND h.qa_state IS DISTINCT FROM 'Fail'
      ORDER BY h.ut_datetime DESC NULLS LAST, h.id DESC LIMIT ${Math.trunc(limit)}`,
-    values,
+    [RULE_KEYWORDS, ...values],
   );
   return r.rows as TargetRow[];
 }

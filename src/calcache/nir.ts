@@ -110,6 +110,7 @@ export const gsaoiRules = rulesFrom({
   darkExposure: 0.01,
   darkDays: 180,
   flatDays: 180,
-  flatMatch: ['filter_name'],
+  // GSAOI has neither mask nor disperser (both empty): matching them keeps the flat index usable.
+  flatMatch: ['filter_name', 'focal_plane_mask', 'disperser'],
   spectraNeedDarks: true,
 });

@@ -56,22 +56,23 @@ export interface CalRule {
   limit: number;
 }
 
-/** The science frame's fields that decide which calibrations apply. */
-export interface Target {
+type ColumnValue<K extends MatchColumn> = K extends 'exposure_time' | 'central_wavelength' | 'elevation' | 'coadds'
+  ? number | null
+  : K extends 'spectroscopy'
+    ? boolean | null
+    : string | null;
+
+/** The science frame: what decides which calibrations apply, and every value a rule compares. */
+export type Target = {
   id: number;
-  instrument: string | null;
   ut_datetime: Date | null;
   observation_type: string | null;
-  observation_class: string | null;
-  object: string | null;
-  spectroscopy: boolean | null;
   reduction: string | null;
-  focal_plane_mask: string | null;
-  detector_roi_setting: string | null;
-  detector_binning: string | null;
-  central_wavelength: number | null;
   types: string[] | null;
-}
+  engineering: boolean | null;
+  /** Text of the primary-header keywords the rules compare (header.keywords->>'KEY'). */
+  keywordText?: Record<string, string | null>;
+} & { [K in MatchColumn]: ColumnValue<K> };
 
 export interface InstrumentRules {
   instruments: string[];

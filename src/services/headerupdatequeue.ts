@@ -34,7 +34,11 @@ export interface ItemOutcome {
 }
 
 /** Records requests (one statement) and wakes the worker. Returns the row ids in item order. */
-export async function recordRequests(db: Queryable, items: HeaderUpdateItem[], source: string): Promise<number[]> {
+export async function recordRequests(
+  db: Queryable,
+  items: HeaderUpdateItem[],
+  source: string,
+): Promise<number[]> {
   if (items.length === 0) return [];
   const r = await db.query(
     `WITH input AS (
@@ -61,7 +65,11 @@ export async function recordRequests(db: Queryable, items: HeaderUpdateItem[], s
  * Claims the oldest pending request whose file no other worker is changing (two rewrites of one
  * file at once would lose one of them). `onlyId` claims that row only (the shell command).
  */
-export async function claimRequest(db: Queryable, worker: string, onlyId?: number): Promise<HeaderUpdateRow | null> {
+export async function claimRequest(
+  db: Queryable,
+  worker: string,
+  onlyId?: number,
+): Promise<HeaderUpdateRow | null> {
   const r = await db.query(
     `UPDATE header_update SET in_progress = true, worker = $1::text, started_at = now()
      WHERE id = (
@@ -92,8 +100,15 @@ export async function finishRequest(
     `UPDATE header_update SET in_progress = false, done_at = now(), result = $3::boolean, error = $4::text,
        path = $5::text, changed_filename = $6::text, changes = $7::jsonb
      WHERE id = $1::bigint AND worker = $2::text`,
-    [id, worker, outcome.result, outcome.error ?? null, outcome.path ?? null, outcome.filename ?? null,
-      outcome.changes === undefined ? null : JSON.stringify(outcome.changes)],
+    [
+      id,
+      worker,
+      outcome.result,
+      outcome.error ?? null,
+      outcome.path ?? null,
+      outcome.filename ?? null,
+      outcome.changes === undefined ? null : JSON.stringify(outcome.changes),
+    ],
   );
 }
 
@@ -108,7 +123,12 @@ export async function requestOutcomes(db: Queryable, ids: number[]): Promise<Hea
 }
 
 /** Polls until every row has an outcome or `timeoutMs` has passed; returns what is known. */
-export async function waitForOutcomes(db: Queryable, ids: number[], timeoutMs: number, signal?: AbortSignal): Promise<HeaderUpdateRow[]> {
+export async function waitForOutcomes(
+  db: Queryable,
+  ids: number[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<HeaderUpdateRow[]> {
   const end = Date.now() + timeoutMs;
   const waker = new Waker();
   for (;;) {
@@ -127,7 +147,11 @@ export interface ProcessDeps {
 }
 
 /** Applies one claimed row and records its outcome. Never throws for a bad request. */
-export async function processRequest(deps: ProcessDeps, row: HeaderUpdateRow, worker: string): Promise<ItemOutcome> {
+export async function processRequest(
+  deps: ProcessDeps,
+  row: HeaderUpdateRow,
+  worker: string,
+): Promise<ItemOutcome> {
   const id = row.filename ?? row.data_label ?? String(row.id);
   const item: HeaderUpdateItem = {
     filename: row.filename ?? undefined,
@@ -144,7 +168,13 @@ export async function processRequest(deps: ProcessDeps, row: HeaderUpdateRow, wo
       changes: done.changes,
     });
     deps.log.info(
-      { request: row.id, filename: done.file.filename, path: done.file.path, changes: done.changes, inPlace: done.inPlace },
+      {
+        request: row.id,
+        filename: done.file.filename,
+        path: done.file.path,
+        changes: done.changes,
+        inPlace: done.inPlace,
+      },
       done.unchanged ? `header update of ${id}: already as asked` : `updated the header of ${id}`,
     );
     return { result: true, id };

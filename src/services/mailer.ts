@@ -42,7 +42,8 @@ export function smtpMailer(mail: Config['mail'], timeoutMs = 20_000): Mailer {
     // A local relay on a FITS host has no certificate worth checking.
     tls: { rejectUnauthorized: false },
   });
-  const fmt = (list: Address[] | undefined) => list?.map((a) => (a.name ? { name: a.name, address: a.address } : a.address));
+  const fmt = (list: Address[] | undefined) =>
+    list?.map((a) => (a.name ? { name: a.name, address: a.address } : a.address));
   return {
     async send(msg) {
       const info = await transport.sendMail({
@@ -55,15 +56,31 @@ export function smtpMailer(mail: Config['mail'], timeoutMs = 20_000): Mailer {
         text: msg.text,
         html: msg.html,
       });
-      const list = (v: unknown) => (Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : (x as { address: string }).address)) : []);
-      return { messageId: info.messageId ?? null, accepted: list(info.accepted), rejected: list(info.rejected) };
+      const list = (v: unknown) =>
+        Array.isArray(v)
+          ? v.map((x) => (typeof x === 'string' ? x : (x as { address: string }).address))
+          : [];
+      return {
+        messageId: info.messageId ?? null,
+        accepted: list(info.accepted),
+        rejected: list(info.rejected),
+      };
     },
     close: () => transport.close(),
   };
 }
 
 const TRANSIENT_CODES = new Set([
-  'ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
 ]);
 
 /** Worth another try: the relay could not be reached, or answered 4xx ("try again later"). */
@@ -84,7 +101,11 @@ export interface RetryOptions {
 export const DEFAULT_RETRY_DELAYS_MS = [2_000, 10_000, 30_000];
 
 /** Runs `fn`, retrying transient failures after the given pauses; the last error is thrown. */
-export async function withRetry<T>(fn: () => Promise<T>, transient: (e: unknown) => boolean, opts: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  transient: (e: unknown) => boolean,
+  opts: RetryOptions = {},
+): Promise<T> {
   const delays = opts.delaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   for (let attempt = 0; ; attempt++) {
     try {

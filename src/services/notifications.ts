@@ -9,7 +9,12 @@
 // mail is sent, instead of anyone "fixing" them here.
 
 import type { Queryable } from '../db/pool.js';
-import { isCalibrationProgram, isEngineering, isScienceVerification, isValidProgramId } from '../gemini/progid.js';
+import {
+  isCalibrationProgram,
+  isEngineering,
+  isScienceVerification,
+  isValidProgramId,
+} from '../gemini/progid.js';
 import { parseSelection, unrecognisedMessage } from '../gemini/selection/index.js';
 import {
   deleteNotification,
@@ -44,20 +49,22 @@ export interface OdbProgram {
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function xmlText(s: string): string {
-  return s
-    // CDATA is literal text: escape it so the tag stripping and entity decoding below keep it.
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_m, t: string) =>
-      t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
-    )
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => {
-      if (e[0] === '#') {
-        const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-        return Number.isFinite(code) ? String.fromCodePoint(code) : m;
-      }
-      return ENTITIES[e] ?? m;
-    })
-    .trim();
+  return (
+    s
+      // CDATA is literal text: escape it so the tag stripping and entity decoding below keep it.
+      .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_m, t: string) =>
+        t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+      )
+      .replace(/<[^>]*>/g, '')
+      .replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => {
+        if (e[0] === '#') {
+          const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+          return Number.isFinite(code) ? String.fromCodePoint(code) : m;
+        }
+        return ENTITIES[e] ?? m;
+      })
+      .trim()
+  );
 }
 
 /** Text of the first <tag>…</tag> in `xml` (self-closing or absent → undefined). */
@@ -116,8 +123,20 @@ export interface ImportReport {
 const orNull = (s: string) => (s.trim() === '' ? null : s);
 
 /** Applies an ODB export to the notification table (see the module comment). */
-export async function importOdbXml(db: Queryable, xml: string, opts: { dryrun?: boolean } = {}): Promise<ImportReport> {
-  const report: ImportReport = { programs: 0, added: [], updated: [], deleted: [], unchanged: [], lines: [], errors: [] };
+export async function importOdbXml(
+  db: Queryable,
+  xml: string,
+  opts: { dryrun?: boolean } = {},
+): Promise<ImportReport> {
+  const report: ImportReport = {
+    programs: 0,
+    added: [],
+    updated: [],
+    deleted: [],
+    unchanged: [],
+    lines: [],
+    errors: [],
+  };
   const say = (line: string) => report.lines.push(line);
   for (const p of parseOdbPrograms(xml)) {
     report.programs++;
@@ -128,12 +147,21 @@ export async function importOdbXml(db: Queryable, xml: string, opts: { dryrun?: 
       continue;
     }
     // Engineering, SV and calibration programs may have no investigators; others are skipped.
-    if (p.noInvestigators && !isEngineering(progid) && !isScienceVerification(progid) && !isCalibrationProgram(progid)) {
+    if (
+      p.noInvestigators &&
+      !isEngineering(progid) &&
+      !isScienceVerification(progid) &&
+      !isCalibrationProgram(progid)
+    ) {
       say(`There are no investigators listed for ${progid}`);
       continue;
     }
     const label = `Auto - ${progid}`;
-    const fields = { piemail: orNull(p.piEmail), ngoemail: orNull(p.ngoEmail), csemail: orNull(p.contactEmail) };
+    const fields = {
+      piemail: orNull(p.piEmail),
+      ngoemail: orNull(p.ngoEmail),
+      csemail: orNull(p.contactEmail),
+    };
     const existing = await notificationByLabel(db, label);
     if (!existing) {
       if (p.notifyPi === 'Yes' && isValidProgramId(progid)) {

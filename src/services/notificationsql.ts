@@ -34,7 +34,9 @@ export async function getNotification(db: Queryable, id: number): Promise<Notifi
 }
 
 export async function notificationByLabel(db: Queryable, label: string): Promise<Notification | null> {
-  const r = await db.query(`SELECT ${COLUMNS} FROM notification WHERE label = $1::text ORDER BY id LIMIT 1`, [label]);
+  const r = await db.query(`SELECT ${COLUMNS} FROM notification WHERE label = $1::text ORDER BY id LIMIT 1`, [
+    label,
+  ]);
   return r.rows[0] ?? null;
 }
 
@@ -64,12 +66,18 @@ export async function updateNotification(
      WHERE id = $1::bigint RETURNING ${COLUMNS}`,
     [
       id,
-      'label' in changes, changes.label ?? null,
-      'selection' in changes, changes.selection ?? null,
-      'piemail' in changes, changes.piemail ?? null,
-      'ngoemail' in changes, changes.ngoemail ?? null,
-      'csemail' in changes, changes.csemail ?? null,
-      'internal' in changes, changes.internal ?? false,
+      'label' in changes,
+      changes.label ?? null,
+      'selection' in changes,
+      changes.selection ?? null,
+      'piemail' in changes,
+      changes.piemail ?? null,
+      'ngoemail' in changes,
+      changes.ngoemail ?? null,
+      'csemail' in changes,
+      changes.csemail ?? null,
+      'internal' in changes,
+      changes.internal ?? false,
     ],
   );
   return r.rows[0] ?? null;
@@ -135,5 +143,8 @@ export async function markSent(db: Queryable, key: string, messageId: string | n
 }
 
 export async function markFailed(db: Queryable, key: string, error: string): Promise<void> {
-  await db.query(`UPDATE notification_sent SET status = 'failed', error = $2::text WHERE mail_key = $1::text`, [key, error]);
+  await db.query(
+    `UPDATE notification_sent SET status = 'failed', error = $2::text WHERE mail_key = $1::text`,
+    [key, error],
+  );
 }

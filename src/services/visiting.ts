@@ -44,8 +44,18 @@ interface Rules {
 
 const RULES: Readonly<Record<VisitingInstrument, Rules>> = {
   // Speckle cameras: N20190313A0002r.fits.bz2 (b = blue, r = red camera), in date directories.
-  alopeke: { instrume: 'Alopeke', telescope: 'Gemini-North', name: /^N(\d{8})A\d{4}[br]\.fits(\.bz2|\.gz)?$/, programKeywords: ['PROGID'] },
-  zorro: { instrume: 'Zorro', telescope: 'Gemini-South', name: /^S(\d{8})Z\d{4}[br]\.fits(\.bz2|\.gz)?$/, programKeywords: ['PROGID'] },
+  alopeke: {
+    instrume: 'Alopeke',
+    telescope: 'Gemini-North',
+    name: /^N(\d{8})A\d{4}[br]\.fits(\.bz2|\.gz)?$/,
+    programKeywords: ['PROGID'],
+  },
+  zorro: {
+    instrume: 'Zorro',
+    telescope: 'Gemini-South',
+    name: /^S(\d{8})Z\d{4}[br]\.fits(\.bz2|\.gz)?$/,
+    programKeywords: ['PROGID'],
+  },
   // SDCH_20200131_0010.fits: H, K, or S (slit-viewing camera). Early files wrote GEMPRID.
   igrins: {
     instrume: 'IGRINS',
@@ -71,7 +81,8 @@ const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6
 
 /** A Unix time (seconds) written as a number or a numeric string, else undefined. */
 function unixSeconds(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{9,}(\.\d*)?$/.test(v.trim()) ? Number(v) : NaN;
+  const n =
+    typeof v === 'number' ? v : typeof v === 'string' && /^\d{9,}(\.\d*)?$/.test(v.trim()) ? Number(v) : NaN;
   return Number.isFinite(n) && n > 946_684_800 ? n : undefined; // after 2000-01-01
 }
 
@@ -87,17 +98,20 @@ function canonicalTelescope(v: unknown): string | undefined {
 export function repairEdit(inst: VisitingInstrument, h: FitsHeader, name: string): HeaderEdit {
   const r = RULES[inst];
   const set: CardChange[] = [];
-  const put = (keyword: string, value: WritableValue, comment?: string) => set.push({ keyword, value, comment });
+  const put = (keyword: string, value: WritableValue, comment?: string) =>
+    set.push({ keyword, value, comment });
   const str = (k: string) => {
     const v = h.get(k);
     return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
   };
 
-  if (str('INSTRUME')?.toUpperCase() !== r.instrume.toUpperCase()) put('INSTRUME', r.instrume, 'Instrument used to acquire data');
+  if (str('INSTRUME')?.toUpperCase() !== r.instrume.toUpperCase())
+    put('INSTRUME', r.instrume, 'Instrument used to acquire data');
   const tel = canonicalTelescope(h.get('TELESCOP'));
   if (tel === undefined) put('TELESCOP', r.telescope, 'Name of telescope (Gemini-North|Gemini-South)');
   else if (tel !== h.get('TELESCOP')) put('TELESCOP', tel);
-  if (!str('OBSERVAT') || canonicalTelescope(h.get('OBSERVAT')) === undefined) put('OBSERVAT', tel ?? r.telescope, 'Name of telescope (Gemini-North|Gemini-South)');
+  if (!str('OBSERVAT') || canonicalTelescope(h.get('OBSERVAT')) === undefined)
+    put('OBSERVAT', tel ?? r.telescope, 'Name of telescope (Gemini-North|Gemini-South)');
 
   // Program, observation and data label: what the archive searches by.
   let prog = str('GEMPRGID')?.toUpperCase();
@@ -111,7 +125,8 @@ export function repairEdit(inst: VisitingInstrument, h: FitsHeader, name: string
   let obsid = str('OBSID')?.toUpperCase();
   const rawObsid = h.get('OBSID');
   if (prog) {
-    if (r.numericObsid && (typeof rawObsid === 'number' || /^\d+$/.test(obsid ?? ''))) obsid = `${prog}-${Number(rawObsid)}`;
+    if (r.numericObsid && (typeof rawObsid === 'number' || /^\d+$/.test(obsid ?? '')))
+      obsid = `${prog}-${Number(rawObsid)}`;
     else if (!obsid || obsid === prog) obsid = `${prog}-0`;
     if (obsid !== h.get('OBSID')) put('OBSID', obsid, 'Observation ID');
   }
@@ -121,7 +136,11 @@ export function repairEdit(inst: VisitingInstrument, h: FitsHeader, name: string
   const obstype = str('OBSTYPE');
   if (obstype && obstype !== obstype.toUpperCase()) put('OBSTYPE', obstype.toUpperCase());
   const objectCard = h.card('OBJECT');
-  if (objectCard && objectCard.raw.slice(0, 8).trimEnd() !== 'OBJECT' && !objectCard.raw.startsWith('HIERARCH')) {
+  if (
+    objectCard &&
+    objectCard.raw.slice(0, 8).trimEnd() !== 'OBJECT' &&
+    !objectCard.raw.startsWith('HIERARCH')
+  ) {
     put('OBJECT', (objectCard.value ?? '') as WritableValue, objectCard.comment);
   }
   // WCS reference values written as strings cannot be used as numbers.
@@ -136,22 +155,30 @@ export function repairEdit(inst: VisitingInstrument, h: FitsHeader, name: string
   const unix = unixSeconds(obstime) ?? unixSeconds(h.get('EXPSTART'));
   let dateObs = str('DATE-OBS')?.slice(0, 10);
   if (!dateObs) {
-    dateObs = unix !== undefined ? new Date(unix * 1000).toISOString().slice(0, 10) : dateOf ? iso(dateOf) : undefined;
+    dateObs =
+      unix !== undefined
+        ? new Date(unix * 1000).toISOString().slice(0, 10)
+        : dateOf
+          ? iso(dateOf)
+          : undefined;
     if (dateObs) put('DATE-OBS', dateObs, 'UTC Date of observation (YYYY-MM-DD)');
   }
   const hasTime = ['UT', 'TIME-OBS'].some((k) => str(k)) || /T\d\d:\d\d/.test(str('DATE-OBS') ?? '');
   if (!hasTime) {
-    const t = typeof obstime === 'string' && /^\d\d:\d\d:\d\d(\.\d+)?$/.test(obstime.trim())
-      ? obstime.trim()
-      : unix !== undefined
-        ? new Date(unix * 1000).toISOString().slice(11, 23)
-        : undefined;
+    const t =
+      typeof obstime === 'string' && /^\d\d:\d\d:\d\d(\.\d+)?$/.test(obstime.trim())
+        ? obstime.trim()
+        : unix !== undefined
+          ? new Date(unix * 1000).toISOString().slice(11, 23)
+          : undefined;
     if (t) put('UT', t, 'UT at observation start');
   }
 
   // Proprietary period: one year from the observation, as the archive does for these files.
   if (!str('RELEASE') && dateObs && /^\d{4}-\d\d-\d\d$/.test(dateObs)) {
-    const release = new Date(Date.parse(`${dateObs}T00:00:00Z`) + 365 * 86_400_000).toISOString().slice(0, 10);
+    const release = new Date(Date.parse(`${dateObs}T00:00:00Z`) + 365 * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
     put('RELEASE', release, 'End of proprietary period YYYY-MM-DD');
   }
   if (!str('ORIGNAME')) put('ORIGNAME', trimCompression(name), 'Original filename prior to processing');
@@ -284,10 +311,16 @@ export async function copyFromVisitingInstrument(deps: CopyDeps, opts: CopyOptio
         continue;
       }
       await mkdir(path.dirname(dest), { recursive: true });
-      const done = await rewriteHeader(src, (h) => repairEdit(opts.instrument, h, name), { dest, always: true });
+      const done = await rewriteHeader(src, (h) => repairEdit(opts.instrument, h, name), {
+        dest,
+        always: true,
+      });
       await enqueueIngest(deps.db, [{ filename: outName, path: dir }]);
       result.copied.push({ source: src, key, changes: done.changes });
-      deps.log.info({ changes: done.changes.map((c) => c.keyword) }, `copied ${src} to ${key} and queued it for ingest`);
+      deps.log.info(
+        { changes: done.changes.map((c) => c.keyword) },
+        `copied ${src} to ${key} and queued it for ingest`,
+      );
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       result.errors.push({ source: src, error });

@@ -17,8 +17,22 @@ import { isYyyymmdd } from '../gemini/nights.js';
 import { parseSelection, unrecognisedMessage } from '../gemini/selection/index.js';
 import type { Logger } from '../log/logger.js';
 import { mergeAddresses, parseAddresses, type Address } from './addresses.js';
-import { errorText, isTransientMailError, withRetry, type MailMessage, type Mailer, type RetryOptions } from './mailer.js';
-import { claimSend, listNotifications, markFailed, markSent, sentRow, type Notification } from './notificationsql.js';
+import {
+  errorText,
+  isTransientMailError,
+  withRetry,
+  type MailMessage,
+  type Mailer,
+  type RetryOptions,
+} from './mailer.js';
+import {
+  claimSend,
+  listNotifications,
+  markFailed,
+  markSent,
+  sentRow,
+  type Notification,
+} from './notificationsql.js';
 import { searchHeaders } from './search.js';
 import { digestMail, newDataMail, type FileSummary, type Problem } from './yougotdatamail.js';
 
@@ -99,7 +113,8 @@ async function findFiles(deps: YouGotDataDeps, path: string, local: boolean): Pr
     async () => {
       const res = await get(url, { signal: AbortSignal.timeout(60_000) });
       const text = await res.text();
-      if (!res.ok) throw new ArchiveAnswerError(res.status, `${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
+      if (!res.ok)
+        throw new ArchiveAnswerError(res.status, `${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
       return JSON.parse(text) as unknown;
     },
     transient,
@@ -122,13 +137,20 @@ async function findFiles(deps: YouGotDataDeps, path: string, local: boolean): Pr
 }
 
 class ArchiveAnswerError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** Recipients of one notification's mail, with what could not be read. */
-function recipients(n: Notification, check: boolean, problem: (m: string) => void): { to: Address[]; cc: Address[] } {
+function recipients(
+  n: Notification,
+  check: boolean,
+  problem: (m: string) => void,
+): { to: Address[]; cc: Address[] } {
   const field = (name: string, value: string | null) => {
     const parsed = parseAddresses(value);
     for (const bad of parsed.invalid) problem(`unreadable address in ${name}: "${bad}" (field: "${value}")`);
@@ -140,7 +162,9 @@ function recipients(n: Notification, check: boolean, problem: (m: string) => voi
     return { to: cs, cc: [] };
   }
   const pi = field('piemail', n.piemail);
-  const cc = mergeAddresses(field('ngoemail', n.ngoemail), cs).filter((a) => !pi.some((p) => p.address.toLowerCase() === a.address.toLowerCase()));
+  const cc = mergeAddresses(field('ngoemail', n.ngoemail), cs).filter(
+    (a) => !pi.some((p) => p.address.toLowerCase() === a.address.toLowerCase()),
+  );
   if (pi.length === 0) {
     problem('no usable PI address (piemail): mailing the NGO and contact scientist only');
     return { to: cc, cc: [] };
@@ -149,7 +173,10 @@ function recipients(n: Notification, check: boolean, problem: (m: string) => voi
 }
 
 /** Runs one you-got-data-email pass; see the module comment. */
-export async function youGotData(deps: YouGotDataDeps, opts: YouGotDataOptions = {}): Promise<YouGotDataResult> {
+export async function youGotData(
+  deps: YouGotDataDeps,
+  opts: YouGotDataOptions = {},
+): Promise<YouGotDataResult> {
   const { config, log, db } = deps;
   const check = Boolean(opts.check);
   const date = resolveDate(opts.date, opts.now);
@@ -159,7 +186,9 @@ export async function youGotData(deps: YouGotDataDeps, opts: YouGotDataOptions =
   const searchBase = (config.mail.archive_url ?? config.server.public_url)?.replace(/\/+$/, '') ?? null;
   const admin = config.mail.admin ? parseAddresses(config.mail.admin).addresses : [];
   const result: YouGotDataResult = { date, mails: [], problems: [], digest: 'none', failures: 0 };
-  log.info(`you-got-data-email${check ? ' --check' : ''} starting for ${date}${opts.dryrun ? ' (dry run)' : ''}`);
+  log.info(
+    `you-got-data-email${check ? ' --check' : ''} starting for ${date}${opts.dryrun ? ' (dry run)' : ''}`,
+  );
 
   for (const n of await listNotifications(db)) {
     const problem = (message: string) => {
@@ -174,7 +203,7 @@ export async function youGotData(deps: YouGotDataDeps, opts: YouGotDataOptions =
     const path = `${selection}/${date}${check ? '/CHECK' : ''}`;
     // Checked here for both sources: an unrecognised term would widen the search and mail the
     // wrong people about the wrong data.
-    const warning = selection ? unrecognisedMessage(parseSelection(path)) : null;
+    const warning = unrecognisedMessage(parseSelection(path));
     if (warning) {
       problem(`invalid selection "${selection}": ${warning}`);
       continue;
@@ -240,14 +269,20 @@ export async function youGotData(deps: YouGotDataDeps, opts: YouGotDataOptions =
       result.failures++;
       problem(`mail "${composed.subject}" could not be sent: ${sent.error}`);
     } else if (sent.status === 'interrupted-before') {
-      problem(`mail "${composed.subject}" was being sent by an earlier run that did not finish; not sent again (it may have gone out)`);
+      problem(
+        `mail "${composed.subject}" was being sent by an earlier run that did not finish; not sent again (it may have gone out)`,
+      );
     }
     for (const r of sent.rejected) problem(`the relay refused ${r} for "${composed.subject}"`);
   }
 
   await sendDigest(deps, result, { check, kind, date, dryrun: Boolean(opts.dryrun), admin });
   log.info(
-    { sent: result.mails.filter((m) => m.status === 'sent').length, problems: result.problems.length, failures: result.failures },
+    {
+      sent: result.mails.filter((m) => m.status === 'sent').length,
+      problems: result.problems.length,
+      failures: result.failures,
+    },
     'you-got-data-email done',
   );
   return result;
@@ -258,7 +293,12 @@ async function deliver(
   deps: YouGotDataDeps,
   key: string,
   msg: MailMessage,
-  meta: { notificationId: number | null; kind: 'newdata' | 'check' | 'digest'; night: string; files: string[] },
+  meta: {
+    notificationId: number | null;
+    kind: 'newdata' | 'check' | 'digest';
+    night: string;
+    files: string[];
+  },
 ): Promise<{ status: MailStatus; error?: string; rejected: string[] }> {
   const all = [...msg.to, ...(msg.cc ?? []), ...(msg.bcc ?? [])].map((a) => a.address);
   const claimed = await claimSend(deps.db, { key, ...meta, subject: msg.subject, recipients: all });
@@ -270,10 +310,16 @@ async function deliver(
     const info = await withRetry(() => deps.mailer.send(msg), isTransientMailError, {
       ...deps.retry,
       onRetry: (attempt, e, delay) =>
-        deps.log.warn({ attempt, err: errorText(e) }, `sending "${msg.subject}" failed; retrying in ${Math.round(delay / 1000)} s`),
+        deps.log.warn(
+          { attempt, err: errorText(e) },
+          `sending "${msg.subject}" failed; retrying in ${Math.round(delay / 1000)} s`,
+        ),
     });
     await markSent(deps.db, key, info.messageId);
-    deps.log.info({ to: msg.to.map((a) => a.address), cc: msg.cc?.map((a) => a.address), messageId: info.messageId }, `sent: ${msg.subject}`);
+    deps.log.info(
+      { to: msg.to.map((a) => a.address), cc: msg.cc?.map((a) => a.address), messageId: info.messageId },
+      `sent: ${msg.subject}`,
+    );
     return { status: 'sent', rejected: info.rejected };
   } catch (e) {
     const error = errorText(e);

@@ -41,7 +41,13 @@ function cell(v: unknown): string {
   return String(v);
 }
 
-export function newDataMail(o: { selection: string; date: string; files: FileSummary[]; searchUrl: string | null; check: boolean }): Composed {
+export function newDataMail(o: {
+  selection: string;
+  date: string;
+  files: FileSummary[];
+  searchUrl: string | null;
+  check: boolean;
+}): Composed {
   const subject = o.check ? `Data set to CHECK for ${o.selection}` : `New Data for ${o.selection}`;
   const intro = o.check
     ? [
@@ -55,8 +61,13 @@ export function newDataMail(o: { selection: string; date: string; files: FileSum
         ...(o.searchUrl ? [`The archive search for this data may be found at: ${o.searchUrl}`, ''] : []),
         'Data Quality assessment will proceed as normal over the next few days.',
       ];
-  const list = o.files.map((f) => `  ${f.filename}  ${cell(f.data_label)}  ${cell(f.object)}  ${cell(f.observation_type)}  ${cell(f.qa_state)}`);
-  const text = [...intro, '', `${o.files.length} file${o.files.length === 1 ? '' : 's'}:`, ...list, ''].join('\n');
+  const list = o.files.map(
+    (f) =>
+      `  ${f.filename}  ${cell(f.data_label)}  ${cell(f.object)}  ${cell(f.observation_type)}  ${cell(f.qa_state)}`,
+  );
+  const text = [...intro, '', `${o.files.length} file${o.files.length === 1 ? '' : 's'}:`, ...list, ''].join(
+    '\n',
+  );
 
   const head = COLUMNS.map(([, title]) => `<th>${escapeHtml(title)}</th>`).join('');
   const rows = o.files
@@ -85,9 +96,16 @@ export interface Problem {
 
 export function digestMail(o: { date: string; check: boolean; problems: Problem[] }): Composed {
   const what = o.check ? 'you-got-data-email --check' : 'you-got-data-email';
-  const lines = o.problems.map((p) => `- ${p.label ? `${p.label} (notification ${p.notificationId}): ` : ''}${p.message}`);
+  const lines = o.problems.map(
+    (p) => `- ${p.label ? `${p.label} (notification ${p.notificationId}): ` : ''}${p.message}`,
+  );
   return {
     subject: `Problems in ${what} for ${o.date}`,
-    text: [`${what} for ${o.date} found ${o.problems.length} problem${o.problems.length === 1 ? '' : 's'}:`, '', ...lines, ''].join('\n'),
+    text: [
+      `${what} for ${o.date} found ${o.problems.length} problem${o.problems.length === 1 ? '' : 's'}:`,
+      '',
+      ...lines,
+      '',
+    ].join('\n'),
   };
 }

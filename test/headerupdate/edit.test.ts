@@ -29,7 +29,8 @@ describe('editHeader', () => {
     expect(h.card('RAWGEMQA')!.comment).toBe('Gemini Quality Assessment');
     // Only the RAWGEMQA card image differs.
     const diff = [];
-    for (let i = 0; i < before.length; i += 80) if (text(before).slice(i, i + 80) !== text(r.header).slice(i, i + 80)) diff.push(i / 80);
+    for (let i = 0; i < before.length; i += 80)
+      if (text(before).slice(i, i + 80) !== text(r.header).slice(i, i + 80)) diff.push(i / 80);
     expect(diff).toEqual([3]);
     // CONTINUE and HIERARCH survive.
     expect(h.get('FITSFILE')).toBe('D:\\HXRG\\a-very-long-path\\'.repeat(6));
@@ -50,9 +51,18 @@ describe('editHeader', () => {
   });
 
   it('rewrites a lower-case keyword under its proper spelling', () => {
-    const raw = headerBlocks([['SIMPLE', true], ['BITPIX', 8], ['NAXIS', 0]]);
+    const raw = headerBlocks([
+      ['SIMPLE', true],
+      ['BITPIX', 8],
+      ['NAXIS', 0],
+    ]);
     const end = 'END'.padEnd(80);
-    const withObject = Buffer.from(text(raw).replace(end, `Object  = 'HD 1234'`.padEnd(80) + end).slice(0, 2880), 'latin1');
+    const withObject = Buffer.from(
+      text(raw)
+        .replace(end, `Object  = 'HD 1234'`.padEnd(80) + end)
+        .slice(0, 2880),
+      'latin1',
+    );
     const r = editHeader(withObject, { set: [{ keyword: 'OBJECT', value: 'HD 1234' }] });
     expect(r.changes).toHaveLength(1);
     expect(text(r.header)).toContain(formatCard('OBJECT', 'HD 1234'));
@@ -60,9 +70,18 @@ describe('editHeader', () => {
 
   it('refuses structural keywords and, with reject_new, keywords the header lacks', () => {
     expect(() => editHeader(base(), { set: [{ keyword: 'NAXIS', value: 2 }] })).toThrow(HeaderEditError);
-    expect(() => editHeader(base(), { set: [{ keyword: 'RAWGEMQA', value: 'BAD' }, { keyword: 'RAWGEMQ', value: 'BAD' }] }, { rejectNew: true })).toThrow(
-      /RAWGEMQ is not in the header/,
-    );
+    expect(() =>
+      editHeader(
+        base(),
+        {
+          set: [
+            { keyword: 'RAWGEMQA', value: 'BAD' },
+            { keyword: 'RAWGEMQ', value: 'BAD' },
+          ],
+        },
+        { rejectNew: true },
+      ),
+    ).toThrow(/RAWGEMQ is not in the header/);
   });
 
   it('lists nothing when the header already says so', () => {

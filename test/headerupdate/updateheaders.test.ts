@@ -1,12 +1,25 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFitsFile } from '../../src/fits/reader.js';
 import { applyHeaderUpdate } from '../../src/services/headerupdate.js';
-import { claimRequest, processRequest, recordRequests, serviceHeaderUpdates } from '../../src/services/headerupdatequeue.js';
+import {
+  claimRequest,
+  processRequest,
+  recordRequests,
+  serviceHeaderUpdates,
+} from '../../src/services/headerupdatequeue.js';
 import { ingestFile, type IngestDeps } from '../../src/services/ingest.js';
 import { bzip2, sampleFits } from '../../src/services/samples.js';
 import { updateHeadersRoutes } from '../../src/server/routes/updateheaders.js';
@@ -59,7 +72,14 @@ function post(body: unknown, cookieValue = SECRET) {
 
 function startWorker() {
   const ac = new AbortController();
-  const done = serviceHeaderUpdates({ db: t.db, url: t.url, storage: deps.storage, log: quietLog, signal: ac.signal, pollMs: 100 });
+  const done = serviceHeaderUpdates({
+    db: t.db,
+    url: t.url,
+    storage: deps.storage,
+    log: quietLog,
+    signal: ac.signal,
+    pollMs: 100,
+  });
   return {
     stop: async () => {
       ac.abort();
@@ -70,10 +90,17 @@ function startWorker() {
 
 /** Ingests what the worker queued, as service-queue ingest would. */
 async function ingestQueued(name: string) {
-  const q = await t.db.query('SELECT filename, path, force_md5 FROM ingestqueue WHERE filename = $1 AND NOT in_progress', [name]);
+  const q = await t.db.query(
+    'SELECT filename, path, force_md5 FROM ingestqueue WHERE filename = $1 AND NOT in_progress',
+    [name],
+  );
   expect(q.rows).toHaveLength(1);
   await t.db.query('DELETE FROM ingestqueue WHERE filename = $1', [name]);
-  return ingestFile(deps, { filename: q.rows[0].filename, path: q.rows[0].path, force_md5: q.rows[0].force_md5 });
+  return ingestFile(deps, {
+    filename: q.rows[0].filename,
+    path: q.rows[0].path,
+    force_md5: q.rows[0].force_md5,
+  });
 }
 
 async function presentHeader(name: string) {
@@ -116,7 +143,10 @@ describe('POST /update_headers', () => {
     const pixels = await pixelMd5(file);
     const size = statSync(file).size;
 
-    const res = await post({ request: [{ filename: 'N20250101S0001.fits', values: { qa_state: 'Pass' }, reject_new: true }], batch: false });
+    const res = await post({
+      request: [{ filename: 'N20250101S0001.fits', values: { qa_state: 'Pass' }, reject_new: true }],
+      batch: false,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual([{ result: true, id: 'N20250101S0001.fits' }]);
 
@@ -140,7 +170,8 @@ describe('POST /update_headers', () => {
     const raw = sampleFits({ serial: 2 });
     const file = await stored('N20250101S0002.fits.bz2', bzip2(raw));
     const before = await presentHeader('N20250101S0002.fits');
-    const label = (await t.db.query('SELECT data_label FROM header WHERE diskfile_id = $1', [before.id])).rows[0].data_label;
+    const label = (await t.db.query('SELECT data_label FROM header WHERE diskfile_id = $1', [before.id]))
+      .rows[0].data_label;
     const pixels = await pixelMd5(file);
 
     const res = await post([{ data_label: label, values: { qa_state: 'fail' } }]);
@@ -162,7 +193,9 @@ describe('POST /update_headers', () => {
     const headerBefore = (await primary(file)).headerSize;
     expect(headerBefore).toBe(2880); // full: 35 cards and END
     const generic = Array.from({ length: 10 }, (_, i) => [`NOTE${i}`, `added by the test, number ${i}`]);
-    const res = await post({ request: [{ filename: 'N20250101S0003.fits', values: { generic, release: '2026-01-01' } }] });
+    const res = await post({
+      request: [{ filename: 'N20250101S0003.fits', values: { generic, release: '2026-01-01' } }],
+    });
     expect(res.json()).toEqual([{ result: true, id: 'N20250101S0003.fits' }]);
     const hdu = await primary(file);
     expect(hdu.headerSize).toBe(headerBefore + 2880);
@@ -190,7 +223,10 @@ describe('POST /update_headers', () => {
     });
     const answers = res.json();
     expect(answers.map((a: { result: boolean }) => a.result)).toEqual([false, false, false, true, false]);
-    expect(answers[0]).toMatchObject({ id: 'N20991231S9999.fits', error: expect.stringMatching(/No present file/) });
+    expect(answers[0]).toMatchObject({
+      id: 'N20991231S9999.fits',
+      error: expect.stringMatching(/No present file/),
+    });
     expect(answers[1].error).toMatch(/Invalid QA state/);
     expect(answers[2].error).toMatch(/RAWGEMQ is not in the header/);
     expect(answers[4].error).toMatch(/not found in the store/);
@@ -205,10 +241,21 @@ describe('POST /update_headers', () => {
     const open = Fastify();
     await open.register(cookie);
     await open.register(updateHeadersRoutes, { ctx: { config: testConfig(tmp.dir), db: t.db } });
-    const res = await open.inject({ method: 'POST', url: '/update_headers', headers: { cookie: 'gemini_api_authorization=' }, payload: body });
+    const res = await open.inject({
+      method: 'POST',
+      url: '/update_headers',
+      headers: { cookie: 'gemini_api_authorization=' },
+      payload: body,
+    });
     expect(res.statusCode).toBe(403);
     await open.close();
-    expect((await t.db.query(`SELECT count(*)::int AS n FROM header_update WHERE filename = 'N20250101S0004.fits' AND request_values->>'qa_state' = 'Pass'`)).rows[0].n).toBe(0);
+    expect(
+      (
+        await t.db.query(
+          `SELECT count(*)::int AS n FROM header_update WHERE filename = 'N20250101S0004.fits' AND request_values->>'qa_state' = 'Pass'`,
+        )
+      ).rows[0].n,
+    ).toBe(0);
   });
 });
 
@@ -222,21 +269,39 @@ describe('a crash mid-rewrite', () => {
       throw new Error('simulated crash before rename');
     };
     await expect(
-      applyHeaderUpdate({ db: t.db, storage: deps.storage }, { filename: 'N20250101S0006.fits', values: { qa_state: 'Usable' } }, { beforeRename: crash }),
+      applyHeaderUpdate(
+        { db: t.db, storage: deps.storage },
+        { filename: 'N20250101S0006.fits', values: { qa_state: 'Usable' } },
+        { beforeRename: crash },
+      ),
     ).rejects.toThrow(/simulated crash/);
     expect(readFileSync(file).equals(original)).toBe(true);
     expect(readdirSync(root).filter((n) => n.includes('.tmp-'))).toEqual([]);
 
     // Through the worker: the request fails with the reason, nothing is queued, the file is as it was.
-    const [id] = await recordRequests(t.db, [{ filename: 'N20250101S0006.fits', values: { qa_state: 'Usable' } }], 'test');
+    const [id] = await recordRequests(
+      t.db,
+      [{ filename: 'N20250101S0006.fits', values: { qa_state: 'Usable' } }],
+      'test',
+    );
     const row = await claimRequest(t.db, 'test-worker', id);
-    const out = await processRequest({ db: t.db, storage: deps.storage, log: quietLog, beforeRename: crash }, row!, 'test-worker');
+    const out = await processRequest(
+      { db: t.db, storage: deps.storage, log: quietLog, beforeRename: crash },
+      row!,
+      'test-worker',
+    );
     expect(out).toMatchObject({ result: false, error: 'simulated crash before rename' });
     expect(readFileSync(file).equals(original)).toBe(true);
-    expect((await t.db.query(`SELECT count(*)::int AS n FROM ingestqueue WHERE filename = 'N20250101S0006.fits'`)).rows[0].n).toBe(0);
+    expect(
+      (await t.db.query(`SELECT count(*)::int AS n FROM ingestqueue WHERE filename = 'N20250101S0006.fits'`))
+        .rows[0].n,
+    ).toBe(0);
 
     // The same request afterwards succeeds.
-    const done = await applyHeaderUpdate({ db: t.db, storage: deps.storage }, { filename: 'N20250101S0006.fits', values: { qa_state: 'Usable' } });
+    const done = await applyHeaderUpdate(
+      { db: t.db, storage: deps.storage },
+      { filename: 'N20250101S0006.fits', values: { qa_state: 'Usable' } },
+    );
     expect(done.changes.map((c) => c.keyword)).toEqual(['RAWGEMQA', 'RAWPIREQ']);
   });
 });

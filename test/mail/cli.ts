@@ -9,11 +9,19 @@ import type { CliResult } from '../helpers/cli.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = path.join(ROOT, 'test/mail/cli-entry.ts');
 
-export function runCommandModule(module: string, args: string[], opts: { config?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCommandModule(
+  module: string,
+  args: string[],
+  opts: { config?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const env: Record<string, string> = { ...(process.env as Record<string, string>) };
     if (opts.config) env.FITSSTORE_CONFIG = opts.config;
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, module, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, module, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

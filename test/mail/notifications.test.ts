@@ -3,7 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { importOdbXml, insertNotification, listNotifications, parseOdbPrograms } from '../../src/services/notifications.js';
+import {
+  importOdbXml,
+  insertNotification,
+  listNotifications,
+  parseOdbPrograms,
+} from '../../src/services/notifications.js';
 import { notificationRoutes } from '../../src/server/routes/notification.js';
 import { writeConfig } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -36,7 +41,13 @@ describe('ODB import', () => {
   it('reads the programs of the export, skipping the observations inside them', () => {
     const p = parseOdbPrograms(xml);
     expect(p.map((x) => x.reference)).toEqual([
-      'GN-2025A-Q-101', 'GN-2025A-Q-102', 'GN-2025A-Q-103', 'GN-2025A-Q-104', 'GN-2025A-Q-105', 'GN-ENG20250101', 'not-a-program',
+      'GN-2025A-Q-101',
+      'GN-2025A-Q-102',
+      'GN-2025A-Q-103',
+      'GN-2025A-Q-104',
+      'GN-2025A-Q-105',
+      'GN-ENG20250101',
+      'not-a-program',
     ]);
     expect(p[0]).toMatchObject({
       piEmail: 'Alice Astronomer <alice@uni.example>',
@@ -48,11 +59,36 @@ describe('ODB import', () => {
   });
 
   it('adds Auto rows for notifyPi Yes, updates e-mails in place, deletes on notifyPi No, leaves others alone', async () => {
-    await insertNotification(t.db, { label: 'Auto - GN-2025A-Q-102', selection: 'GN-2025A-Q-102/science', piemail: 'bob@uni.example', ngoemail: null, csemail: 'cs102-old@gemini.example', internal: false });
-    await insertNotification(t.db, { label: 'Auto - GN-2025A-Q-103', selection: 'GN-2025A-Q-103/science', piemail: 'carol@uni.example', ngoemail: null, csemail: null, internal: false });
-    await insertNotification(t.db, { label: 'GMOS twilight flats', selection: 'GMOS-N/FLAT', piemail: 'staff@gemini.example', ngoemail: null, csemail: null, internal: true });
+    await insertNotification(t.db, {
+      label: 'Auto - GN-2025A-Q-102',
+      selection: 'GN-2025A-Q-102/science',
+      piemail: 'bob@uni.example',
+      ngoemail: null,
+      csemail: 'cs102-old@gemini.example',
+      internal: false,
+    });
+    await insertNotification(t.db, {
+      label: 'Auto - GN-2025A-Q-103',
+      selection: 'GN-2025A-Q-103/science',
+      piemail: 'carol@uni.example',
+      ngoemail: null,
+      csemail: null,
+      internal: false,
+    });
+    await insertNotification(t.db, {
+      label: 'GMOS twilight flats',
+      selection: 'GMOS-N/FLAT',
+      piemail: 'staff@gemini.example',
+      ngoemail: null,
+      csemail: null,
+      internal: true,
+    });
     const dry = await importOdbXml(t.db, xml, { dryrun: true });
-    expect(Object.keys(await byLabel()).sort()).toEqual(['Auto - GN-2025A-Q-102', 'Auto - GN-2025A-Q-103', 'GMOS twilight flats']);
+    expect(Object.keys(await byLabel()).sort()).toEqual([
+      'Auto - GN-2025A-Q-102',
+      'Auto - GN-2025A-Q-103',
+      'GMOS twilight flats',
+    ]);
 
     const r = await importOdbXml(t.db, xml);
     expect(r).toMatchObject({
@@ -68,14 +104,23 @@ describe('ODB import', () => {
     expect(r.lines).toContain('Did not add Auto - not-a-program as not-a-program is not a valid program ID');
 
     const rows = await byLabel();
-    expect(Object.keys(rows).sort()).toEqual(['Auto - GN-2025A-Q-101', 'Auto - GN-2025A-Q-102', 'Auto - GN-ENG20250101', 'GMOS twilight flats']);
+    expect(Object.keys(rows).sort()).toEqual([
+      'Auto - GN-2025A-Q-101',
+      'Auto - GN-2025A-Q-102',
+      'Auto - GN-ENG20250101',
+      'GMOS twilight flats',
+    ]);
     expect(rows['Auto - GN-2025A-Q-101']).toMatchObject({
       selection: 'GN-2025A-Q-101/science',
       piemail: 'Alice Astronomer <alice@uni.example>',
       ngoemail: 'ngo@ngo.example, ngo2@ngo.example',
       csemail: 'cs101@gemini.example',
     });
-    expect(rows['Auto - GN-2025A-Q-102']).toMatchObject({ id: 1, csemail: 'cs102-new@gemini.example', ngoemail: null });
+    expect(rows['Auto - GN-2025A-Q-102']).toMatchObject({
+      id: 1,
+      csemail: 'cs102-new@gemini.example',
+      ngoemail: null,
+    });
     expect(rows['GMOS twilight flats'].internal).toBe(true);
 
     const again = await importOdbXml(t.db, xml);
@@ -85,26 +130,51 @@ describe('ODB import', () => {
 
 describe('fitsstore notification', () => {
   it('import, list, add (refusing an unrecognised selection), edit, delete', async () => {
-    const config = writeConfig(tmp.dir, { database: { url: t.url }, paths: { var_dir: tmp.dir, log_dir: path.join(tmp.dir, 'logs') } });
-    const cli = (...args: string[]) => runCommandModule('notification', ['notification', ...args], { config });
+    const config = writeConfig(tmp.dir, {
+      database: { url: t.url },
+      paths: { var_dir: tmp.dir, log_dir: path.join(tmp.dir, 'logs') },
+    });
+    const cli = (...args: string[]) =>
+      runCommandModule('notification', ['notification', ...args], { config });
     const imp = await cli('import', FIXTURE, '--json');
     expect(imp.code, imp.stderr).toBe(0);
-    expect(JSON.parse(imp.stdout).added).toEqual(['Auto - GN-2025A-Q-101', 'Auto - GN-2025A-Q-102', 'Auto - GN-ENG20250101']);
+    expect(JSON.parse(imp.stdout).added).toEqual([
+      'Auto - GN-2025A-Q-101',
+      'Auto - GN-2025A-Q-102',
+      'Auto - GN-ENG20250101',
+    ]);
 
     const bad = await cli('add', '--label', 'typo', '--selection', 'GN-2025A-Q-101/sciense');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/didn't recognize the following search terms: sciense/);
-    const add = await cli('add', '--label', 'hand made', '--selection', '/GN-2025A-Q-109/science/', '--pi', 'pi@uni.example');
+    const add = await cli(
+      'add',
+      '--label',
+      'hand made',
+      '--selection',
+      '/GN-2025A-Q-109/science/',
+      '--pi',
+      'pi@uni.example',
+    );
     expect(add.code, add.stderr).toBe(0);
     const added = JSON.parse(add.stdout);
-    expect(added).toMatchObject({ label: 'hand made', selection: 'GN-2025A-Q-109/science', piemail: 'pi@uni.example', internal: false });
+    expect(added).toMatchObject({
+      label: 'hand made',
+      selection: 'GN-2025A-Q-109/science',
+      piemail: 'pi@uni.example',
+      internal: false,
+    });
 
     expect((await cli('edit', String(added.id), '--cs', 'cs@gemini.example', '--internal')).code).toBe(0);
     const list = await cli('list', '--like', 'Q-109', '--json');
     expect(JSON.parse(list.stdout)).toEqual([{ ...added, csemail: 'cs@gemini.example', internal: true }]);
     expect((await cli('delete', String(added.id))).code).toBe(0);
     expect((await cli('delete', String(added.id))).code).toBe(2);
-    expect((await listNotifications(t.db)).map((n) => n.label).sort()).toEqual(['Auto - GN-2025A-Q-101', 'Auto - GN-2025A-Q-102', 'Auto - GN-ENG20250101']);
+    expect((await listNotifications(t.db)).map((n) => n.label).sort()).toEqual([
+      'Auto - GN-2025A-Q-101',
+      'Auto - GN-2025A-Q-102',
+      'Auto - GN-ENG20250101',
+    ]);
   });
 });
 
@@ -125,7 +195,12 @@ describe('the /notification staff page', () => {
     app.inject({
       method: 'POST',
       url: '/notification',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-test-staff': 'yes', host: 'fits.example', ...headers },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-test-staff': 'yes',
+        host: 'fits.example',
+        ...headers,
+      },
       payload: new URLSearchParams(fields).toString(),
     });
 
@@ -142,21 +217,48 @@ describe('the /notification staff page', () => {
   });
 
   it('lists, adds, edits and deletes rows', async () => {
-    const add = await form({ action: 'add', label: 'From the page', selection: 'GS-2025A-Q-7/science', piemail: 'p@uni.example', internal: 'yes' });
+    const add = await form({
+      action: 'add',
+      label: 'From the page',
+      selection: 'GS-2025A-Q-7/science',
+      piemail: 'p@uni.example',
+      internal: 'yes',
+    });
     expect(add.statusCode).toBe(303);
     expect(add.headers.location).toMatch(/^\/notification\?message=Added/);
     const [row] = await listNotifications(t.db);
-    expect(row).toMatchObject({ label: 'From the page', selection: 'GS-2025A-Q-7/science', piemail: 'p@uni.example', ngoemail: null, internal: true });
+    expect(row).toMatchObject({
+      label: 'From the page',
+      selection: 'GS-2025A-Q-7/science',
+      piemail: 'p@uni.example',
+      ngoemail: null,
+      internal: true,
+    });
 
     const page = await app.inject({ url: '/notification', headers: { 'x-test-staff': 'yes' } });
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).toContain('value="GS-2025A-Q-7/science"');
     expect(page.body).toContain(`<form id="n${row.id}"`);
 
-    await form({ action: 'edit', id: String(row.id), label: 'From the page', selection: 'GS-2025A-Q-7/science', piemail: 'p@uni.example', csemail: 'cs@gemini.example' });
-    expect((await listNotifications(t.db))[0]).toMatchObject({ csemail: 'cs@gemini.example', internal: false });
+    await form({
+      action: 'edit',
+      id: String(row.id),
+      label: 'From the page',
+      selection: 'GS-2025A-Q-7/science',
+      piemail: 'p@uni.example',
+      csemail: 'cs@gemini.example',
+    });
+    expect((await listNotifications(t.db))[0]).toMatchObject({
+      csemail: 'cs@gemini.example',
+      internal: false,
+    });
 
-    const typo = await form({ action: 'edit', id: String(row.id), label: 'x', selection: 'GS-2025A-Q-7/sciense' });
+    const typo = await form({
+      action: 'edit',
+      id: String(row.id),
+      label: 'x',
+      selection: 'GS-2025A-Q-7/sciense',
+    });
     expect(decodeURIComponent(typo.headers.location as string)).toMatch(/Not saved: WARNING/);
     expect((await listNotifications(t.db))[0].selection).toBe('GS-2025A-Q-7/science');
 

@@ -29,13 +29,16 @@ function unfoldHeaders(raw: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of head.split(/\r?\n/)) {
     const i = line.indexOf(':');
-    if (i > 0 && !out.has(line.slice(0, i).toLowerCase())) out.set(line.slice(0, i).toLowerCase(), line.slice(i + 1).trim());
+    if (i > 0 && !out.has(line.slice(0, i).toLowerCase()))
+      out.set(line.slice(0, i).toLowerCase(), line.slice(i + 1).trim());
   }
   return out;
 }
 
 function decodeQuotedPrintable(s: string): string {
-  return s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return s
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
 export async function startSmtp(): Promise<TestSmtp> {

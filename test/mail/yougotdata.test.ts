@@ -27,21 +27,36 @@ let config: Config;
 
 function mailConfig(port: number, extra: Record<string, unknown> = {}) {
   return testConfig(tmp.dir, {
-    mail: { smtp_host: '127.0.0.1', smtp_port: port, from: 'fitsdata@gemini.example', reply_to: 'helpdesk@gemini.example', admin: ADMIN, ...extra },
+    mail: {
+      smtp_host: '127.0.0.1',
+      smtp_port: port,
+      from: 'fitsdata@gemini.example',
+      reply_to: 'helpdesk@gemini.example',
+      admin: ADMIN,
+      ...extra,
+    },
   });
 }
 
 async function run(opts: { check?: boolean; date?: string } = {}, cfg = config): Promise<YouGotDataResult> {
   const mailer = smtpMailer(cfg.mail, 5000);
   try {
-    return await youGotData({ db: t.db, config: cfg, log: quietLog, mailer, retry: { delaysMs: [50, 50] } }, { date: NIGHT, ...opts });
+    return await youGotData(
+      { db: t.db, config: cfg, log: quietLog, mailer, retry: { delaysMs: [50, 50] } },
+      { date: NIGHT, ...opts },
+    );
   } finally {
     mailer.close();
   }
 }
 
-const notification = (label: string, selection: string, pi: string | null, ngo: string | null, cs: string | null) =>
-  insertNotification(t.db, { label, selection, piemail: pi, ngoemail: ngo, csemail: cs, internal: false });
+const notification = (
+  label: string,
+  selection: string,
+  pi: string | null,
+  ngo: string | null,
+  cs: string | null,
+) => insertNotification(t.db, { label, selection, piemail: pi, ngoemail: ngo, csemail: cs, internal: false });
 
 beforeAll(async () => {
   t = await createTestDb('mail');
@@ -51,7 +66,13 @@ beforeAll(async () => {
   // The night's data: two files of program 101 (one of them in QA state CHECK), one of 102; 103
   // observed another night.
   const root = config.paths.storage_root;
-  const deps: IngestDeps = { db: t.db, storage: new LocalStorage(root), config, log: quietLog, params: fixedParams() };
+  const deps: IngestDeps = {
+    db: t.db,
+    storage: new LocalStorage(root),
+    config,
+    log: quietLog,
+    params: fixedParams(),
+  };
   const specs: SampleSpec[] = [
     { serial: 1, programId: 'GN-2025A-Q-101' },
     { serial: 2, programId: 'GN-2025A-Q-101', qa: { rawgemqa: 'CHECK', rawpireq: 'CHECK' } },
@@ -80,19 +101,35 @@ beforeEach(async () => {
 
 describe('you-got-data-email', () => {
   it('a night with data for two programs: two mails, To the PI, Cc NGO and CS, Reply-To set, admin copied', async () => {
-    await notification('Auto - GN-2025A-Q-101', 'GN-2025A-Q-101/science', 'Alice Astronomer <alice@uni.example>', 'ngo@ngo.example; ngo2@ngo.example', 'cs@gemini.example');
-    await notification('Auto - GN-2025A-Q-102', 'GN-2025A-Q-102/science', ' bob@uni.example  carol@uni.example ', null, 'cs2@gemini.example');
+    await notification(
+      'Auto - GN-2025A-Q-101',
+      'GN-2025A-Q-101/science',
+      'Alice Astronomer <alice@uni.example>',
+      'ngo@ngo.example; ngo2@ngo.example',
+      'cs@gemini.example',
+    );
+    await notification(
+      'Auto - GN-2025A-Q-102',
+      'GN-2025A-Q-102/science',
+      ' bob@uni.example  carol@uni.example ',
+      null,
+      'cs2@gemini.example',
+    );
     const r = await run();
     expect(r.problems).toEqual([]);
     expect(smtp.received).toHaveLength(2);
-    const [a, b] = [...smtp.received].sort((x, y) => x.header('subject')!.localeCompare(y.header('subject')!));
+    const [a, b] = [...smtp.received].sort((x, y) =>
+      x.header('subject')!.localeCompare(y.header('subject')!),
+    );
 
     expect(a.header('subject')).toBe('New Data for GN-2025A-Q-101/science');
     expect(a.header('to')).toBe('Alice Astronomer <alice@uni.example>');
     expect(a.header('cc')).toBe('ngo@ngo.example, ngo2@ngo.example, cs@gemini.example');
     expect(a.header('reply-to')).toBe('helpdesk@gemini.example');
     expect(a.header('bcc')).toBeUndefined();
-    expect(a.rcpt.sort()).toEqual(['alice@uni.example', 'cs@gemini.example', ADMIN, 'ngo2@ngo.example', 'ngo@ngo.example'].sort());
+    expect(a.rcpt.sort()).toEqual(
+      ['alice@uni.example', 'cs@gemini.example', ADMIN, 'ngo2@ngo.example', 'ngo@ngo.example'].sort(),
+    );
     expect(a.from).toBe('fitsdata@gemini.example');
     // Text and HTML: both of the night's files of program 101, not the others.
     expect(a.header('content-type')).toMatch(/multipart\/alternative/);
@@ -111,8 +148,20 @@ describe('you-got-data-email', () => {
   });
 
   it('--check: only the contact scientist hears, and only about files in QA state CHECK', async () => {
-    await notification('Auto - GN-2025A-Q-101', 'GN-2025A-Q-101/science', 'alice@uni.example', 'ngo@ngo.example', 'cs@gemini.example');
-    await notification('Auto - GN-2025A-Q-102', 'GN-2025A-Q-102/science', 'bob@uni.example', null, 'cs2@gemini.example');
+    await notification(
+      'Auto - GN-2025A-Q-101',
+      'GN-2025A-Q-101/science',
+      'alice@uni.example',
+      'ngo@ngo.example',
+      'cs@gemini.example',
+    );
+    await notification(
+      'Auto - GN-2025A-Q-102',
+      'GN-2025A-Q-102/science',
+      'bob@uni.example',
+      null,
+      'cs2@gemini.example',
+    );
     const r = await run({ check: true });
     expect(r.problems).toEqual([]);
     expect(smtp.received).toHaveLength(1);
@@ -126,7 +175,13 @@ describe('you-got-data-email', () => {
   });
 
   it('no data for the night: no mail', async () => {
-    await notification('Auto - GN-2025A-Q-103', 'GN-2025A-Q-103/science', 'dan@uni.example', null, 'cs@gemini.example');
+    await notification(
+      'Auto - GN-2025A-Q-103',
+      'GN-2025A-Q-103/science',
+      'dan@uni.example',
+      null,
+      'cs@gemini.example',
+    );
     const r = await run();
     expect(r).toMatchObject({ mails: [], problems: [], digest: 'none', failures: 0 });
     expect(smtp.received).toHaveLength(0);
@@ -134,14 +189,24 @@ describe('you-got-data-email', () => {
 
   it('an unrecognised selection: no mail for it, one digest of problems to the admin', async () => {
     await notification('typo', 'GN-2025A-Q-101/sciense', 'alice@uni.example', null, null);
-    await notification('Auto - GN-2025A-Q-102', 'GN-2025A-Q-102/science', 'bob@uni.example, not-an-address', null, 'cs2@gemini.example');
+    await notification(
+      'Auto - GN-2025A-Q-102',
+      'GN-2025A-Q-102/science',
+      'bob@uni.example, not-an-address',
+      null,
+      'cs2@gemini.example',
+    );
     const r = await run();
     expect(r.problems.map((p) => p.label)).toEqual(['typo', 'Auto - GN-2025A-Q-102']);
     expect(r.digest).toBe('sent');
     // The good notification is still mailed, to its readable addresses.
     const subjects = smtp.received.map((m) => m.header('subject'));
-    expect(subjects.filter((s) => s?.startsWith('New Data'))).toEqual(['New Data for GN-2025A-Q-102/science']);
-    expect(smtp.received.find((m) => m.header('subject')?.startsWith('New Data'))!.header('to')).toBe('bob@uni.example');
+    expect(subjects.filter((s) => s?.startsWith('New Data'))).toEqual([
+      'New Data for GN-2025A-Q-102/science',
+    ]);
+    expect(smtp.received.find((m) => m.header('subject')?.startsWith('New Data'))!.header('to')).toBe(
+      'bob@uni.example',
+    );
     const digests = smtp.received.filter((m) => m.header('subject')?.startsWith('Problems'));
     expect(digests).toHaveLength(1);
     expect(digests[0].rcpt).toEqual([ADMIN]);
@@ -150,7 +215,13 @@ describe('you-got-data-email', () => {
   });
 
   it('re-running the same night sends nothing new', async () => {
-    await notification('Auto - GN-2025A-Q-101', 'GN-2025A-Q-101/science', 'alice@uni.example', null, 'cs@gemini.example');
+    await notification(
+      'Auto - GN-2025A-Q-101',
+      'GN-2025A-Q-101/science',
+      'alice@uni.example',
+      null,
+      'cs@gemini.example',
+    );
     await notification('typo', 'GN-2025A-Q-101/sciense', 'alice@uni.example', null, null);
     await run();
     await run({ check: true });
@@ -176,7 +247,17 @@ describe('you-got-data-email', () => {
     const archive = http.createServer((req, res) => {
       asked.push(req.url!);
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify([{ name: 'N20250101S0099.fits', filename: 'N20250101S0099.fits.bz2', data_label: 'GN-2025A-Q-105-1-001', object: 'Vega', qa_state: 'Pass' }]));
+      res.end(
+        JSON.stringify([
+          {
+            name: 'N20250101S0099.fits',
+            filename: 'N20250101S0099.fits.bz2',
+            data_label: 'GN-2025A-Q-105-1-001',
+            object: 'Vega',
+            qa_state: 'Pass',
+          },
+        ]),
+      );
     });
     await new Promise<void>((r) => archive.listen(0, '127.0.0.1', r));
     try {
@@ -195,15 +276,30 @@ describe('you-got-data-email', () => {
 
 describe('you-got-data-email when the SMTP relay is down', () => {
   it('retries, then reports and exits non-zero; the next run delivers', async () => {
-    await notification('Auto - GN-2025A-Q-101', 'GN-2025A-Q-101/science', 'alice@uni.example', null, 'cs@gemini.example');
+    await notification(
+      'Auto - GN-2025A-Q-101',
+      'GN-2025A-Q-101/science',
+      'alice@uni.example',
+      null,
+      'cs@gemini.example',
+    );
     smtp.refuse = true;
     const connectionsBefore = smtp.connections;
     const file = writeConfig(tmp.dir, {
       database: { url: t.url },
-      paths: { var_dir: tmp.dir, log_dir: path.join(tmp.dir, 'logs'), lock_dir: path.join(tmp.dir, 'lock'), storage_root: config.paths.storage_root },
+      paths: {
+        var_dir: tmp.dir,
+        log_dir: path.join(tmp.dir, 'logs'),
+        lock_dir: path.join(tmp.dir, 'lock'),
+        storage_root: config.paths.storage_root,
+      },
       mail: { smtp_host: '127.0.0.1', smtp_port: smtp.port, from: 'fitsdata@gemini.example', admin: ADMIN },
     });
-    const out = await runCommandModule('you-got-data-email', ['you-got-data-email', '--date', NIGHT, '--retry-delays', '0.1,0.1'], { config: file });
+    const out = await runCommandModule(
+      'you-got-data-email',
+      ['you-got-data-email', '--date', NIGHT, '--retry-delays', '0.1,0.1'],
+      { config: file },
+    );
     expect(out.code, out.stderr).toBe(1);
     expect(out.stderr).toMatch(/could not be sent/);
     // The mail and then the digest: each tried three times.
@@ -214,7 +310,9 @@ describe('you-got-data-email when the SMTP relay is down', () => {
     expect(rows.rows[0].error).toMatch(/421|try again/i);
 
     smtp.refuse = false;
-    const ok = await runCommandModule('you-got-data-email', ['you-got-data-email', '--date', NIGHT], { config: file });
+    const ok = await runCommandModule('you-got-data-email', ['you-got-data-email', '--date', NIGHT], {
+      config: file,
+    });
     expect(ok.code).toBe(0);
     expect(smtp.received.map((m) => m.header('subject'))).toContain('New Data for GN-2025A-Q-101/science');
   });

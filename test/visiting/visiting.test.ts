@@ -57,12 +57,17 @@ function alopekeCards(serial: number): CardInput[] {
 function alopekeFile(serial: number): Buffer {
   const pixels = new Uint16Array(8 * 8 * 3).map((_, i) => (i * 37 + serial) % 65535);
   const hdu = imageHdu(pixels, { primary: true, shape: [8, 8, 3], cards: alopekeCards(serial) });
-  hdu.cards = hdu.cards.filter((c) => !(Array.isArray(c) && (c[0] === 'BZERO' || c[0] === 'BSCALE') && c.length === 2));
+  hdu.cards = hdu.cards.filter(
+    (c) => !(Array.isArray(c) && (c[0] === 'BZERO' || c[0] === 'BSCALE') && c.length === 2),
+  );
   const bytes = buildFits([hdu]);
   const end = 'END'.padEnd(80);
   const text = bytes.toString('latin1');
   const at = text.indexOf(end);
-  return Buffer.concat([Buffer.from(text.slice(0, at) + `Object  = 'HD 1234 ${serial}'`.padEnd(80) + end, 'latin1'), bytes.subarray(at + 160)]);
+  return Buffer.concat([
+    Buffer.from(text.slice(0, at) + `Object  = 'HD 1234 ${serial}'`.padEnd(80) + end, 'latin1'),
+    bytes.subarray(at + 160),
+  ]);
 }
 
 function stage(rel: string, bytes: Buffer) {
@@ -97,7 +102,7 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-describe("copy-from-visiting-instrument --alopeke", () => {
+describe('copy-from-visiting-instrument --alopeke', () => {
   beforeEach(() => {
     stage('20201023/N20201023A0021r.fits.bz2', bzip2(alopekeFile(1)));
     stage('20201023/N20201023A0021b.fits.bz2', bzip2(alopekeFile(2)));
@@ -107,21 +112,37 @@ describe("copy-from-visiting-instrument --alopeke", () => {
   });
 
   it('a dry run says what it would repair and writes nothing', async () => {
-    const r = await copyFromVisitingInstrument({ db: t.db, storage: deps.storage, log: quietLog }, { instrument: 'alopeke', source, dryrun: true });
+    const r = await copyFromVisitingInstrument(
+      { db: t.db, storage: deps.storage, log: quietLog },
+      { instrument: 'alopeke', source, dryrun: true },
+    );
     expect(r.wouldCopy.map((c) => c.key).sort()).toEqual([
       'alopeke/20201023/N20201023A0021b.fits.bz2',
       'alopeke/20201023/N20201023A0021r.fits.bz2',
       'alopeke/20201023/N20201023A0022r.fits',
     ]);
     expect(r.wouldCopy[0].changes.map((c) => c.keyword)).toEqual(
-      expect.arrayContaining(['TELESCOP', 'GEMPRGID', 'OBSID', 'DATALAB', 'OBSTYPE', 'OBJECT', 'UT', 'RELEASE', 'HISTORY']),
+      expect.arrayContaining([
+        'TELESCOP',
+        'GEMPRGID',
+        'OBSID',
+        'DATALAB',
+        'OBSTYPE',
+        'OBJECT',
+        'UT',
+        'RELEASE',
+        'HISTORY',
+      ]),
     );
     expect(existsSync(path.join(root, 'alopeke'))).toBe(false);
     expect((await t.db.query('SELECT count(*)::int AS n FROM ingestqueue')).rows[0].n).toBe(0);
   });
 
   it('repairs, stores under alopeke/<date>/, queues ingest; the files are then searchable by program id', async () => {
-    const r = await copyFromVisitingInstrument({ db: t.db, storage: deps.storage, log: quietLog }, { instrument: 'alopeke', source });
+    const r = await copyFromVisitingInstrument(
+      { db: t.db, storage: deps.storage, log: quietLog },
+      { instrument: 'alopeke', source },
+    );
     expect(r.errors).toEqual([]);
     expect(r.copied).toHaveLength(3);
     expect(readdirSync(path.join(root, 'alopeke', '20201023')).sort()).toEqual([
@@ -142,7 +163,9 @@ describe("copy-from-visiting-instrument --alopeke", () => {
     expect(h.get('UT')).toBe('06:00:01.000');
     expect(h.get('RELEASE')).toBe('2021-10-23');
     expect(h.get('ORIGNAME')).toBe('N20201023A0021r.fits');
-    expect(h.cards.filter((c) => c.keyword === 'HISTORY').map((c) => c.comment)).toContain('Corrected metadata: Alopeke fixes');
+    expect(h.cards.filter((c) => c.keyword === 'HISTORY').map((c) => c.comment)).toContain(
+      'Corrected metadata: Alopeke fixes',
+    );
     // OBJECT now under its proper keyword, once.
     expect(h.cards.filter((c) => c.keyword === 'OBJECT').map((c) => c.raw.slice(0, 8))).toEqual(['OBJECT  ']);
     expect(h.get('PROGID')).toBe(PROG); // what the camera wrote stays
@@ -156,13 +179,27 @@ describe("copy-from-visiting-instrument --alopeke", () => {
       'alopeke/20201023/N20201023A0022r.fits',
     ]);
     const found = await searchHeaders(t.db, parseSelection(PROG));
-    expect(found.rows.map((row) => row.name).sort()).toEqual(['N20201023A0021b.fits', 'N20201023A0021r.fits', 'N20201023A0022r.fits']);
-    expect(found.rows[0]).toMatchObject({ program_id: PROG, telescope: 'Gemini-North', observation_id: `${PROG}-0`, path: 'alopeke/20201023' });
-    expect(found.rows.every((row) => row.ut_datetime?.toISOString().startsWith('2020-10-23T06:00:0'))).toBe(true);
+    expect(found.rows.map((row) => row.name).sort()).toEqual([
+      'N20201023A0021b.fits',
+      'N20201023A0021r.fits',
+      'N20201023A0022r.fits',
+    ]);
+    expect(found.rows[0]).toMatchObject({
+      program_id: PROG,
+      telescope: 'Gemini-North',
+      observation_id: `${PROG}-0`,
+      path: 'alopeke/20201023',
+    });
+    expect(found.rows.every((row) => row.ut_datetime?.toISOString().startsWith('2020-10-23T06:00:0'))).toBe(
+      true,
+    );
   });
 
   it('is idempotent: a second run copies and queues nothing', async () => {
-    const r = await copyFromVisitingInstrument({ db: t.db, storage: deps.storage, log: quietLog }, { instrument: 'alopeke', source });
+    const r = await copyFromVisitingInstrument(
+      { db: t.db, storage: deps.storage, log: quietLog },
+      { instrument: 'alopeke', source },
+    );
     expect(r.copied).toEqual([]);
     expect(r.skipped.map((s) => s.reason)).toEqual(Array(3).fill('already present in the database'));
     expect((await t.db.query('SELECT count(*)::int AS n FROM ingestqueue')).rows[0].n).toBe(0);
@@ -170,27 +207,65 @@ describe("copy-from-visiting-instrument --alopeke", () => {
 });
 
 describe('per-instrument repairs', () => {
-  const header = (cards: CardInput[]) => parseHeader(headerBlocks([['SIMPLE', true], ['BITPIX', 8], ['NAXIS', 0], ...cards])).header;
-  const setOf = (e: ReturnType<typeof repairEdit>) => Object.fromEntries((e.set ?? []).map((c) => [c.keyword, c.value]));
+  const header = (cards: CardInput[]) =>
+    parseHeader(headerBlocks([['SIMPLE', true], ['BITPIX', 8], ['NAXIS', 0], ...cards])).header;
+  const setOf = (e: ReturnType<typeof repairEdit>) =>
+    Object.fromEntries((e.set ?? []).map((c) => [c.keyword, c.value]));
 
   it('leaves a correct header alone', () => {
     const good = header([
-      ['INSTRUME', 'Alopeke'], ['TELESCOP', 'Gemini-North'], ['OBSERVAT', 'Gemini-North'], ['GEMPRGID', PROG], ['OBSID', `${PROG}-0`],
-      ['DATALAB', `${PROG}-0-0`], ['OBSTYPE', 'OBJECT'], ['DATE-OBS', '2020-10-23'], ['UT', '06:00:00'], ['RELEASE', '2021-10-23'], ['ORIGNAME', 'x.fits'],
+      ['INSTRUME', 'Alopeke'],
+      ['TELESCOP', 'Gemini-North'],
+      ['OBSERVAT', 'Gemini-North'],
+      ['GEMPRGID', PROG],
+      ['OBSID', `${PROG}-0`],
+      ['DATALAB', `${PROG}-0-0`],
+      ['OBSTYPE', 'OBJECT'],
+      ['DATE-OBS', '2020-10-23'],
+      ['UT', '06:00:00'],
+      ['RELEASE', '2021-10-23'],
+      ['ORIGNAME', 'x.fits'],
     ]);
     expect(repairEdit('alopeke', good, 'N20201023A0021r.fits.bz2')).toEqual({});
   });
 
   it('IGRINS: the telescope spelled the archive way, a numeric OBSID under its program', () => {
-    const e = setOf(repairEdit('igrins', header([
-      ['TELESCOP', 'Gemini South'], ['INSTRUME', 'IGRINS'], ['PROGID', 'GS-2020B-Q-211'], ['OBSID', 52], ['DATE-OBS', '2020-11-20T05:44:45.594'],
-    ]), 'SDCH_20201119_0052.fits'));
-    expect(e).toMatchObject({ TELESCOP: 'Gemini-South', GEMPRGID: 'GS-2020B-Q-211', OBSID: 'GS-2020B-Q-211-52', DATALAB: 'GS-2020B-Q-211-52-0', RELEASE: '2021-11-20' });
+    const e = setOf(
+      repairEdit(
+        'igrins',
+        header([
+          ['TELESCOP', 'Gemini South'],
+          ['INSTRUME', 'IGRINS'],
+          ['PROGID', 'GS-2020B-Q-211'],
+          ['OBSID', 52],
+          ['DATE-OBS', '2020-11-20T05:44:45.594'],
+        ]),
+        'SDCH_20201119_0052.fits',
+      ),
+    );
+    expect(e).toMatchObject({
+      TELESCOP: 'Gemini-South',
+      GEMPRGID: 'GS-2020B-Q-211',
+      OBSID: 'GS-2020B-Q-211-52',
+      DATALAB: 'GS-2020B-Q-211-52-0',
+      RELEASE: '2021-11-20',
+    });
     expect(e.UT).toBeUndefined();
   });
 
   it('Zorro and MAROON-X: their telescope, program from PROGID or the MAROON-X HIERARCH card', () => {
-    expect(setOf(repairEdit('zorro', header([['INSTRUME', 'Zorro'], ['PROGID', 'GS-2019A-DD-109']]), 'S20190716Z0925b.fits.bz2'))).toMatchObject({
+    expect(
+      setOf(
+        repairEdit(
+          'zorro',
+          header([
+            ['INSTRUME', 'Zorro'],
+            ['PROGID', 'GS-2019A-DD-109'],
+          ]),
+          'S20190716Z0925b.fits.bz2',
+        ),
+      ),
+    ).toMatchObject({
       TELESCOP: 'Gemini-South',
       GEMPRGID: 'GS-2019A-DD-109',
       OBSID: 'GS-2019A-DD-109-0',
@@ -198,7 +273,21 @@ describe('per-instrument repairs', () => {
       RELEASE: '2020-07-15',
       ORIGNAME: 'S20190716Z0925b.fits',
     });
-    const m = setOf(repairEdit('maroonx', header([['MAROONX TELESCOPE PROGRAMID', 'GN-CAL20250101'], ['DATE-OBS', '2025-01-01T17:19:57.000']]), 'N20250101M0624.fits'));
-    expect(m).toMatchObject({ INSTRUME: 'MAROON-X', TELESCOP: 'Gemini-North', GEMPRGID: 'GN-CAL20250101', OBSID: 'GN-CAL20250101-0' });
+    const m = setOf(
+      repairEdit(
+        'maroonx',
+        header([
+          ['MAROONX TELESCOPE PROGRAMID', 'GN-CAL20250101'],
+          ['DATE-OBS', '2025-01-01T17:19:57.000'],
+        ]),
+        'N20250101M0624.fits',
+      ),
+    );
+    expect(m).toMatchObject({
+      INSTRUME: 'MAROON-X',
+      TELESCOP: 'Gemini-North',
+      GEMPRGID: 'GN-CAL20250101',
+      OBSID: 'GN-CAL20250101-0',
+    });
   });
 });

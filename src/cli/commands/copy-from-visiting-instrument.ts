@@ -1,7 +1,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { sleep } from '../../daemon/sleep.js';
-import { copyFromVisitingInstrument, VISITING_INSTRUMENTS, type VisitingInstrument } from '../../services/visiting.js';
+import {
+  copyFromVisitingInstrument,
+  VISITING_INSTRUMENTS,
+  type VisitingInstrument,
+} from '../../services/visiting.js';
 import { commonOptions, daemonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { printJson } from '../output.js';
 
@@ -12,22 +16,30 @@ import { printJson } from '../output.js';
 export function register(program: Command) {
   const cmd = program
     .command('copy-from-visiting-instrument')
-    .description("Copy visiting instruments' files from their staging areas into <store>/<instrument>/<YYYYMMDD>/, repairing headers, and queue them for ingest")
+    .description(
+      "Copy visiting instruments' files from their staging areas into <store>/<instrument>/<YYYYMMDD>/, repairing headers, and queue them for ingest",
+    )
     .option('--alopeke', "'Alopeke (Gemini-North speckle camera)")
     .option('--zorro', 'Zorro (Gemini-South speckle camera)')
     .option('--igrins', 'IGRINS')
     .option('--maroonx', 'MAROON-X')
-    .option('--source <dir>', 'staging area (one instrument only); default <paths.var_dir>/visiting/<instrument>')
+    .option(
+      '--source <dir>',
+      'staging area (one instrument only); default <paths.var_dir>/visiting/<instrument>',
+    )
     .option('--dryrun', 'say what would be copied and repaired; write and queue nothing')
     .option('--poll-seconds <s>', 'with --demon: seconds between passes', (v) => Number(v), 300)
     .option('--json', 'print each pass as JSON');
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
     await runCommand('copy-from-visiting-instrument', opts, async (ctx) => {
       const chosen = VISITING_INSTRUMENTS.filter((i) => opts[i]);
-      if (chosen.length === 0) throw new UsageError('name an instrument: --alopeke, --zorro, --igrins or --maroonx');
-      if (opts.source && chosen.length > 1) throw new UsageError('--source applies to one instrument at a time');
+      if (chosen.length === 0)
+        throw new UsageError('name an instrument: --alopeke, --zorro, --igrins or --maroonx');
+      if (opts.source && chosen.length > 1)
+        throw new UsageError('--source applies to one instrument at a time');
       if (!(opts.pollSeconds > 0)) throw new UsageError('--poll-seconds: expected a positive number');
-      const source = (i: VisitingInstrument) => opts.source ?? path.join(ctx.config.paths.var_dir, 'visiting', i);
+      const source = (i: VisitingInstrument) =>
+        opts.source ?? path.join(ctx.config.paths.var_dir, 'visiting', i);
       const database = await ctx.database();
       const storage = await ctx.storage();
       let failed = false;

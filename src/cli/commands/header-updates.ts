@@ -4,9 +4,22 @@ import type { Command } from 'commander';
 import type { WritableValue } from '../../fits/write.js';
 import { rewriteHeader } from '../../services/headerrewrite.js';
 import { editForValues, type HeaderUpdateValues } from '../../services/headerupdate.js';
-import { claimRequest, processRequest, recordRequests, serviceHeaderUpdates, workerName } from '../../services/headerupdatequeue.js';
+import {
+  claimRequest,
+  processRequest,
+  recordRequests,
+  serviceHeaderUpdates,
+  workerName,
+} from '../../services/headerupdatequeue.js';
 import { enqueueIngest } from '../../services/ingestqueue.js';
-import { commonOptions, daemonOptions, EXIT, runCommand, UsageError, type CommandContext } from '../context.js';
+import {
+  commonOptions,
+  daemonOptions,
+  EXIT,
+  runCommand,
+  UsageError,
+  type CommandContext,
+} from '../context.js';
 import { printJson } from '../output.js';
 
 // `service-header-updates`: the privileged worker that carries out POST /update_headers requests.
@@ -42,7 +55,9 @@ export function valuesFromArgs(args: string[]): HeaderUpdateValues {
 export function register(program: Command) {
   const svc = program
     .command('service-header-updates')
-    .description('Carry out header update requests (POST /update_headers): rewrite the files, queue them for ingest')
+    .description(
+      'Carry out header update requests (POST /update_headers): rewrite the files, queue them for ingest',
+    )
     .option('--once', 'process the pending requests, then exit')
     .option('--empty', 'same as --once');
   daemonOptions(commonOptions(svc)).action(async (opts) => {
@@ -65,7 +80,9 @@ export function register(program: Command) {
     });
   });
 
-  const header = program.command('header').description('Change FITS headers safely (temp file, verify, rename, re-ingest)');
+  const header = program
+    .command('header')
+    .description('Change FITS headers safely (temp file, verify, rename, re-ingest)');
   const set = header
     .command('set')
     .description(
@@ -93,10 +110,15 @@ export function register(program: Command) {
       const database = await ctx.database();
       const storage = await ctx.storage();
       const item = opts.dataLabel ? { data_label: file, values } : { filename: file, values };
-      const [id] = await recordRequests(database.db, [{ ...item, reject_new: Boolean(opts.rejectNew) }], `cli ${process.env.USER ?? ''}`.trim());
+      const [id] = await recordRequests(
+        database.db,
+        [{ ...item, reject_new: Boolean(opts.rejectNew) }],
+        `cli ${process.env.USER ?? ''}`.trim(),
+      );
       const worker = workerName('header-set');
       const row = await claimRequest(database.db, worker, id);
-      if (!row) throw new Error(`request ${id} was taken by a running service-header-updates; see header_update`);
+      if (!row)
+        throw new Error(`request ${id} was taken by a running service-header-updates; see header_update`);
       const out = await processRequest({ db: database.db, storage, log: ctx.log }, row, worker);
       if (opts.json) printJson(out);
       else if (!out.result) process.stderr.write(`fitsstore header set: ${out.error}\n`);
@@ -121,12 +143,19 @@ async function setOnDisk(
   if (inStore && !result.unchanged) {
     const database = await ctx.database();
     const dir = path.dirname(rel);
-    await enqueueIngest(database.db, [{ filename: path.basename(rel), path: dir === '.' ? '' : dir, force_md5: true }]);
+    await enqueueIngest(database.db, [
+      { filename: path.basename(rel), path: dir === '.' ? '' : dir, force_md5: true },
+    ]);
   }
   if (json) printJson({ file, ...result, queuedForIngest: inStore && !result.unchanged });
   else {
-    for (const c of result.changes) ctx.log.info(`${c.keyword}: ${c.action} ${c.before ?? ''} → ${c.after ?? ''}`);
-    ctx.log.info(result.unchanged ? `${file}: already as asked` : `${file}: header ${result.inPlace ? 'patched in place' : 'rewritten'}`);
+    for (const c of result.changes)
+      ctx.log.info(`${c.keyword}: ${c.action} ${c.before ?? ''} → ${c.after ?? ''}`);
+    ctx.log.info(
+      result.unchanged
+        ? `${file}: already as asked`
+        : `${file}: header ${result.inPlace ? 'patched in place' : 'rewritten'}`,
+    );
   }
   return EXIT.OK;
 }

@@ -54,7 +54,9 @@ function fieldsFrom(opts: Record<string, unknown>): Partial<NotificationFields> 
 }
 
 export function register(program: Command) {
-  const n = program.command('notification').description('New-data e-mail notifications: list, add, edit, delete, import from the ODB');
+  const n = program
+    .command('notification')
+    .description('New-data e-mail notifications: list, add, edit, delete, import from the ODB');
 
   commonOptions(
     n
@@ -63,14 +65,25 @@ export function register(program: Command) {
       .option('--like <text>', 'only rows whose label or selection contains this')
       .option('--json', 'machine-readable output'),
   ).action(async (opts) => {
-    await runCommand('notification', opts, async (ctx) => {
-      const rows = await listNotifications((await ctx.database()).db, { like: opts.like });
-      if (opts.json) printJson(rows);
-      else printTable(['id', 'label', 'selection', 'piemail', 'ngoemail', 'csemail', 'internal'], rows.map((r) => [r.id, r.label, r.selection, r.piemail, r.ngoemail, r.csemail, r.internal]));
-    }, { fileless: true });
+    await runCommand(
+      'notification',
+      opts,
+      async (ctx) => {
+        const rows = await listNotifications((await ctx.database()).db, { like: opts.like });
+        if (opts.json) printJson(rows);
+        else
+          printTable(
+            ['id', 'label', 'selection', 'piemail', 'ngoemail', 'csemail', 'internal'],
+            rows.map((r) => [r.id, r.label, r.selection, r.piemail, r.ngoemail, r.csemail, r.internal]),
+          );
+      },
+      { fileless: true },
+    );
   });
 
-  commonOptions(fieldOptions(n.command('add').description('Add a notification (--label and --selection required)'))).action(async (opts) => {
+  commonOptions(
+    fieldOptions(n.command('add').description('Add a notification (--label and --selection required)')),
+  ).action(async (opts) => {
     await runCommand('notification', opts, async (ctx) => {
       const f = fieldsFrom(opts);
       if (!f.label || !f.selection) throw new UsageError('add needs --label and --selection');
@@ -85,35 +98,47 @@ export function register(program: Command) {
       });
       ctx.log.info(`added notification ${row.id}: ${row.label}`);
       printJson(row);
-    }, { fileless: true });
+    });
   });
 
-  commonOptions(fieldOptions(n.command('edit').argument('<id>').description('Change fields of a notification'))).action(async (id: string, opts) => {
+  commonOptions(
+    fieldOptions(n.command('edit').argument('<id>').description('Change fields of a notification')),
+  ).action(async (id: string, opts) => {
     await runCommand('notification', opts, async (ctx) => {
       const f = fieldsFrom(opts);
-      if (Object.keys(f).length === 0) throw new UsageError('nothing to change: give --label, --selection, --pi, --ngo, --cs or --[no-]internal');
+      if (Object.keys(f).length === 0)
+        throw new UsageError(
+          'nothing to change: give --label, --selection, --pi, --ngo, --cs or --[no-]internal',
+        );
       checkSelection(f.selection, Boolean(opts.force));
       const row = await updateNotification((await ctx.database()).db, parseId(id), f);
       if (!row) throw new UsageError(`no notification ${id}`);
       ctx.log.info(`updated notification ${row.id}`);
       printJson(row);
-    }, { fileless: true });
+    });
   });
 
-  commonOptions(n.command('delete').argument('<id>').description('Delete a notification')).action(async (id: string, opts) => {
-    await runCommand('notification', opts, async (ctx) => {
-      const db = (await ctx.database()).db;
-      const row = await getNotification(db, parseId(id));
-      if (!row || !(await deleteNotification(db, row.id))) throw new UsageError(`no notification ${id}`);
-      ctx.log.info(`deleted notification ${row.id}: ${row.label}`);
-    }, { fileless: true });
-  });
+  commonOptions(n.command('delete').argument('<id>').description('Delete a notification')).action(
+    async (id: string, opts) => {
+      await runCommand('notification', opts, async (ctx) => {
+        const db = (await ctx.database()).db;
+        const row = await getNotification(db, parseId(id));
+        if (!row || !(await deleteNotification(db, row.id))) throw new UsageError(`no notification ${id}`);
+        ctx.log.info(`deleted notification ${row.id}: ${row.label}`);
+      });
+    },
+  );
 
   commonOptions(
     n
       .command('import')
-      .argument('<source>', 'ODB program XML: a file, - for stdin, or an http(s) URL (e.g. http://gnodb:8442/odbbrowser/programs?programSemester=2025A)')
-      .description('Load notifications from the ODB program export: add "Auto - <progid>" rows, update e-mails, delete when notifyPi is No')
+      .argument(
+        '<source>',
+        'ODB program XML: a file, - for stdin, or an http(s) URL (e.g. http://gnodb:8442/odbbrowser/programs?programSemester=2025A)',
+      )
+      .description(
+        'Load notifications from the ODB program export: add "Auto - <progid>" rows, update e-mails, delete when notifyPi is No',
+      )
       .option('--dryrun', 'report what would change; change nothing')
       .option('--json', 'machine-readable report'),
   ).action(async (source: string, opts) => {

@@ -14,7 +14,11 @@ export function register(program: Command) {
     .option('--check', 'files in QA state CHECK on this server, mailed to the contact scientist only')
     .option('--date <date>', 'night to report: YYYYMMDD or today (the UTC date)', 'today')
     .option('--dryrun', 'say what would be mailed; send and record nothing')
-    .option('--retry-delays <seconds>', 'pauses before each retry of a failed SMTP delivery, comma-separated', '2,10,30')
+    .option(
+      '--retry-delays <seconds>',
+      'pauses before each retry of a failed SMTP delivery, comma-separated',
+      '2,10,30',
+    )
     .option('--json', 'print the outcome as JSON');
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
     await runCommand('you-got-data-email', opts, async (ctx) => {
@@ -28,23 +32,39 @@ export function register(program: Command) {
         .split(',')
         .filter((x) => x.trim() !== '')
         .map((x) => Number(x) * 1000);
-      if (delaysMs.some((d) => !(d >= 0))) throw new UsageError(`--retry-delays: expected seconds, got "${opts.retryDelays}"`);
+      if (delaysMs.some((d) => !(d >= 0)))
+        throw new UsageError(`--retry-delays: expected seconds, got "${opts.retryDelays}"`);
       const database = await ctx.database();
       const mailer = smtpMailer(ctx.config.mail);
       try {
         const r = await youGotData(
-          { db: database.db, config: ctx.config, log: ctx.log, mailer, retry: { delaysMs, signal: ctx.signal } },
+          {
+            db: database.db,
+            config: ctx.config,
+            log: ctx.log,
+            mailer,
+            retry: { delaysMs, signal: ctx.signal },
+          },
           { check: opts.check, date: opts.date, dryrun: opts.dryrun },
         );
         if (opts.json) printJson(r);
         else if (!opts.demon && r.mails.length) {
           printTable(
             ['notification', 'subject', 'to', 'cc', 'files', 'status'],
-            r.mails.map((m) => [m.notificationId, m.subject, m.to.join(', '), m.cc.join(', '), m.files, m.status]),
+            r.mails.map((m) => [
+              m.notificationId,
+              m.subject,
+              m.to.join(', '),
+              m.cc.join(', '),
+              m.files,
+              m.status,
+            ]),
           );
         }
         if (r.failures > 0) {
-          process.stderr.write(`fitsstore you-got-data-email: ${r.failures} mail(s) could not be sent (see the log)\n`);
+          process.stderr.write(
+            `fitsstore you-got-data-email: ${r.failures} mail(s) could not be sent (see the log)\n`,
+          );
         }
         const unreported = r.problems.length > 0 && (r.digest === 'no-admin' || r.digest === 'failed');
         return r.failures > 0 || unreported ? EXIT.PROBLEMS : EXIT.OK;

@@ -24,7 +24,11 @@ export interface NotificationRouteOptions {
 const FORM = 'application/x-www-form-urlencoded';
 
 function esc(v: unknown): string {
-  return String(v ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return String(v ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
 
 // One form per row; the inputs sit in table cells and join their row's form by its id, since a
@@ -121,7 +125,8 @@ export const notificationRoutes: FastifyPluginAsync<NotificationRouteOptions> = 
       const gone = Number.isSafeInteger(id) && (await deleteNotification(db, id));
       return back(reply, gone ? `Deleted notification ${id}` : `No notification ${body.id}`);
     }
-    if (action !== 'add' && action !== 'edit') return reply.code(400).type('text/plain').send('unknown action\n');
+    if (action !== 'add' && action !== 'edit')
+      return reply.code(400).type('text/plain').send('unknown action\n');
     const f = fields(body);
     if (!f.label || !f.selection) return back(reply, 'A notification needs a label and a selection');
     const problem = selectionProblem(f.selection);

@@ -61,11 +61,15 @@ export const updateHeadersRoutes: FastifyPluginAsync<UpdateHeadersOptions> = asy
     // Without a configured secret nobody may change files.
     if (!secret || !secretMatches(req.cookies?.[API_COOKIE], secret)) {
       req.log.warn({ ip: req.ip }, 'update_headers refused: missing or wrong api cookie');
-      return reply.code(403).send({ result: false, error: 'Forbidden: api authorisation cookie missing or wrong' });
+      return reply
+        .code(403)
+        .send({ result: false, error: 'Forbidden: api authorisation cookie missing or wrong' });
     }
     const items = requestItems(req.body);
     if (!items) {
-      return reply.code(400).send([{ result: false, error: 'expected a list of items or {"request": [items]}' }]);
+      return reply
+        .code(400)
+        .send([{ result: false, error: 'expected a list of items or {"request": [items]}' }]);
     }
 
     // Check each item; the good ones are recorded together.
@@ -89,7 +93,11 @@ export const updateHeadersRoutes: FastifyPluginAsync<UpdateHeadersOptions> = asy
         answers.push({ result: false, id, error: (e as Error).message });
       }
     }
-    const ids = await recordRequests(db, accepted.map((a) => a.item), `http ${req.ip}`);
+    const ids = await recordRequests(
+      db,
+      accepted.map((a) => a.item),
+      `http ${req.ip}`,
+    );
     if (ids.length && waitMs > 0) {
       const rows = await waitForOutcomes(db, ids, waitMs);
       const byId = new Map(rows.map((r) => [r.id, r]));
@@ -102,7 +110,11 @@ export const updateHeadersRoutes: FastifyPluginAsync<UpdateHeadersOptions> = asy
       });
     }
     req.log.info(
-      { items: items.length, ok: answers.filter((a) => a.result).length, pending: answers.filter((a) => a.pending).length },
+      {
+        items: items.length,
+        ok: answers.filter((a) => a.result).length,
+        pending: answers.filter((a) => a.pending).length,
+      },
       'update_headers',
     );
     return answers;

@@ -1,0 +1,319 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { withTransaction, type Db, type DbClient } from '../../db/pool.js';
+import type { Logger } from '../../log/logger.js';
+import { SESSION_COOKIE, tokenHash } from '../users/sessions.js';
+
+// Every request leaves a usagelog row (the Gemini archive's usage log: who asked for what, what
+// they got). Writing a row per request on the request path would cost a round trip each, so rows
+// are buffered in memory and written in batches (every FLUSH_MS, or at once past MAX_ROWS), and on
+// close. The request itself only takes a timestamp and adds one listener.
+//
+// Ids: querylog and downloadlog rows point at their usagelog row, and an error page shows the
+// row's id as its reference number. Both get the id from usagelog_id_seq ahead of the insert:
+// errors ask for one at once (rare, off the hot path), every other row gets its id at flush time.
+// The user is filled in at flush time too, from the session cookie's hash, unless a route (login,
+// logout) said who it was.
+
+const FLUSH_MS = 100;
+const MAX_ROWS = 200;
+/** Rows kept while the database is unreachable; past this the oldest are dropped (and counted). */
+const MAX_BUFFERED = 20_000;
+const MAX_TEXT = 4000;
+
+export interface QueryLogRow {
+  summarytype: string;
+  selection: string;
+  numresults: number | null;
+  query_started: Date;
+  query_completed: Date | null;
+  notes?: string | null;
+}
+
+export interface DownloadLogRow {
+  selection: string;
+  numresults: number | null;
+  sending_files: boolean;
+  numdenied: number | null;
+  download_started: Date;
+  download_completed: Date | null;
+  notes?: string | null;
+}
+
+interface Entry {
+  id: number | null;
+  utdatetime: Date;
+  userId: number | null;
+  tokenHash: string | null;
+  ip: string;
+  userAgent: string | null;
+  referrer: string | null;
+  method: string;
+  uri: string;
+  this: string;
+  status: number;
+  bytes: number | null;
+  notes: string[];
+  bytesAtStart: number;
+  querylog: QueryLogRow[];
+  downloadlog: DownloadLogRow[];
+  done: boolean;
+}
+
+const cut = (s: string | undefined | null) => (s == null ? null : s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s);
+
+/** The first element of the path: /searchform/GN-2019A-Q-1 → "searchform". */
+export function firstPathElement(url: string): string {
+  const path = url.split('?', 1)[0];
+  const i = path.indexOf('/', 1);
+  return decodeSafe(path.slice(1, i < 0 ? undefined : i));
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Error text for `notes`: the stack, and the stacks of its causes. */
+export function errorNotes(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
+    const err = cur as Error;
+    parts.push(err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(cur));
+    cur = err instanceof Error ? err.cause : undefined;
+  }
+  return parts.join('\nCaused by: ');
+}
+
+export class UsageLog {
+  private readonly entries = new WeakMap<FastifyRequest, Entry>();
+  private buffer: Entry[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private dropped = 0;
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    private readonly opts: { flushMs?: number; maxRows?: number } = {},
+  ) {}
+
+  /** Starts the row of a request (onRequest). */
+  begin(req: FastifyRequest, reply: FastifyReply): void {
+    const h = req.headers;
+    const socket = req.raw.socket as { bytesWritten?: number } | undefined;
+    const token = req.cookies?.[SESSION_COOKIE];
+    const e: Entry = {
+      id: null,
+      utdatetime: new Date(),
+      userId: null,
+      tokenHash: token ? tokenHash(token) : null,
+      ip: req.ip,
+      userAgent: cut(h['user-agent']),
+      referrer: cut(h.referer),
+      method: req.method,
+      uri: cut(req.url)!,
+      this: firstPathElement(req.url),
+      status: 0,
+      bytes: null,
+      notes: [],
+      bytesAtStart: socket?.bytesWritten ?? 0,
+      querylog: [],
+      downloadlog: [],
+      done: false,
+    };
+    this.entries.set(req, e);
+    // 'close' comes once the response is sent or the client went away mid-way (a cancelled
+    // download): either way the request is over and its row can be written.
+    reply.raw.once('close', () => this.end(req, reply));
+  }
+
+  private end(req: FastifyRequest, reply: FastifyReply): void {
+    const e = this.entries.get(req);
+    if (!e || e.done) return;
+    e.done = true;
+    const res = reply.raw;
+    e.status = res.statusCode;
+    const socket = req.raw.socket as { bytesWritten?: number } | undefined;
+    const length = Number(res.getHeader('content-length'));
+    // Bytes on the wire (headers included) where a real socket counts them; else the declared length.
+    e.bytes =
+      typeof socket?.bytesWritten === 'number' && socket.bytesWritten >= e.bytesAtStart
+        ? socket.bytesWritten - e.bytesAtStart
+        : Number.isFinite(length)
+          ? length
+          : null;
+    if (!res.writableFinished) e.notes.push('client closed the connection before the response was complete');
+    for (const d of e.downloadlog) d.download_completed ??= new Date();
+    this.push(e, e.status >= 500);
+  }
+
+  /** Who the request was, when a route knows better than the cookie (login, logout). */
+  setUser(req: FastifyRequest, userId: number | null): void {
+    const e = this.entries.get(req);
+    if (e) {
+      e.userId = userId;
+      e.tokenHash = null;
+    }
+  }
+
+  note(req: FastifyRequest, text: string): void {
+    this.entries.get(req)?.notes.push(text);
+  }
+
+  /** The row's id now: the reference number an error page gives. */
+  async reserveId(req: FastifyRequest): Promise<number | null> {
+    const e = this.entries.get(req);
+    if (!e) return null;
+    if (e.id === null) {
+      const r = await this.db.query(`SELECT nextval('usagelog_id_seq')::bigint AS id`);
+      e.id = Number(r.rows[0].id);
+    }
+    return e.id;
+  }
+
+  queryLog(req: FastifyRequest, row: QueryLogRow): void {
+    this.entries.get(req)?.querylog.push(row);
+  }
+
+  /** The row is kept by reference: fill in counts and completion as the download goes. */
+  downloadLog(req: FastifyRequest, row: DownloadLogRow): DownloadLogRow {
+    this.entries.get(req)?.downloadlog.push(row);
+    return row;
+  }
+
+  private push(e: Entry, urgent: boolean): void {
+    if (this.buffer.length >= MAX_BUFFERED) {
+      this.buffer.shift();
+      this.dropped++;
+    }
+    this.buffer.push(e);
+    if (urgent || this.closed || this.buffer.length >= (this.opts.maxRows ?? MAX_ROWS)) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.opts.flushMs ?? FLUSH_MS);
+  }
+
+  /** Writes what is buffered; one flush at a time, in order. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.flushing = this.flushing.then(async () => {
+      while (this.buffer.length) {
+        const batch = this.buffer.splice(0, 1000);
+        try {
+          await withTransaction(this.db, (c) => insertBatch(c, batch));
+        } catch (err) {
+          // The database is away: keep the rows for the next flush (bounded), and say so once per batch.
+          this.log.warn({ err: (err as Error).message, rows: batch.length }, 'usage log: write failed; will retry');
+          if (!this.closed) {
+            this.buffer.unshift(...batch.slice(0, MAX_BUFFERED - this.buffer.length));
+            this.timer ??= setTimeout(() => void this.flush(), 5000);
+          }
+          return;
+        }
+      }
+      if (this.dropped) {
+        this.log.warn({ dropped: this.dropped }, 'usage log: rows dropped while the database was unreachable');
+        this.dropped = 0;
+      }
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  /** Rows waiting to be written (tests, benchmarks). */
+  get pending(): number {
+    return this.buffer.length;
+  }
+}
+
+async function insertBatch(c: DbClient, batch: Entry[]): Promise<void> {
+  const missing = batch.filter((e) => e.id === null).length;
+  if (missing) {
+    const r = await c.query(`SELECT nextval('usagelog_id_seq')::bigint AS id FROM generate_series(1, $1::int)`, [missing]);
+    let i = 0;
+    for (const e of batch) if (e.id === null) e.id = Number(r.rows[i++].id);
+  }
+  const col = <T>(f: (e: Entry) => T) => batch.map(f);
+  await c.query(
+    `INSERT INTO usagelog (id, utdatetime, user_id, ip_address, user_agent, referrer, method, uri, this, status, bytes, notes)
+     SELECT t.id, t.utdatetime, COALESCE(t.user_id, s.user_id), t.ip, t.ua, t.ref, t.method, t.uri, t.this, t.status, t.bytes, t.notes
+     FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+                 $8::text[], $9::text[], $10::text[], $11::int[], $12::bigint[], $13::text[])
+          AS t(id, utdatetime, user_id, token_hash, ip, ua, ref, method, uri, this, status, bytes, notes)
+     LEFT JOIN usersession s ON s.token_hash = t.token_hash`,
+    [
+      col((e) => e.id),
+      col((e) => e.utdatetime),
+      col((e) => e.userId),
+      col((e) => e.tokenHash),
+      col((e) => e.ip),
+      col((e) => e.userAgent),
+      col((e) => e.referrer),
+      col((e) => e.method),
+      col((e) => e.uri),
+      col((e) => e.this),
+      col((e) => e.status),
+      col((e) => e.bytes),
+      col((e) => (e.notes.length ? e.notes.join('\n\n') : null)),
+    ],
+  );
+  const q = batch.flatMap((e) => e.querylog.map((x) => ({ ...x, usagelog_id: e.id })));
+  if (q.length) {
+    await c.query(
+      `INSERT INTO querylog (usagelog_id, summarytype, selection, numresults, query_started, query_completed, notes)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[])`,
+      [
+        q.map((x) => x.usagelog_id),
+        q.map((x) => x.summarytype),
+        q.map((x) => x.selection),
+        q.map((x) => x.numresults),
+        q.map((x) => x.query_started),
+        q.map((x) => x.query_completed),
+        q.map((x) => x.notes ?? null),
+      ],
+    );
+  }
+  const d = batch.flatMap((e) => e.downloadlog.map((x) => ({ ...x, usagelog_id: e.id })));
+  if (d.length) {
+    await c.query(
+      `INSERT INTO downloadlog (usagelog_id, selection, numresults, sending_files, numdenied, download_started,
+                                download_completed, notes)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::boolean[], $5::int[], $6::timestamptz[],
+                            $7::timestamptz[], $8::text[])`,
+      [
+        d.map((x) => x.usagelog_id),
+        d.map((x) => x.selection),
+        d.map((x) => x.numresults),
+        d.map((x) => x.sending_files),
+        d.map((x) => x.numdenied),
+        d.map((x) => x.download_started),
+        d.map((x) => x.download_completed),
+        d.map((x) => x.notes ?? null),
+      ],
+    );
+  }
+}
+
+/**
+ * Hooks the usage log into the app: a row per request, written in batches, flushed on close.
+ * Hooks added here apply to routes registered after this call: register it before the routes.
+ */
+export function registerUsageLog(app: FastifyInstance, usage: UsageLog): void {
+  app.addHook('onRequest', (req, reply, done) => {
+    usage.begin(req, reply);
+    done();
+  });
+  app.addHook('onClose', async () => {
+    await usage.close();
+  });
+}

@@ -1,0 +1,246 @@
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleFits, sampleName } from '../../src/services/samples.js';
+import { enqueueIngest } from '../../src/services/ingestqueue.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import {
+  count,
+  FAST_PARAMS,
+  inStore,
+  md5,
+  md5File,
+  Rig,
+  setMtime,
+  settle,
+  sleep,
+  tempLeftovers,
+  until,
+  writeBigFits,
+} from './helpers.js';
+
+// SIGKILL of each daemon in the middle of an item. The e2e test already kills an ingest worker
+// while it reads a file; here: copy-from-dhs in the middle of copying a big file, copy-from-dhs
+// between the rename into the store and the enqueue, and an ingest worker inside its database
+// transaction. (service-queue export is not wired in this build: HANDLERS has no 'export'.)
+
+let t: TestDb;
+const rigs: Rig[] = [];
+
+beforeAll(async () => {
+  t = await createTestDb('faults_sigkill');
+  await t.db.query(FAST_PARAMS);
+});
+afterAll(async () => {
+  for (const r of rigs) await r.cleanup();
+  await t?.drop();
+});
+
+function rig() {
+  const r = new Rig(t.url);
+  rigs.push(r);
+  return r;
+}
+
+/** The backend of another session of ours that waits on a lock while running `like`. */
+async function blockedBackend(like: string): Promise<number | null> {
+  const r = await t.db.query(
+    `SELECT pid FROM pg_stat_activity
+     WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1 AND pid <> pg_backend_pid()`,
+    [like],
+  );
+  return r.rows[0]?.pid ?? null;
+}
+
+describe('SIGKILL of a daemon in the middle of an item', () => {
+  it('copy-from-dhs killed while copying a big file: no partial file at the final name; the copy completes after restart', async () => {
+    const r = rig();
+    const siq = await r.ingester('siq-copykill');
+    const name = 'N20250401S0001.fits';
+    const dhsFile = path.join(r.dhs, name);
+    writeBigFits(dhsFile, 700_000_000);
+    setMtime(dhsFile, -60_000);
+    const want = await md5File(dhsFile);
+
+    const copier = await r.copier('--name', 'victim');
+    // Kill it the moment its temporary file in the store has bytes in it.
+    let temp = '';
+    await until(
+      () => {
+        const tmp = tempLeftovers(r.store).find((n) => n.startsWith(`.${name}.tmp-`));
+        if (tmp && statSync(path.join(r.store, tmp)).size > 0) {
+          copier.child.kill('SIGKILL');
+          temp = tmp;
+          return true;
+        }
+        return false;
+      },
+      120_000,
+      () => `copy-from-dhs started copying ${name}:\n${copier.output.slice(-2000)}`,
+    );
+    await copier.exited;
+    // Killed before the rename: the bytes so far sit only under the hidden temporary name.
+    expect(readdirSync(r.store)).toContain(temp);
+    expect(inStore(r.store, name)).toBe(false);
+    expect(await count(t.db, `SELECT count(*) AS n FROM ingestqueue WHERE filename = $1`, [name])).toBe(0);
+    expect(await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE filename = $1`, [name])).toBe(0);
+
+    // A small file arriving while copy-from-dhs is down is caught up too.
+    const small = { serial: 2, date: '20250401' };
+    writeFileSync(path.join(r.dhs, sampleName(small)), sampleFits(small));
+    const restarted = await r.copier('--name', 'restarted');
+    await until(
+      async () =>
+        (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE present AND filename = ANY($1::text[])`, [
+          [name, sampleName(small)],
+        ])) === 2,
+      240_000,
+      () => `both files ingested after the restart:\n${restarted.output.slice(-2000)}\n${siq.output.slice(-2000)}`,
+    );
+    expect(await r.stopAll()).toEqual([0, 0]);
+
+    const killedPid = copier.child.pid!;
+    const s = await settle('SIGKILL copy-from-dhs mid-copy', t.db, r.store, {
+      good: new Map([
+        [name, want],
+        [sampleName(small), md5(sampleFits(small))],
+      ]),
+      // The killed process's temp file is an obvious leftover (hidden, .tmp-<pid>-), never a real name.
+      allowTemp: (n) => n.includes(`.tmp-${killedPid}-`),
+    });
+    expect(s.problems).toEqual([]);
+  }, 420_000);
+
+  it('copy-from-dhs killed after the rename, before its enqueue committed: the file is still ingested', async () => {
+    const r = rig();
+    const spec = { serial: 1, date: '20250402' };
+    const name = sampleName(spec);
+    const bytes = sampleFits(spec);
+    writeFileSync(path.join(r.dhs, name), bytes);
+    setMtime(path.join(r.dhs, name), -60_000);
+
+    // Hold the ingest queue so the copier's INSERT waits: the file is in the store by then.
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE ingestqueue IN EXCLUSIVE MODE');
+      const copier = await r.copier('--name', 'victim');
+      let backend: number | null = null;
+      await until(
+        async () => (backend = await blockedBackend('%INSERT INTO ingestqueue%')) !== null,
+        60_000,
+        () => `copy-from-dhs reached its enqueue:\n${copier.output.slice(-2000)}`,
+      );
+      expect(inStore(r.store, name)).toBe(true);
+      copier.child.kill('SIGKILL');
+      await copier.exited;
+      // The process died before its INSERT committed: end that statement the way a dropped
+      // connection does before the lock is granted.
+      await t.db.query('SELECT pg_terminate_backend($1)', [backend]);
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+    expect(await count(t.db, `SELECT count(*) AS n FROM ingestqueue WHERE filename = $1`, [name])).toBe(0);
+
+    // The state a crash leaves: copied, not queued. Restarted, copy-from-dhs must not treat the
+    // file as finished just because it is in the store.
+    const siq = await r.ingester('siq-enqkill');
+    const restarted = await r.copier('--name', 'restarted');
+    let ok = true;
+    try {
+      await until(
+        async () => (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE present AND filename = $1`, [name])) === 1,
+        45_000,
+        () => `${name} ingested after copy-from-dhs restarted:\n${restarted.output.slice(-1500)}\n${siq.output.slice(-800)}`,
+      );
+    } catch (e) {
+      ok = false;
+      console.warn((e as Error).message);
+    }
+    await r.stopAll();
+    const s = await settle('SIGKILL copy-from-dhs between rename and enqueue', t.db, r.store, {
+      good: new Map([[name, md5(bytes)]]),
+    });
+    expect(ok, 'the copied-but-not-queued file was ingested').toBe(true);
+    expect(s.problems).toEqual([]);
+  }, 240_000);
+
+  it('ingest worker killed inside its database transaction: nothing half-written, the old version stays canonical, the new one is ingested', async () => {
+    const r = rig();
+    const spec = { serial: 1, date: '20250403' };
+    const name = sampleName(spec);
+    const file = path.join(r.store, name);
+    const v1 = sampleFits(spec);
+    writeFileSync(file, v1);
+    setMtime(file, -120_000);
+    const first = await r.ingester('first');
+    await enqueueIngest(t.db, [{ filename: name }]);
+    await until(
+      async () => (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE present AND filename = $1`, [name])) === 1,
+      60_000,
+      'version 1 ingested',
+    );
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    // Version 2 (a header change), queued; the victim blocks on its last INSERT.
+    const v2 = sampleFits({ ...spec, extraCards: [['HISTORY', 'reprocessed by the fault suite']] });
+    writeFileSync(file, v2);
+    setMtime(file, -60_000);
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    let victimPid = 0;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE fulltextheader IN SHARE ROW EXCLUSIVE MODE');
+      const victim = await r.ingester('victim');
+      victimPid = victim.child.pid!;
+      await enqueueIngest(t.db, [{ filename: name }]);
+      await until(
+        async () => (await blockedBackend('%INSERT INTO fulltextheader%')) !== null,
+        60_000,
+        () => `the victim is inside its transaction:\n${victim.output.slice(-2000)}`,
+      );
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    // PostgreSQL rolls the dead client's transaction back: version 1 is untouched.
+    await until(async () => (await blockedBackend('%fulltextheader%')) === null, 30_000, 'orphan backend gone');
+    await sleep(500);
+    const mid = await t.db.query(`SELECT present, canonical, file_md5 FROM diskfile WHERE filename = $1 ORDER BY id`, [name]);
+    expect(mid.rows).toEqual([{ present: true, canonical: true, file_md5: md5(v1) }]);
+    const held = await t.db.query(`SELECT worker FROM ingestqueue WHERE filename = $1 AND in_progress`, [name]);
+    expect(held.rows.map((x) => x.worker)[0]).toMatch(new RegExp(`^victim@.+:${victimPid}#0$`));
+
+    // A surviving worker on the same host sees the holder's pid is dead and takes the item over.
+    const rescuer = await r.ingester('rescuer');
+    await until(
+      async () => (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE filename = $1`, [name])) === 2,
+      60_000,
+      () => `the rescuer ingested version 2:\n${rescuer.output.slice(-2000)}`,
+    );
+    await until(
+      async () => (await count(t.db, `SELECT count(*) AS n FROM ingestqueue WHERE filename = $1`, [name])) === 0,
+      30_000,
+      'queue row done',
+    );
+    expect(await r.stopAll()).toEqual([0]);
+    const s = await settle('SIGKILL ingest worker inside its transaction', t.db, r.store, {
+      good: new Map([[name, md5(v2)]]),
+      versions: new Map([[name, 2]]),
+    });
+    expect(s.problems).toEqual([]);
+    const orphans = await count(
+      t.db,
+      `SELECT count(*) AS n FROM diskfile df WHERE NOT EXISTS (SELECT 1 FROM header h WHERE h.diskfile_id = df.id)
+         OR NOT EXISTS (SELECT 1 FROM fulltextheader f WHERE f.diskfile_id = df.id)`,
+    );
+    expect(orphans).toBe(0);
+  }, 300_000);
+});
