@@ -1,12 +1,11 @@
 // Calibration association: the rules that apply to a frame, the calibrations they find (one
-// statement), and the calcache rows of the frame replaced in one transaction.
+// statement), and the calcache rows of the frame replaced (one statement, atomic).
 
 import { createHash } from 'node:crypto';
-import type { Db, Queryable } from '../db/pool.js';
-import { withTransaction } from '../db/pool.js';
+import type { Queryable } from '../db/pool.js';
 import { gmosRules } from './gmos.js';
 import { f2Rules, gnirsRules, gsaoiRules, niriRules } from './nir.js';
-import { associationSql, ruleKeywords } from './sql.js';
+import { associationSql, replaceCalcacheSql, ruleKeywords } from './sql.js';
 import { MATCH_COLUMNS, type CalRule, type InstrumentRules, type Target } from './types.js';
 
 export type { CalRule, Target } from './types.js';
@@ -55,18 +54,25 @@ export async function loadTarget(db: Queryable, headerId: number): Promise<Targe
   return (r.rows[0] as Target) ?? null;
 }
 
-/** The calibrations of a frame, best first within each type, optionally restricted to some types. */
-export async function associate(db: Queryable, target: Target, caltypes?: readonly string[]): Promise<Association[]> {
+/** A named statement per distinct text: planned once per connection, not per frame (planning a
+ * dozen-branch UNION took longer than running it). */
+function prepared(q: { text: string; values: unknown[] }) {
+  return { name: `calcache_${createHash('sha1').update(q.text).digest('hex').slice(0, 20)}`, ...q };
+}
+
+function checkedRules(target: Target, caltypes?: readonly string[]): CalRule[] {
   let rules = rulesFor(target);
   if (caltypes) rules = rules.filter((r) => caltypes.includes(r.caltype));
-  if (rules.length === 0) return [];
   const missing = ruleKeywords(rules).filter((k) => !RULE_KEYWORDS.includes(k));
   if (missing.length) throw new Error(`calcache: rules compare ${missing.join(', ')}: add to RULE_KEYWORDS`);
-  const q = associationSql(rules, target);
-  // A named statement per distinct text: planned once per connection, not per frame (planning
-  // a dozen-branch UNION took longer than running it).
-  const name = `calcache_${createHash('sha1').update(q.text).digest('hex').slice(0, 20)}`;
-  const r = await db.query({ name, text: q.text, values: q.values });
+  return rules;
+}
+
+/** The calibrations of a frame, best first within each type, optionally restricted to some types. */
+export async function associate(db: Queryable, target: Target, caltypes?: readonly string[]): Promise<Association[]> {
+  const rules = checkedRules(target, caltypes);
+  if (rules.length === 0) return [];
+  const r = await db.query(prepared(associationSql(rules, target)));
   return r.rows as Association[];
 }
 
@@ -76,21 +82,15 @@ export interface CalcacheResult {
   associations: number;
 }
 
-/** Recomputes a frame's calcache rows: old rows out and new rows in, in one transaction. */
-export async function updateCalcache(db: Db, headerId: number): Promise<CalcacheResult> {
-  return withTransaction(db, async (c) => {
-    // No lock needed: the queue never hands the same obs_hid to two workers at once.
-    const target = await loadTarget(c, headerId);
-    if (!target) return { headerId, found: false, associations: 0 };
-    const rows = await associate(c, target);
-    await c.query('DELETE FROM calcache WHERE obs_hid = $1::bigint', [headerId]);
-    if (rows.length) {
-      await c.query(
-        `INSERT INTO calcache (obs_hid, cal_hid, caltype, rank)
-         SELECT $1::bigint, * FROM unnest($2::bigint[], $3::text[], $4::integer[])`,
-        [headerId, rows.map((x) => x.cal_hid), rows.map((x) => x.caltype), rows.map((x) => x.rank)],
-      );
-    }
-    return { headerId, found: true, associations: rows.length };
-  });
+/** Recomputes a frame's calcache rows: old rows out and new rows in, atomically (one statement). */
+export async function updateCalcache(db: Queryable, headerId: number): Promise<CalcacheResult> {
+  const target = await loadTarget(db, headerId);
+  if (!target) return { headerId, found: false, associations: 0 };
+  const rules = checkedRules(target);
+  if (rules.length === 0) {
+    await db.query('DELETE FROM calcache WHERE obs_hid = $1::bigint', [headerId]);
+    return { headerId, found: true, associations: 0 };
+  }
+  const r = await db.query(prepared(replaceCalcacheSql(rules, target)));
+  return { headerId, found: true, associations: r.rowCount ?? 0 };
 }

@@ -158,15 +158,34 @@ function ruleSql(r: CalRule, target: Target, p: Params): string {
  * time (ties: the newer header first).
  */
 export function associationSql(rules: CalRule[], target: Target): { text: string; values: unknown[] } {
+  const p = new Params();
+  return { text: core(rules, target, p), values: p.values };
+}
+
+function core(rules: CalRule[], target: Target, p: Params): string {
   if (rules.length === 0) throw new Error('calcache: no rules');
   if (!target.ut_datetime) throw new Error(`calcache: header ${target.id} has no ut_datetime`);
-  const p = new Params();
   const parts = rules.map((r) => ruleSql(r, target, p));
-  const text = `SELECT c.caltype, c.id AS cal_hid,
+  return `SELECT c.caltype, c.id AS cal_hid,
        row_number() OVER (PARTITION BY c.caltype ORDER BY c.dt, c.id DESC)::integer AS rank
 FROM (
   ${parts.join('\n  UNION ALL\n  ')}
 ) c ORDER BY c.caltype, rank`;
+}
+
+/**
+ * The frame's calcache rows replaced by what the rules find, in one statement (atomic by itself:
+ * no transaction round trips). The DELETE and the INSERT see the same snapshot, so the new rows
+ * never meet the old ones.
+ */
+export function replaceCalcacheSql(rules: CalRule[], target: Target): { text: string; values: unknown[] } {
+  const p = new Params();
+  const found = core(rules, target, p);
+  const id = p.ref('id', target.id, 'bigint');
+  const text = `WITH found AS (${found}),
+gone AS (DELETE FROM calcache WHERE obs_hid = ${id})
+INSERT INTO calcache (obs_hid, cal_hid, caltype, rank)
+SELECT ${id}, cal_hid, caltype, rank FROM found`;
   return { text, values: p.values };
 }
 

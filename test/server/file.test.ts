@@ -105,6 +105,9 @@ describe('GET /file/<name>', () => {
     const h = await fetch(`${url}/file/${plain.name}`, { method: 'HEAD' });
     expect(h.status).toBe(200);
     expect(h.headers.get('content-length')).toBe(String(plain.raw.length));
+    const hz = await fetch(`${url}/file/${packed.name.slice(0, -4)}`, { method: 'HEAD' });
+    expect(hz.headers.get('content-length')).toBe(String(packed.raw.length));
+    expect((await fetch(`${url}/file/N19990101S0001.fits`, { method: 'HEAD' })).status).toBe(404);
     await server.close();
   });
 

@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 import * as addToIngestQueue from './add-to-ingest-queue.js';
 import * as copyFromDhs from './copy-from-dhs.js';
+import * as copyFromVisitingInstrument from './copy-from-visiting-instrument.js';
 import * as db from './db.js';
 import * as fitsheader from './fitsheader.js';
+import * as headerUpdates from './header-updates.js';
+import * as notification from './notification.js';
 import { registerOps } from './ops-index.js';
 import * as params from './params.js';
 import * as queue from './queue.js';
 import * as serviceQueue from './service-queue.js';
 import * as up from './up.js';
+import * as youGotDataEmail from './you-got-data-email.js';
 
 // One line per command module; each exports register(program).
 export function registerCommands(program: Command): void {
@@ -18,4 +22,8 @@ export function registerCommands(program: Command): void {
   params.register(program);
   up.register(program);
   fitsheader.register(program);
+  notification.register(program);
+  youGotDataEmail.register(program);
+  headerUpdates.register(program);
+  copyFromVisitingInstrument.register(program);
 }

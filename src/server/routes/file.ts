@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { trimBz2 } from '../../gemini/filename.js';
 import { compressStream, decompressStream } from '../../storage/bz2.js';
@@ -65,6 +65,9 @@ function slice(source: Readable, range: ByteRange): Readable {
   return source.pipe(t);
 }
 
+/** An empty body that keeps the Content-Length set (Fastify sets 0 for an empty payload). */
+const nothing = () => Readable.from([]);
+
 function contentType(name: string): string {
   if (name.endsWith('.bz2')) return 'application/x-bzip2';
   if (name.endsWith('.fits')) return 'application/fits';
@@ -110,13 +113,17 @@ export const fileRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app,
       .header('Content-Type', contentType(asked))
       .header('Content-Disposition', `attachment; filename="${asked}"`);
 
+    // HEAD: the headers only; no store read, no compressor started.
+    const head = req.method === 'HEAD';
     if (wantBz2 && !storedBz2) {
+      if (head) return reply.send(nothing());
       // Compressed on the fly: length unknown until the end, so chunked.
       return reply.send(compressStream(await ctx.storage.read(key)));
     }
     // Plain delivery, straight or decompressed: its size is known, so ranges work.
     const size = wantBz2 === storedBz2 ? st.size : row.data_size;
     if (size === null || size === undefined) {
+      if (head) return reply.send(nothing());
       return reply.send(decompressStream(await ctx.storage.read(key)));
     }
     reply.header('Accept-Ranges', 'bytes');
@@ -133,6 +140,7 @@ export const fileRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app,
       return reply.send(slice(decompressStream(await ctx.storage.read(key)), range));
     }
     reply.header('Content-Length', size);
+    if (head) return reply.send(nothing());
     if (storedBz2 && !wantBz2) return reply.send(decompressStream(await ctx.storage.read(key)));
     return reply.send(await ctx.storage.read(key));
   });

@@ -17,8 +17,8 @@ import {
 
 export interface NotificationRouteOptions {
   ctx: { db: Db };
-  /** Refuses non-staff (the app's session check). Without it the page is open: tests only. */
-  staffOnly?: preHandlerHookHandler;
+  /** Refuses non-staff (the app's session check). Required: the page changes who gets mail. */
+  staffOnly: preHandlerHookHandler;
 }
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -101,7 +101,7 @@ function crossSite(req: FastifyRequest): boolean {
 
 export const notificationRoutes: FastifyPluginAsync<NotificationRouteOptions> = async (app, opts) => {
   const { db } = opts.ctx;
-  if (opts.staffOnly) app.addHook('preHandler', opts.staffOnly);
+  app.addHook('preHandler', opts.staffOnly);
   if (!app.hasContentTypeParser(FORM)) {
     app.addContentTypeParser(FORM, { parseAs: 'string' }, (_req, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { trimBz2 } from '../../gemini/filename.js';
+import { BadNameError, checkFileName } from '../names.js';
+import { html } from '../views/html.js';
+import { layout } from '../views/layout.js';
+import { messagePage } from '../views/pages.js';
+import { pageContext, sendPage, type SiteContext } from '../web.js';
+
+// GET /fullheader/<filename>: every HDU's header of the present version, as ingest stored it
+// (fulltextheader: "--- HDU n ---" then the 80-character cards). Headers of proprietary data
+// carry targets and coordinates, so they are shown on the same terms as the data.
+
+export function splitHdus(fulltext: string): { title: string; cards: string }[] {
+  const parts = fulltext.split(/^--- (HDU \d+) ---\n?/m);
+  const out: { title: string; cards: string }[] = [];
+  if (parts[0].trim()) out.push({ title: 'Header', cards: parts[0] });
+  for (let i = 1; i < parts.length; i += 2) out.push({ title: parts[i], cards: parts[i + 1] ?? '' });
+  return out;
+}
+
+export const fullHeaderRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async (app, { ctx }) => {
+  app.get('/fullheader/:name', async (req, reply) => {
+    const pc = await pageContext(ctx, req, reply);
+    let name: string;
+    try {
+      name = trimBz2(checkFileName((req.params as { name: string }).name));
+    } catch (e) {
+      if (e instanceof BadNameError) return sendPage(reply, messagePage(pc, 'Full header', e.message), 400);
+      throw e;
+    }
+    if (!/\.fits$/i.test(name)) name = `${name}.fits`; // N20200101S0001 works too
+    const r = await ctx.db.query(
+      `SELECT f.name, df.filename, ft.fulltext, h.id IS NOT NULL AS has_header, h.release::text AS release,
+              h.engineering, h.program_id, h.observation_id
+       FROM file f JOIN diskfile df ON df.file_id = f.id AND df.present
+       LEFT JOIN header h ON h.diskfile_id = df.id
+       LEFT JOIN fulltextheader ft ON ft.diskfile_id = df.id
+       WHERE f.name = $1::text`,
+      [name],
+    );
+    const row = r.rows[0];
+    if (!row) return sendPage(reply, messagePage(pc, 'Full header', `No such file: ${name}`), 404);
+    if (!(await ctx.access.canDownload(req, row))) {
+      return sendPage(reply, messagePage(pc, 'Full header', `${name} is proprietary data: you may not see its header.`), 403);
+    }
+    if (!row.fulltext) return sendPage(reply, messagePage(pc, 'Full header', `No header text was stored for ${name}.`), 404);
+    const hdus = splitHdus(row.fulltext);
+    return sendPage(
+      reply,
+      layout(pc, {
+        title: `Full header of ${row.filename}`,
+        body: html`<p><a href="/summary/${encodeURIComponent(name)}">Summary</a> · <a href="/file/${encodeURIComponent(row.filename)}">Download</a></p>
+${hdus.map((h) => html`<section><h2>${h.title}</h2><pre class="header">${h.cards}</pre></section>`)}`,
+      }),
+    );
+  });
+};

@@ -1,0 +1,150 @@
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbedded, type EmbeddedHandle } from '../../src/db/embedded.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createPool, type Db } from '../../src/db/pool.js';
+import { enqueueIngest } from '../../src/services/ingestqueue.js';
+import { sampleFits, sampleName } from '../../src/services/samples.js';
+import { count, ingestedCount, md5, md5File, Rig, setMtime, settle, until, writeBigFits, type Daemon } from './helpers.js';
+
+// PostgreSQL restarted under running daemons. The machine's server cannot be restarted safely, so
+// this test runs a private embedded PostgreSQL, stops it (fast shutdown: every session is cut)
+// and starts it again on the same directory and port, while copy-from-dhs and two ingest workers
+// run against it. poll_seconds is 30: only the LISTEN connection (reconnected) or the workers'
+// own retry wakes them quickly, so a worker left deaf after the restart shows as a slow test.
+
+let pgHandle: EmbeddedHandle | undefined;
+let db: Db | undefined;
+let r: Rig;
+let url: string;
+let varDir: string;
+let port: number;
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((res) => s.listen(0, '127.0.0.1', () => res()));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise((res) => s.close(res));
+  return p;
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  url = `postgres://postgres:postgres@127.0.0.1:${port}/faults`;
+  r = new Rig(url);
+  varDir = path.join(r.tmp.dir, 'pgvar');
+  pgHandle = await startEmbedded(varDir, port, 'faults');
+  if (pgHandle.url !== url) throw new Error(`embedded PostgreSQL at ${pgHandle.url}, expected ${url}`);
+  await migrate(url);
+  db = createPool(url, 5);
+  await db.query(`UPDATE system_parameters SET poll_seconds = 30, heartbeat_seconds = 0.5,
+    dead_worker_seconds = 30, ingest_defer_seconds = 0`);
+}, 180_000);
+
+afterAll(async () => {
+  await r?.cleanup();
+  await db?.end().catch(() => {});
+  await pgHandle?.stop().catch(() => {});
+});
+
+function drop(serials: number[], date = '20250501'): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const serial of serials) {
+    const spec = { serial, date };
+    const bytes = sampleFits(spec);
+    writeFileSync(path.join(r.dhs, sampleName(spec)), bytes);
+    m.set(sampleName(spec), md5(bytes));
+  }
+  return m;
+}
+
+const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+const tail = (d: Daemon) => d.output.slice(-1500);
+
+describe('PostgreSQL restarted under running daemons', () => {
+  it('copy-from-dhs and two ingest workers log the outage, reconnect (LISTEN too) and carry on; nothing is lost', async () => {
+    const copier = await r.copier();
+    const siq1 = await r.ingester('siq1');
+    const siq2 = await r.ingester('siq2');
+    const all = new Map<string, string>();
+    const add = (m: Map<string, string>) => m.forEach((v, k) => all.set(k, v));
+
+    const batch1 = drop(range(1, 15));
+    add(batch1);
+    await until(async () => (await ingestedCount(db!, [...batch1.keys()])) === 15, 120_000, 'batch 1 ingested');
+
+    // A big file in the middle of being ingested when the server goes away.
+    const big = 'N20250501S0900.fits';
+    writeBigFits(path.join(r.store, big), 1_000_000_000);
+    setMtime(path.join(r.store, big), -60_000);
+    all.set(big, await md5File(path.join(r.store, big)));
+    await enqueueIngest(db!, [{ filename: big }]);
+    await until(
+      async () => (await count(db!, `SELECT count(*) AS n FROM ingestqueue WHERE filename = $1 AND in_progress`, [big])) === 1,
+      60_000,
+      'a worker holds the big file',
+    );
+    const batch2 = drop(range(16, 30));
+    add(batch2);
+
+    const downAt = Date.now();
+    await pgHandle!.stop();
+    // Files keep arriving while the database is down.
+    const batch3 = drop(range(31, 40));
+    add(batch3);
+    // Each daemon says so: the workers when claiming or heartbeating, the copier when queueing.
+    await until(
+      () =>
+        [siq1, siq2].every((d) => /database unavailable|periodic task failed|item interrupted/.test(d.output)) &&
+        /DHS pass failed|copy of .* failed/.test(copier.output),
+      90_000,
+      () => `every daemon logged the outage:\n${tail(siq1)}\n${tail(siq2)}\n${tail(copier)}`,
+    );
+    // Long enough for the interrupted big file to have hit the database in the dark.
+    await until(
+      () => [siq1, siq2].some((d) => /item interrupted/.test(d.output)),
+      90_000,
+      () => `the worker holding the big file noticed:\n${tail(siq1)}\n${tail(siq2)}`,
+    );
+    for (const d of [copier, siq1, siq2]) expect(d.running(), 'daemon survived the outage').toBe(true);
+
+    pgHandle = await startEmbedded(varDir, port, 'faults');
+    const upAt = Date.now();
+    let caughtUp = true;
+    try {
+      await until(
+        async () => (await ingestedCount(db!, [...all.keys()])) === all.size,
+        150_000,
+        `all ${all.size} files ingested after the restart`,
+      );
+    } catch (e) {
+      caughtUp = false;
+      console.warn((e as Error).message, '\n', tail(siq1), '\n', tail(siq2));
+    }
+    const outage = { downSeconds: (upAt - downAt) / 1000 };
+
+    // Both workers listen again: a file queued now is taken at once, not at the next 30 s poll.
+    const listeners = await count(
+      db!,
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
+    );
+    const batch4 = drop(range(41, 45));
+    add(batch4);
+    const took = await until(
+      async () => (await ingestedCount(db!, [...batch4.keys()])) === 5,
+      60_000,
+      'batch 4 ingested',
+    ).catch(() => Infinity);
+
+    const codes = await r.stopAll();
+    const s = await settle('PostgreSQL restarted under running daemons', db!, r.store, { good: all });
+    console.info('outage', outage, 'batch 4 took', took, 'ms');
+    expect(listeners).toBe(2);
+    expect(took).toBeLessThan(20_000);
+    expect(caughtUp).toBe(true);
+    expect(s.problems).toEqual([]);
+    expect(codes).toEqual([0, 0, 0]);
+  }, 600_000);
+});
