@@ -6,7 +6,7 @@ import { QUEUES } from '../queues/tables.js';
 import { skipReason } from '../services/addtoingest.js';
 import { markNotPresent } from '../services/diskfile.js';
 import { enqueueIngest } from '../services/ingestqueue.js';
-import { hashingStream } from '../storage/local.js';
+import { md5OfStored } from '../storage/md5.js';
 import { joinKey, type Storage } from '../storage/types.js';
 
 // `fitsstore check`: the database and the store must agree (CRDS `sync --check-files` style).
@@ -231,23 +231,12 @@ async function scrub(o: CheckOptions, prefix: string, res: CheckResult) {
 }
 
 async function md5Of(storage: Storage, key: string): Promise<{ md5: string; size: number } | null> {
-  let s;
   try {
-    s = await storage.read(key);
+    return await md5OfStored(storage, key);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as { name?: string }).name === 'NoSuchKey')
-      return null;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as { name?: string }).name === 'NoSuchKey') return null;
     throw e;
   }
-  const h = hashingStream();
-  await new Promise<void>((resolve, reject) => {
-    s.on('error', reject);
-    h.on('error', reject);
-    h.on('finish', resolve);
-    s.pipe(h);
-    h.resume();
-  });
-  return h.digest();
 }
 
 /** "500G", "10MB", "1.5T", "1048576" → bytes (powers of 1024). */

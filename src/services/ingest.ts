@@ -14,6 +14,7 @@ import { QUEUES } from '../queues/tables.js';
 import type { Handler } from '../queues/worker.js';
 import { compressionOf, decompressStream } from '../storage/decompress.js';
 import { hashingStream } from '../storage/local.js';
+import { md5OfStored } from '../storage/md5.js';
 import { joinKey, type Storage } from '../storage/types.js';
 import * as diskfiles from './diskfile.js';
 
@@ -69,7 +70,7 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
     if (storage.kind === 'local' && sameLastmod && !req.force_md5) {
       return { action: 'unchanged', diskfileId: existing.id };
     }
-    const md5 = st.md5 ?? (await md5Of(storage, key));
+    const md5 = st.md5 ?? (await md5OfStored(storage, key)).md5;
     if (md5 === existing.file_md5) {
       if (!sameLastmod) await diskfiles.touchLastmod(db, existing.id, st.lastmod);
       return { action: 'unchanged', diskfileId: existing.id };
@@ -129,19 +130,6 @@ async function queueFollowUps(
     await engine.enqueue(c, QUEUES.preview, [{ diskfile_id: ids.diskfileId, filename: req.filename, sortkey: key }]);
     await engine.enqueue(c, QUEUES.calcache, [{ obs_hid: ids.headerId, filename: req.filename, sortkey: key }]);
   }
-}
-
-async function md5Of(storage: Storage, key: string): Promise<string> {
-  const h = hashingStream();
-  const s = await storage.read(key);
-  await new Promise<void>((resolve, reject) => {
-    s.on('error', reject);
-    h.on('error', reject);
-    h.on('finish', resolve);
-    s.pipe(h);
-    h.resume();
-  });
-  return h.digest().md5;
 }
 
 /**
