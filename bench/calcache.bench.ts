@@ -22,7 +22,10 @@ const REBUILD = Number(process.env.BENCH_CALCACHE_REBUILD ?? 3000);
 
 async function generate(db: Db): Promise<void> {
   await db.query('SELECT setseed(0.42)');
-  await db.query(`INSERT INTO file (id, name) SELECT g, 'B' || lpad(g::text, 7, '0') || '.fits' FROM generate_series(1, $1::int) g`, [N]);
+  await db.query(
+    `INSERT INTO file (id, name) SELECT g, 'B' || lpad(g::text, 7, '0') || '.fits' FROM generate_series(1, $1::int) g`,
+    [N],
+  );
   await db.query(
     `INSERT INTO diskfile (id, file_id, filename, path, present, canonical, file_md5, data_md5, file_size, data_size, mdready)
      SELECT g, g, 'B' || lpad(g::text, 7, '0') || '.fits', '', true, true, md5(g::text), md5(g::text), 1000, 1000, true
@@ -90,7 +93,11 @@ async function generate(db: Db): Promise<void> {
   await db.query('VACUUM ANALYZE header');
 }
 
-async function timeEach(db: Db, ids: number[], fn: (db: Db, id: number) => Promise<unknown>): Promise<number[]> {
+async function timeEach(
+  db: Db,
+  ids: number[],
+  fn: (db: Db, id: number) => Promise<unknown>,
+): Promise<number[]> {
   const ms: number[] = [];
   for (const id of ids) {
     const t0 = performance.now();
@@ -112,7 +119,9 @@ async function rebuildRate(db: Db, ids: number[], parallel: number): Promise<num
 }
 
 main(async () => {
-  const b = REUSE ? { url: REUSE, db: createPool(REUSE, 8), drop: async () => {} } : await benchDb('calcache', 8);
+  const b = REUSE
+    ? { url: REUSE, db: createPool(REUSE, 8), drop: async () => {} }
+    : await benchDb('calcache', 8);
   try {
     const g0 = performance.now();
     if (REUSE) await b.db.query('DELETE FROM calcache');
@@ -173,14 +182,17 @@ main(async () => {
       title: 'Calibration association',
       method:
         `${fmt(N)} generated headers (20 years, GMOS-N/S, F2, NIRI, GNIRS, GSAOI; 55 % science, the rest calibrations of ` +
-        `every kind with realistic settings), generated in SQL in ${round(genSeconds)} s. One association = updateCalcache(): ` +
-        'load the frame, one statement for all its calibration types (nearest-in-time index scans on the partial indexes ' +
-        'of migration 003), replace its calcache rows, one transaction; timed after a 50-frame warm-up.',
+        `every kind with realistic settings), ${REUSE ? 'a database generated earlier' : `generated in SQL in ${round(genSeconds)} s`}. One association = updateCalcache(): ` +
+        'load the frame, then one statement that finds all its calibration types (nearest-in-time index scans on the ' +
+        'partial indexes of migration 003) and replaces its calcache rows; timed after a 50-frame warm-up.',
       rows,
       notes: [`PostgreSQL at ${new URL(b.url).host}; client and server share the machine.`],
     };
     emit(result);
-    const doc = writeSection(result, `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}`);
+    const doc = writeSection(
+      result,
+      `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}`,
+    );
     for (const r of rows) {
       process.stdout.write(`| ${r.name} | ${r.value} ${r.unit} | ${r.target ?? ''} | ${r.detail ?? ''} |\n`);
     }

@@ -31,21 +31,29 @@ main(async () => {
       await t.db.query('TRUNCATE ingestqueue');
       await t.db.query('VACUUM ANALYZE ingestqueue');
       let t0 = performance.now();
-      const first = await enqueueIngest(t.db, names.map((filename) => ({ filename })));
+      const first = await enqueueIngest(
+        t.db,
+        names.map((filename) => ({ filename })),
+      );
       runs.names.push(N / ((performance.now() - t0) / 1000));
       if (first.queued !== N) throw new Error(`enqueueIngest queued ${first.queued} of ${N}`);
 
       t0 = performance.now();
-      const again = await enqueueIngest(t.db, names.map((filename) => ({ filename })));
+      const again = await enqueueIngest(
+        t.db,
+        names.map((filename) => ({ filename })),
+      );
       runs.again.push(N / ((performance.now() - t0) / 1000));
-      if (again.alreadyPending !== N) throw new Error(`re-add: ${again.alreadyPending} of ${N} already pending`);
+      if (again.alreadyPending !== N)
+        throw new Error(`re-add: ${again.alreadyPending} of ${N} already pending`);
 
       await t.db.query('TRUNCATE ingestqueue');
       await t.db.query('VACUUM ANALYZE ingestqueue');
       t0 = performance.now();
       const added = await addToIngestQueue(t.db, storage, {});
       runs.dir.push(N / ((performance.now() - t0) / 1000));
-      if (added.queued !== N) throw new Error(`addToIngestQueue queued ${added.queued} of ${N} (${JSON.stringify(added)})`);
+      if (added.queued !== N)
+        throw new Error(`addToIngestQueue queued ${added.queued} of ${N} (${JSON.stringify(added)})`);
       process.stderr.write(
         `enqueue round ${r + 1}: names ${fmt(runs.names[r])}/s, re-add ${fmt(runs.again[r])}/s, directory ${fmt(runs.dir[r])}/s\n`,
       );

@@ -73,19 +73,36 @@ main(async () => {
       paths: { storage_root: store, var_dir: dir, log_dir: path.join(dir, 'logs') },
     });
     const params = await getParams(t.db);
-    const deps: IngestDeps = { db: t.db, storage: new LocalStorage(store), config, log: silentLogger(), params: () => params };
+    const deps: IngestDeps = {
+      db: t.db,
+      storage: new LocalStorage(store),
+      config,
+      log: silentLogger(),
+      params: () => params,
+    };
 
     const runs = { fresh: [] as number[], again: [] as number[] };
     for (let r = 0; r < ROUNDS; r++) {
-      await t.db.query('TRUNCATE file, diskfile, header, fulltextheader, ingestqueue, exportqueue, queue_error, queue_worker CASCADE');
+      await t.db.query(
+        'TRUNCATE file, diskfile, header, fulltextheader, ingestqueue, exportqueue, queue_error, queue_worker CASCADE',
+      );
       await t.db.query('VACUUM ANALYZE');
-      await enqueueIngest(t.db, names.map((filename) => ({ filename })));
+      await enqueueIngest(
+        t.db,
+        names.map((filename) => ({ filename })),
+      );
       runs.fresh.push((await drain(deps, t.url, t.db)).rate);
-      await enqueueIngest(t.db, names.map((filename) => ({ filename })));
+      await enqueueIngest(
+        t.db,
+        names.map((filename) => ({ filename })),
+      );
       runs.again.push((await drain(deps, t.url, t.db)).rate);
       const df = await t.db.query('SELECT count(*)::int AS n FROM diskfile WHERE present AND canonical');
-      if (df.rows[0].n !== FILES) throw new Error(`expected ${FILES} present canonical diskfiles, found ${df.rows[0].n}`);
-      process.stderr.write(`ingest round ${r + 1}: new ${fmt(runs.fresh[r], 1)}/s, unchanged ${fmt(runs.again[r], 1)}/s\n`);
+      if (df.rows[0].n !== FILES)
+        throw new Error(`expected ${FILES} present canonical diskfiles, found ${df.rows[0].n}`);
+      process.stderr.write(
+        `ingest round ${r + 1}: new ${fmt(runs.fresh[r], 1)}/s, unchanged ${fmt(runs.again[r], 1)}/s\n`,
+      );
     }
     const fresh = median(runs.fresh);
     const again = median(runs.again);

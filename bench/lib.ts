@@ -114,6 +114,16 @@ export async function benchDb(label: string, poolSize = 10): Promise<BenchDb> {
     await c.end();
   }
   const url = withDatabase(admin, name);
+  // What-if experiments only (never in the numbers of docs/benchmarks.md unless said there):
+  // BENCH_SYNC_COMMIT=off makes every connection to the scratch database commit asynchronously.
+  if (process.env.BENCH_SYNC_COMMIT) {
+    const a = new pg.Client({ connectionString: admin });
+    await a.connect();
+    await a.query(
+      `ALTER DATABASE ${name} SET synchronous_commit = ${process.env.BENCH_SYNC_COMMIT === 'off' ? 'off' : 'on'}`,
+    );
+    await a.end();
+  }
   await migrate(url);
   const db = createPool(url, poolSize);
   return {
@@ -163,7 +173,11 @@ type Message = Record<string, unknown>;
 
 /** A forked `node --import tsx bench/<script>` with a small promise API over its IPC messages. */
 export class Child {
-  private waiters: { pred: (m: Message) => boolean; resolve: (m: Message) => void; reject: (e: Error) => void }[] = [];
+  private waiters: {
+    pred: (m: Message) => boolean;
+    resolve: (m: Message) => void;
+    reject: (e: Error) => void;
+  }[] = [];
   private listeners: ((m: Message) => void)[] = [];
   private exited: Error | null = null;
 

@@ -8,7 +8,8 @@ import type { BenchResult } from './lib.js';
 // their numbers can be read before bench/run.ts folds them into docs/benchmarks.md.
 
 const DOC = fileURLToPath(new URL('../docs/benchmarks-preview-calcache.md', import.meta.url));
-const HEAD = '# Benchmarks: previews and calibration association\n\nWritten by `bench/preview.bench.ts` and `bench/calcache.bench.ts`.\n';
+const HEAD =
+  '# Benchmarks: previews and calibration association\n\nWritten by `bench/preview.bench.ts` and `bench/calcache.bench.ts`.\n';
 
 export function markdownSection(r: BenchResult, machine: string): string {
   const lines = [

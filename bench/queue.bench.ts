@@ -60,12 +60,17 @@ main(async () => {
       sortkey text NOT NULL, added timestamptz NOT NULL DEFAULT now())`);
     // 100k failed rows with names newer than every pending one: they would come first in
     // sortkey order if the claim had to walk past them.
-    const failedNames = Array.from({ length: FAILED }, (_, i) => ({ filename: benchName(5_000_000 + i, 'S') }));
+    const failedNames = Array.from({ length: FAILED }, (_, i) => ({
+      filename: benchName(5_000_000 + i, 'S'),
+    }));
     await enqueueIngest(withFailed.db, failedNames);
-    await withFailed.db.query(`UPDATE ingestqueue SET failed = true, attempts = 1, error = 'bench: failed on purpose'`);
+    await withFailed.db.query(
+      `UPDATE ingestqueue SET failed = true, attempts = 1, error = 'bench: failed on purpose'`,
+    );
     await withFailed.db.query('VACUUM ANALYZE ingestqueue');
 
-    for (let i = 0; i < PROCESSES; i++) children.push(await Child.start('./queue-child.ts', [`qbench${i + 1}`]));
+    for (let i = 0; i < PROCESSES; i++)
+      children.push(await Child.start('./queue-child.ts', [`qbench${i + 1}`]));
 
     const runs = { bare: [] as number[], engine: [] as number[], failed: [] as number[] };
     for (let round_ = 0; round_ < ROUNDS; round_++) {
@@ -88,7 +93,12 @@ main(async () => {
     const failed = median(runs.failed);
     const list = (xs: number[]) => `runs: ${xs.map((x) => fmt(x)).join(', ')}`;
     const rows: BenchRow[] = [
-      { name: 'baseline: bare SQL `DELETE … SKIP LOCKED … RETURNING id`, plain table', value: round(bare), unit: 'items/s', detail: list(runs.bare) },
+      {
+        name: 'baseline: bare SQL `DELETE … SKIP LOCKED … RETURNING id`, plain table',
+        value: round(bare),
+        unit: 'items/s',
+        detail: list(runs.bare),
+      },
       {
         name: 'fitsstore runWorker: claim + no-op handler + complete',
         value: round(engine),

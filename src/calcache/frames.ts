@@ -38,13 +38,17 @@ export function frameConditions(o: FrameFilter): { where: string[]; values: unkn
     where.push(`f.name LIKE ${param(o.filePre.replace(/[\\%_]/g, (c) => '\\' + c) + '%', 'text')}`);
   }
   if (o.lastdays !== undefined) {
-    if (!(o.lastdays > 0)) throw new FrameFilterError(`--lastdays: expected a positive number of days, got ${o.lastdays}`);
+    if (!(o.lastdays > 0))
+      throw new FrameFilterError(`--lastdays: expected a positive number of days, got ${o.lastdays}`);
     const since = new Date((o.now ?? new Date()).getTime() - o.lastdays * 86_400_000);
     where.push(`h.ut_datetime >= ${param(since, 'timestamptz')}`);
   }
-  if (o.instrument !== undefined) where.push(`h.instrument = ${param(canonicalInstrument(o.instrument), 'text')}`);
+  if (o.instrument !== undefined)
+    where.push(`h.instrument = ${param(canonicalInstrument(o.instrument), 'text')}`);
   if (where.length === 0 && !o.all) {
-    throw new FrameFilterError('say which frames: --file-pre, --lastdays, --instrument, or --all for every frame');
+    throw new FrameFilterError(
+      'say which frames: --file-pre, --lastdays, --instrument, or --all for every frame',
+    );
   }
   return { where, values };
 }

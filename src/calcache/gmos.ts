@@ -56,7 +56,14 @@ function arcs(): CalRule[] {
   const within: CalRule['within'] = [['central_wavelength', NM]];
   return [
     { caltype: 'arc', kind: { raw: 'ARC' }, match: ARC_MATCH, within, maxDays: 365, limit: 1 },
-    { caltype: 'processed_arc', kind: { processed: 'ARC' }, match: ARC_MATCH, within, maxDays: 365, limit: 1 },
+    {
+      caltype: 'processed_arc',
+      kind: { processed: 'ARC' },
+      match: ARC_MATCH,
+      within,
+      maxDays: 365,
+      limit: 1,
+    },
   ];
 }
 
@@ -70,7 +77,8 @@ export const gmosRules: InstrumentRules = {
     const rules: CalRule[] = [];
     const twilight = t.object === 'Twilight';
     const acq = ACQ.has(t.observation_class ?? '');
-    if (type !== 'BIAS' && type !== 'ARC' && !acq && t.detector_roi_setting !== 'Central Stamp') rules.push(...bias());
+    if (type !== 'BIAS' && type !== 'ARC' && !acq && t.detector_roi_setting !== 'Central Stamp')
+      rules.push(...bias());
     if (t.spectroscopy && type === 'FLAT') rules.push(...arcs());
     if (t.spectroscopy && type === 'OBJECT' && !twilight) rules.push(...arcs(), ...spectroscopyFlats());
     if (!t.spectroscopy && t.focal_plane_mask === 'Imaging' && type === 'OBJECT' && !twilight && !acq) {

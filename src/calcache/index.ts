@@ -10,7 +10,13 @@ import { MATCH_COLUMNS, type CalRule, type InstrumentRules, type Target } from '
 
 export type { CalRule, Target } from './types.js';
 
-export const INSTRUMENT_RULES: readonly InstrumentRules[] = [gmosRules, niriRules, f2Rules, gnirsRules, gsaoiRules];
+export const INSTRUMENT_RULES: readonly InstrumentRules[] = [
+  gmosRules,
+  niriRules,
+  f2Rules,
+  gnirsRules,
+  gsaoiRules,
+];
 
 const BY_INSTRUMENT = new Map<string, InstrumentRules>();
 for (const r of INSTRUMENT_RULES) for (const name of r.instruments) BY_INSTRUMENT.set(name, r);
@@ -36,7 +42,15 @@ export const RULE_KEYWORDS = ['DETTYPE', 'LNRS', 'NDAVGS'];
 
 /** The columns a Target holds, for SELECT lists over header `h`. */
 export const TARGET_COLUMNS = [
-  ...new Set(['id', 'ut_datetime', 'observation_type', 'reduction', 'types', 'engineering', ...MATCH_COLUMNS]),
+  ...new Set([
+    'id',
+    'ut_datetime',
+    'observation_type',
+    'reduction',
+    'types',
+    'engineering',
+    ...MATCH_COLUMNS,
+  ]),
 ]
   .map((c) => `h.${c}`)
   .join(', ');
@@ -47,10 +61,10 @@ export function keywordTextSql(n: number): string {
 }
 
 export async function loadTarget(db: Queryable, headerId: number): Promise<Target | null> {
-  const r = await db.query(`SELECT ${TARGET_COLUMNS}, ${keywordTextSql(2)} FROM header h WHERE h.id = $1::bigint`, [
-    headerId,
-    RULE_KEYWORDS,
-  ]);
+  const r = await db.query(
+    `SELECT ${TARGET_COLUMNS}, ${keywordTextSql(2)} FROM header h WHERE h.id = $1::bigint`,
+    [headerId, RULE_KEYWORDS],
+  );
   return (r.rows[0] as Target) ?? null;
 }
 
@@ -69,7 +83,11 @@ function checkedRules(target: Target, caltypes?: readonly string[]): CalRule[] {
 }
 
 /** The calibrations of a frame, best first within each type, optionally restricted to some types. */
-export async function associate(db: Queryable, target: Target, caltypes?: readonly string[]): Promise<Association[]> {
+export async function associate(
+  db: Queryable,
+  target: Target,
+  caltypes?: readonly string[],
+): Promise<Association[]> {
   const rules = checkedRules(target, caltypes);
   if (rules.length === 0) return [];
   const r = await db.query(prepared(associationSql(rules, target)));

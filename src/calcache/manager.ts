@@ -4,7 +4,15 @@
 
 import type { Queryable } from '../db/pool.js';
 import { selectionToSql, type Selection } from '../gemini/selection/index.js';
-import { associate, keywordTextSql, RULE_KEYWORDS, rulesFor, TARGET_COLUMNS, type Association, type Target } from './index.js';
+import {
+  associate,
+  keywordTextSql,
+  RULE_KEYWORDS,
+  rulesFor,
+  TARGET_COLUMNS,
+  type Association,
+  type Target,
+} from './index.js';
 
 export interface CalFile {
   caltype: string;
@@ -52,7 +60,10 @@ async function targets(db: Queryable, sel: Selection, limit: number): Promise<Ta
   return r.rows as TargetRow[];
 }
 
-async function calFiles(db: Queryable, found: Array<Association & { obs_hid: number }>): Promise<Map<number, CalFile[]>> {
+async function calFiles(
+  db: Queryable,
+  found: Array<Association & { obs_hid: number }>,
+): Promise<Map<number, CalFile[]>> {
   const out = new Map<number, CalFile[]>();
   if (found.length === 0) return out;
   const r = await db.query(
@@ -73,7 +84,11 @@ async function calFiles(db: Queryable, found: Array<Association & { obs_hid: num
 }
 
 /** The selected frames (newest first, failed QA left out) and their calibrations. */
-export async function calibrationsFor(db: Queryable, sel: Selection, o: ManagerOptions = {}): Promise<Dataset[]> {
+export async function calibrationsFor(
+  db: Queryable,
+  sel: Selection,
+  o: ManagerOptions = {},
+): Promise<Dataset[]> {
   const frames = await targets(db, sel, o.limit ?? 1000);
   const found: Array<Association & { obs_hid: number }> = [];
   const caltypes = new Map<number, string[]>();
@@ -89,13 +104,19 @@ export async function calibrationsFor(db: Queryable, sel: Selection, o: ManagerO
       o.caltype ? [frames.map((t) => t.id), o.caltype] : [frames.map((t) => t.id)],
     );
     for (const x of r.rows) {
-      found.push({ obs_hid: Number(x.obs_hid), cal_hid: Number(x.cal_hid), caltype: x.caltype, rank: x.rank });
+      found.push({
+        obs_hid: Number(x.obs_hid),
+        cal_hid: Number(x.cal_hid),
+        caltype: x.caltype,
+        rank: x.rank,
+      });
       const types = caltypes.get(Number(x.obs_hid))!;
       if (!types.includes(x.caltype)) types.push(x.caltype);
     }
   } else {
     for (const t of frames) {
-      for (const a of await associate(db, t, o.caltype ? [o.caltype] : undefined)) found.push({ ...a, obs_hid: t.id });
+      for (const a of await associate(db, t, o.caltype ? [o.caltype] : undefined))
+        found.push({ ...a, obs_hid: t.id });
     }
   }
   const files = await calFiles(db, found);
@@ -104,6 +125,13 @@ export async function calibrationsFor(db: Queryable, sel: Selection, o: ManagerO
     const cals = (files.get(t.id) ?? []).sort(
       (a, b) => types.indexOf(a.caltype) - types.indexOf(b.caltype) || a.rank - b.rank,
     );
-    return { header_id: t.id, data_label: t.data_label, name: t.name, data_md5: t.data_md5, caltypes: types, cals };
+    return {
+      header_id: t.id,
+      data_label: t.data_label,
+      name: t.name,
+      data_md5: t.data_md5,
+      caltypes: types,
+      cals,
+    };
   });
 }

@@ -7,7 +7,14 @@
 // spectroscopic, arcs; flats get darks; GNIRS spectra get no darks (sky subtraction removes
 // them); processed_bpm for every raw frame.
 
-import { kw, type CalRule, type Field, type InstrumentRules, type MatchColumn, type Target } from './types.js';
+import {
+  kw,
+  type CalRule,
+  type Field,
+  type InstrumentRules,
+  type MatchColumn,
+  type Target,
+} from './types.js';
 
 interface NirSetup {
   instruments: string[];
@@ -30,21 +37,70 @@ function rulesFrom(s: NirSetup): InstrumentRules {
   const darkMatch: Field[] = ['instrument', 'detector_binning', ...s.readMode, 'detector_roi_setting'];
   const darkWithin: CalRule['within'] = [['exposure_time', s.darkExposure]];
   const darks: CalRule[] = [
-    { caltype: 'dark', kind: { raw: 'DARK' }, match: darkMatch, within: darkWithin, maxDays: s.darkDays, limit: 10 },
-    { caltype: 'processed_dark', kind: { processed: 'DARK' }, match: darkMatch, within: darkWithin, maxDays: s.darkDays, limit: 1 },
+    {
+      caltype: 'dark',
+      kind: { raw: 'DARK' },
+      match: darkMatch,
+      within: darkWithin,
+      maxDays: s.darkDays,
+      limit: 10,
+    },
+    {
+      caltype: 'processed_dark',
+      kind: { processed: 'DARK' },
+      match: darkMatch,
+      within: darkWithin,
+      maxDays: s.darkDays,
+      limit: 1,
+    },
   ];
   const flats = (spect: boolean): CalRule[] => {
-    const match: Field[] = ['instrument', 'detector_binning', ...s.flatMatch, ...s.readMode, 'detector_roi_setting', 'spectroscopy'];
+    const match: Field[] = [
+      'instrument',
+      'detector_binning',
+      ...s.flatMatch,
+      ...s.readMode,
+      'detector_roi_setting',
+      'spectroscopy',
+    ];
     const within: CalRule['within'] = spect ? [['central_wavelength', NM]] : undefined;
     return [
       { caltype: 'flat', kind: { raw: 'FLAT' }, match, within, maxDays: s.flatDays, limit: 10 },
-      { caltype: 'processed_flat', kind: { processed: 'FLAT' }, match, within, maxDays: s.flatDays, limit: 1 },
+      {
+        caltype: 'processed_flat',
+        kind: { processed: 'FLAT' },
+        match,
+        within,
+        maxDays: s.flatDays,
+        limit: 1,
+      },
     ];
   };
-  const arcMatch: Field[] = ['instrument', 'detector_binning', 'disperser', 'focal_plane_mask', 'filter_name', 'camera'];
+  const arcMatch: Field[] = [
+    'instrument',
+    'detector_binning',
+    'disperser',
+    'focal_plane_mask',
+    'filter_name',
+    'camera',
+  ];
   const arcs: CalRule[] = [
-    { caltype: 'arc', kind: { raw: 'ARC' }, match: arcMatch, within: [['central_wavelength', NM]], maxDays: 365, limit: 1 },
-    { caltype: 'processed_arc', kind: { processed: 'ARC' }, match: arcMatch, within: [['central_wavelength', NM]], maxDays: 365, limit: 1 },
+    {
+      caltype: 'arc',
+      kind: { raw: 'ARC' },
+      match: arcMatch,
+      within: [['central_wavelength', NM]],
+      maxDays: 365,
+      limit: 1,
+    },
+    {
+      caltype: 'processed_arc',
+      kind: { processed: 'ARC' },
+      match: arcMatch,
+      within: [['central_wavelength', NM]],
+      maxDays: 365,
+      limit: 1,
+    },
   ];
   const bpm: CalRule = {
     caltype: 'processed_bpm',

@@ -13,7 +13,14 @@
 // Everything else in the text (columns, kinds, limits, days) comes from the fixed rule tables and
 // is checked against closed lists below.
 
-import { MATCH_COLUMNS, type CalKind, type CalRule, type Field, type MatchColumn, type Target } from './types.js';
+import {
+  MATCH_COLUMNS,
+  type CalKind,
+  type CalRule,
+  type Field,
+  type MatchColumn,
+  type Target,
+} from './types.js';
 
 const IDENT = new Set<string>(MATCH_COLUMNS);
 const KEYWORD = /^[A-Z0-9_-]{1,8}$/;
@@ -32,7 +39,13 @@ const COLUMN_TYPES: Partial<Record<MatchColumn, string>> = {
  * when the SQL is built, so a rule edited out of step with its index fails loudly in tests).
  */
 const INDEX_KEYS: Record<string, MatchColumn[]> = {
-  BIAS: ['instrument', 'detector_binning', 'detector_roi_setting', 'detector_gain_setting', 'detector_readspeed_setting'],
+  BIAS: [
+    'instrument',
+    'detector_binning',
+    'detector_roi_setting',
+    'detector_gain_setting',
+    'detector_readspeed_setting',
+  ],
   FLAT: ['instrument', 'detector_binning', 'disperser', 'focal_plane_mask', 'filter_name'],
   ARC: ['instrument', 'detector_binning', 'disperser', 'focal_plane_mask', 'filter_name'],
   twilight: ['instrument', 'detector_binning', 'filter_name'],
@@ -88,8 +101,13 @@ function checkIndexKeys(r: CalRule): void {
   if (keys && !keys.every((k) => r.match.includes(k))) {
     throw new Error(`calcache: ${r.caltype} rule must match ${keys.join(', ')} (the columns of its index)`);
   }
-  if (kind === 'DARK' && !(r.match.includes('instrument') && r.within?.some(([c]) => c === 'exposure_time'))) {
-    throw new Error(`calcache: ${r.caltype} rule must match instrument and exposure_time (the columns of its index)`);
+  if (
+    kind === 'DARK' &&
+    !(r.match.includes('instrument') && r.within?.some(([c]) => c === 'exposure_time'))
+  ) {
+    throw new Error(
+      `calcache: ${r.caltype} rule must match instrument and exposure_time (the columns of its index)`,
+    );
   }
 }
 

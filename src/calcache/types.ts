@@ -56,7 +56,8 @@ export interface CalRule {
   limit: number;
 }
 
-type ColumnValue<K extends MatchColumn> = K extends 'exposure_time' | 'central_wavelength' | 'elevation' | 'coadds'
+type ColumnValue<K extends MatchColumn> = K extends
+  'exposure_time' | 'central_wavelength' | 'elevation' | 'coadds'
   ? number | null
   : K extends 'spectroscopy'
     ? boolean | null

@@ -60,7 +60,8 @@ export class Canvas {
     readonly mosaicHeight: number,
     readonly factor: number,
   ) {
-    if (!(factor >= 1 && factor <= 255 && Number.isInteger(factor))) throw new Error(`bad binning factor ${factor}`);
+    if (!(factor >= 1 && factor <= 255 && Number.isInteger(factor)))
+      throw new Error(`bad binning factor ${factor}`);
     this.width = Math.max(1, Math.ceil(mosaicWidth / factor));
     this.height = Math.max(1, Math.ceil(mosaicHeight / factor));
     this.sum = new Float32Array(this.width * this.height);
@@ -79,10 +80,11 @@ export class Canvas {
     // Each source row is first converted to float32 by the engine (TypedArray.set, native), so
     // the loop below always reads one array type and stays monomorphic whatever BITPIX was.
     const row32 = new Float32Array(t.w);
+    const direct = data instanceof Float32Array ? data : null;
     // Runs of source columns that land in the same binned column, computed once per tile: the
     // per-pixel loop then only loads, tests and adds, and writes each cell once per row.
     const runs: number[] = [];
-    for (let i = 0; i < t.w; ) {
+    for (let i = 0; i < t.w;) {
       const cell = this.column(t, i);
       let k = i + 1;
       while (k < t.w && this.column(t, k) === cell) k++;
@@ -97,13 +99,19 @@ export class Canvas {
       if (my < 0 || my >= this.mosaicHeight) continue;
       const row = Math.floor(my / f) * this.width;
       const off = (t.sy + j) * sw + t.sx;
-      row32.set(data.subarray(off, off + t.w));
+      // float32 data are read in place; other types through the converted row.
+      let buf: Float32Array = row32;
+      let base = 0;
+      if (direct) {
+        buf = direct;
+        base = off;
+      } else row32.set(data.subarray(off, off + t.w));
       for (let r = 0; r < rs.length; r += 3) {
         let s = 0;
         let n = 0;
-        const end = rs[r + 1];
-        for (let k = rs[r]; k < end; k++) {
-          const v = row32[k];
+        const end = base + rs[r + 1];
+        for (let k = base + rs[r]; k < end; k++) {
+          const v = buf[k];
           if (v === v && v !== blank) {
             s += v;
             n++;

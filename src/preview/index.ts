@@ -15,7 +15,11 @@ export interface PreviewResult extends Rendered {
   kind: 'image' | 'spectrum';
 }
 
-export async function previewFits(source: Readable, name: string, opts: RenderOptions = {}): Promise<PreviewResult> {
+export async function previewFits(
+  source: Readable,
+  name: string,
+  opts: RenderOptions = {},
+): Promise<PreviewResult> {
   const loaded = await loadForPreview(source, name);
   const layout = layoutImages(loaded.primary, loaded.images);
   if (layout) {

@@ -27,7 +27,18 @@ export class PreviewInputError extends Error {
   override name = 'PreviewInputError';
 }
 
-const SKIPPED_EXTNAMES = new Set(['VAR', 'VARIANCE', 'DQ', 'OBJMASK', 'MASK', 'BPM', 'ERR', 'REFCAT', 'OBJCAT', 'MDF']);
+const SKIPPED_EXTNAMES = new Set([
+  'VAR',
+  'VARIANCE',
+  'DQ',
+  'OBJMASK',
+  'MASK',
+  'BPM',
+  'ERR',
+  'REFCAT',
+  'OBJCAT',
+  'MDF',
+]);
 const MAX_TABLE_BYTES = 64 << 20;
 
 function extname(h: Header): string {
@@ -113,7 +124,9 @@ export async function loadForPreview(source: Readable, name: string): Promise<Lo
         }
         let img: Plane;
         try {
-          img = isTileCompressed(hdu.header) ? decodeTileCompressed(hdu.header, bytes) : storedPlane(hdu.header, bytes);
+          img = isTileCompressed(hdu.header)
+            ? decodeTileCompressed(hdu.header, bytes)
+            : storedPlane(hdu.header, bytes);
         } catch (e) {
           throw new PreviewInputError(`${name}: HDU ${hdu.index}: ${(e as Error).message}`, { cause: e });
         }

@@ -44,7 +44,10 @@ function str(h: Header | undefined, k: string): string {
  * pixels for the Hamamatsu CCDs of GMOS-S/N, 37 for the EEV and e2v ones). GSAOI: 2×2 arrays
  * (2048², one per extension), gaps 145 × 140.
  */
-function blockGeometry(primary: Header | undefined, ext: Header): { bw: number; bh: number; gx: number; gy: number } {
+function blockGeometry(
+  primary: Header | undefined,
+  ext: Header,
+): { bw: number; bh: number; gx: number; gy: number } {
   const inst = (str(primary, 'INSTRUME') || str(ext, 'INSTRUME')).toUpperCase();
   if (inst === 'GSAOI') {
     // One extension per array: the array is the extension's own DETSEC (2048² in real data).

@@ -1,5 +1,5 @@
 // Spectra (1-D images, table columns) drawn as a line plot straight into a grey pixel buffer:
-// a frame, a few ticks, and the curve. No canvas or font dependency; the archive's previews of
+// a frame, a few ticks, and the curve; single-pixel spikes run off the top, lines do not. No canvas or font dependency; the archive's previews of
 // spectra were plots without labels too, the filename is on the page around them.
 
 import { BinTable, type Column } from '../fits/bintable.js';
@@ -63,10 +63,9 @@ export function plotSpectrum(y: ArrayLike<number>, x?: ArrayLike<number>, opts: 
     line(grey, width, left, ty, left + 6, ty, FRAME);
   }
   const n = y.length;
-  // Spikes (cosmic rays, bad columns) should not flatten the spectrum: clip like the images.
-  const clip = percentileClip(y, n, [0.5, 99.5]);
-  if (!clip || n === 0) return { grey, width, height };
-  let { lo, hi } = clip;
+  const range = plotRange(y);
+  if (!range) return { grey, width, height };
+  let { lo, hi } = range;
   if (!(hi > lo)) {
     lo -= 1;
     hi += 1;
@@ -99,6 +98,31 @@ export function plotSpectrum(y: ArrayLike<number>, x?: ArrayLike<number>, opts: 
     prev = p;
   }
   return { grey, width, height };
+}
+
+/**
+ * The y range: extremes of the 3-point running median, so that one-pixel spikes (cosmic rays, hot
+ * pixels) do not squash the spectrum while real lines, a few pixels wide, stay whole on the plot.
+ */
+export function plotRange(y: ArrayLike<number>): { lo: number; hi: number } | null {
+  const n = y.length;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const a = y[Math.max(0, i - 1)];
+    const b = y[i];
+    const c = y[Math.min(n - 1, i + 1)];
+    const m = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c)); // median of three
+    if (Number.isFinite(m)) {
+      if (m < lo) lo = m;
+      if (m > hi) hi = m;
+    }
+  }
+  if (lo === Infinity) {
+    // Too few neighbours: fall back on the plain percentiles.
+    return percentileClip(y, n, [0, 100]);
+  }
+  return { lo, hi };
 }
 
 const FLUX_NAMES = ['FLUX', 'SPECTRUM', 'COUNTS', 'DATA', 'SCI', 'INTENSITY'];
@@ -140,7 +164,10 @@ function columnValues(t: BinTable, col: Column): Float64Array {
 }
 
 /** Flux (and wavelength when there is one) from a binary table, or null when nothing is numeric. */
-export function spectrumFromTable(header: Header, data: Uint8Array): { y: Float64Array; x?: Float64Array } | null {
+export function spectrumFromTable(
+  header: Header,
+  data: Uint8Array,
+): { y: Float64Array; x?: Float64Array } | null {
   const t = new BinTable(header, data);
   const numeric = t.columns.filter((c) => NUMERIC.has(c.type) && c.repeat >= 1);
   if (numeric.length === 0 || t.rows === 0) return null;

@@ -60,7 +60,9 @@ export function isReleased(row: AccessRow, now = new Date()): boolean {
 }
 
 export class Access {
-  private sessionUser: SessionResolver = async () => null;
+  private resolveSession: SessionResolver = async () => null;
+  /** One session lookup per request, however many rows a summary checks. */
+  private readonly users = new WeakMap<FastifyRequest, Promise<SessionUser | null>>();
 
   constructor(
     private readonly config: Config,
@@ -69,7 +71,16 @@ export class Access {
 
   /** The hook for the user system: resolves the request's session to a user. */
   setSessionResolver(fn: SessionResolver): void {
-    this.sessionUser = fn;
+    this.resolveSession = fn;
+  }
+
+  private sessionUser(request: FastifyRequest): Promise<SessionUser | null> {
+    let u = this.users.get(request);
+    if (!u) {
+      u = this.resolveSession(request);
+      this.users.set(request, u);
+    }
+    return u;
   }
 
   gotMagic(request: FastifyRequest): boolean {

@@ -19,10 +19,11 @@ import type { SiteContext } from './web.js';
 // with a reference number, and the pages (search, summaries, downloads, queue status, usage
 // report, full headers). One call from buildServer:
 //
-//   registerSite(app, ctx);   // before the other routes, so the usage log sees them all
+//   registerSite(app, ctx);   // right after app.register(cookie), before the route plugins
 //
-// Fastify copies a context's hooks into each plugin when the plugin loads, so hooks added after a
-// route plugin was registered never run for its routes: hence "before".
+// Its hooks (usage log) and error handler are the root context's, so they reach every route,
+// the 404 handler included; registering it first keeps that true whatever order Fastify loads
+// plugins in.
 
 export interface SiteOptions {
   /** false: no usage log hooks (benchmarks measure the site with and without them). */

@@ -29,7 +29,11 @@ const CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-export async function pageContext(ctx: SiteContext, req: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
+export async function pageContext(
+  ctx: SiteContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<PageContext> {
   const user = await ctx.user(req);
   return { user, csrf: csrfToken(req, reply, ctx.config), here: req.url };
 }
@@ -48,14 +52,22 @@ export function sendPage(reply: FastifyReply, page: Html, status = 200): Fastify
  * Staff only: anonymous people are sent to log in (and back), logged-in non-staff get a 403.
  * Returns the page context when the request may go on, else null (the reply is already sent).
  */
-export async function staffOnly(ctx: SiteContext, req: FastifyRequest, reply: FastifyReply): Promise<PageContext | null> {
+export async function staffOnly(
+  ctx: SiteContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<PageContext | null> {
   const pc = await pageContext(ctx, req, reply);
   if (pc.user?.staff) return pc;
   if (!pc.user) {
     reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
     return null;
   }
-  sendPage(reply, messagePage(pc, 'Staff only', 'This page is for archive staff. Your account does not have staff access.'), 403);
+  sendPage(
+    reply,
+    messagePage(pc, 'Staff only', 'This page is for archive staff. Your account does not have staff access.'),
+    403,
+  );
   return null;
 }
 

@@ -19,7 +19,11 @@ export class CalcacheError extends Error {
   override name = 'CalcacheError';
 }
 
-export async function calcacheFrame(deps: CalcacheDeps, headerId: number, label?: string): Promise<CalcacheResult> {
+export async function calcacheFrame(
+  deps: CalcacheDeps,
+  headerId: number,
+  label?: string,
+): Promise<CalcacheResult> {
   const r = await updateCalcache(deps.db, headerId);
   if (!r.found) throw new CalcacheError(`${label ?? 'frame'}: header ${headerId} not found`);
   deps.log?.debug({ obs_hid: headerId, associations: r.associations }, `calcache ${label ?? headerId}`);
@@ -40,7 +44,10 @@ export interface AddToCalcacheQueueOptions extends FrameFilter {
 }
 
 /** add-to-calcache-queue: queue the canonical frames selected (those without calcache rows unless forced). */
-export async function addToCalcacheQueue(db: Db, o: AddToCalcacheQueueOptions): Promise<EnqueueResult & { selected: number }> {
+export async function addToCalcacheQueue(
+  db: Db,
+  o: AddToCalcacheQueueOptions,
+): Promise<EnqueueResult & { selected: number }> {
   const extra = o.force ? [] : ['NOT EXISTS (SELECT 1 FROM calcache c WHERE c.obs_hid = h.id)'];
   const total = { queued: 0, alreadyPending: 0, selected: 0 };
   for await (const page of framePages(db, o, extra)) {

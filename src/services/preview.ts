@@ -48,7 +48,10 @@ async function diskfileInfo(db: Db, id: number): Promise<DiskfileInfo | null> {
 }
 
 async function hasPreview(db: Db, diskfileId: number, key: string): Promise<boolean> {
-  const r = await db.query('SELECT 1 FROM preview WHERE diskfile_id = $1::bigint AND filename = $2::text', [diskfileId, key]);
+  const r = await db.query('SELECT 1 FROM preview WHERE diskfile_id = $1::bigint AND filename = $2::text', [
+    diskfileId,
+    key,
+  ]);
   return (r.rowCount ?? 0) > 0;
 }
 
@@ -69,8 +72,7 @@ async function openData(storage: Storage, key: string, filename: string): Promis
 }
 
 export type PreviewOutcome =
-  | { action: 'made'; key: string; result: PreviewResult; ms: number }
-  | { action: 'exists'; key: string };
+  { action: 'made'; key: string; result: PreviewResult; ms: number } | { action: 'exists'; key: string };
 
 export async function makePreview(
   deps: PreviewDeps,
@@ -96,7 +98,10 @@ export async function makePreview(
   await deps.storage.write(key, Readable.from([result.jpeg]));
   await upsertPreview(deps.db, df.id, key);
   const ms = performance.now() - started;
-  deps.log?.debug({ diskfile_id: df.id, key, ms: Math.round(ms), bytes: result.jpeg.length }, `preview of ${dataKey}`);
+  deps.log?.debug(
+    { diskfile_id: df.id, key, ms: Math.round(ms), bytes: result.jpeg.length },
+    `preview of ${dataKey}`,
+  );
   return { action: 'made', key, result, ms };
 }
 
@@ -114,7 +119,10 @@ export interface AddToPreviewQueueOptions extends FrameFilter {
 }
 
 /** add-to-preview-queue: queue the present, canonical files selected (without a preview unless forced). */
-export async function addToPreviewQueue(db: Db, o: AddToPreviewQueueOptions): Promise<EnqueueResult & { selected: number }> {
+export async function addToPreviewQueue(
+  db: Db,
+  o: AddToPreviewQueueOptions,
+): Promise<EnqueueResult & { selected: number }> {
   const extra = ['df.present'];
   if (!o.force) extra.push('NOT EXISTS (SELECT 1 FROM preview p WHERE p.diskfile_id = df.id)');
   const total = { queued: 0, alreadyPending: 0, selected: 0 };
@@ -122,7 +130,12 @@ export async function addToPreviewQueue(db: Db, o: AddToPreviewQueueOptions): Pr
     const r = await enqueue(
       db,
       QUEUES.preview,
-      page.map((x) => ({ diskfile_id: x.diskfile_id, filename: x.filename, force: Boolean(o.force), sortkey: sortkey(x.filename) })),
+      page.map((x) => ({
+        diskfile_id: x.diskfile_id,
+        filename: x.filename,
+        force: Boolean(o.force),
+        sortkey: sortkey(x.filename),
+      })),
     );
     total.selected += page.length;
     total.queued += r.queued;

@@ -31,10 +31,26 @@ export interface Frame {
 }
 
 const COLUMNS = [
-  'instrument', 'observation_type', 'observation_class', 'object', 'reduction', 'spectroscopy', 'filter_name',
-  'disperser', 'camera', 'focal_plane_mask', 'central_wavelength', 'exposure_time', 'detector_binning',
-  'detector_roi_setting', 'detector_gain_setting', 'detector_readspeed_setting', 'detector_welldepth_setting',
-  'coadds', 'qa_state', 'engineering',
+  'instrument',
+  'observation_type',
+  'observation_class',
+  'object',
+  'reduction',
+  'spectroscopy',
+  'filter_name',
+  'disperser',
+  'camera',
+  'focal_plane_mask',
+  'central_wavelength',
+  'exposure_time',
+  'detector_binning',
+  'detector_roi_setting',
+  'detector_gain_setting',
+  'detector_readspeed_setting',
+  'detector_welldepth_setting',
+  'coadds',
+  'qa_state',
+  'engineering',
 ] as const;
 
 /** Inserts one frame; returns its header id. */

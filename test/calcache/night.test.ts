@@ -24,8 +24,21 @@ const GMOS: Partial<Frame> = {
   keywords: { DETTYPE: 'S10892-N' },
 };
 const gmosBias = (name: string, ut: string, over: Partial<Frame> = {}): Frame =>
-  ({ ...GMOS, name, ut, observation_type: 'BIAS', observation_class: 'dayCal', object: 'Bias', ...over }) as Frame;
-const GMOS_IMAGING: Partial<Frame> = { ...GMOS, filter_name: 'r', focal_plane_mask: 'Imaging', disperser: 'MIRROR' };
+  ({
+    ...GMOS,
+    name,
+    ut,
+    observation_type: 'BIAS',
+    observation_class: 'dayCal',
+    object: 'Bias',
+    ...over,
+  }) as Frame;
+const GMOS_IMAGING: Partial<Frame> = {
+  ...GMOS,
+  filter_name: 'r',
+  focal_plane_mask: 'Imaging',
+  disperser: 'MIRROR',
+};
 const GMOS_LS: Partial<Frame> = {
   ...GMOS,
   filter_name: 'open',
@@ -46,10 +59,27 @@ const F2: Partial<Frame> = {
 
 const FRAMES: Frame[] = [
   // Science.
-  { ...GMOS_IMAGING, name: 'sci_gmos_image', ut: '2025-01-10T08:00:00Z', observation_type: 'OBJECT' } as Frame,
+  {
+    ...GMOS_IMAGING,
+    name: 'sci_gmos_image',
+    ut: '2025-01-10T08:00:00Z',
+    observation_type: 'OBJECT',
+  } as Frame,
   { ...GMOS_LS, name: 'sci_gmos_ls', ut: '2025-01-10T09:00:00Z', observation_type: 'OBJECT' } as Frame,
-  { ...F2, name: 'sci_f2', ut: '2025-01-10T07:00:00Z', observation_type: 'OBJECT', exposure_time: 60 } as Frame,
-  { ...GMOS_IMAGING, name: 'acq_gmos', ut: '2025-01-10T07:55:00Z', observation_type: 'OBJECT', observation_class: 'acq' } as Frame,
+  {
+    ...F2,
+    name: 'sci_f2',
+    ut: '2025-01-10T07:00:00Z',
+    observation_type: 'OBJECT',
+    exposure_time: 60,
+  } as Frame,
+  {
+    ...GMOS_IMAGING,
+    name: 'acq_gmos',
+    ut: '2025-01-10T07:55:00Z',
+    observation_type: 'OBJECT',
+    observation_class: 'acq',
+  } as Frame,
 
   // GMOS biases.
   gmosBias('bias_ok_prev_evening', '2025-01-09T21:00:00Z'), // 11 h before the image, 12 h before the spectrum
@@ -66,39 +96,226 @@ const FRAMES: Frame[] = [
   gmosBias('bias_x_not_canonical', '2025-01-10T10:00:00Z', { canonical: false }),
   gmosBias('bias_x_engineering', '2025-01-10T10:00:00Z', { engineering: true }),
   gmosBias('pbias_ok', '2025-01-11T00:00:00Z', { reduction: 'PROCESSED_BIAS' }),
-  gmosBias('pbias_x_binning', '2025-01-10T09:00:00Z', { reduction: 'PROCESSED_BIAS', detector_binning: '1x1' }),
+  gmosBias('pbias_x_binning', '2025-01-10T09:00:00Z', {
+    reduction: 'PROCESSED_BIAS',
+    detector_binning: '1x1',
+  }),
 
   // GMOS imaging flats: twilight skies in the same filter.
-  { ...GMOS_IMAGING, name: 'twilight_ok', ut: '2025-01-10T04:00:00Z', observation_type: 'OBJECT', observation_class: 'dayCal', object: 'Twilight' } as Frame,
-  { ...GMOS_IMAGING, name: 'twilight_ok_later', ut: '2025-01-11T16:00:00Z', observation_type: 'OBJECT', observation_class: 'dayCal', object: 'Twilight' } as Frame,
-  { ...GMOS_IMAGING, name: 'twilight_x_filter', ut: '2025-01-10T04:01:00Z', observation_type: 'OBJECT', observation_class: 'dayCal', object: 'Twilight', filter_name: 'g' } as Frame,
-  { ...GMOS_IMAGING, name: 'twilight_x_binning', ut: '2025-01-10T04:02:00Z', observation_type: 'OBJECT', observation_class: 'dayCal', object: 'Twilight', detector_binning: '1x1' } as Frame,
-  { ...GMOS_IMAGING, name: 'gcalflat_x_for_imaging', ut: '2025-01-10T08:01:00Z', observation_type: 'FLAT', observation_class: 'dayCal', object: 'GCALflat' } as Frame,
-  { ...GMOS_IMAGING, name: 'pflat_ok_imaging', ut: '2025-01-01T00:00:00Z', observation_type: 'OBJECT', object: 'Twilight', reduction: 'PROCESSED_FLAT' } as Frame,
+  {
+    ...GMOS_IMAGING,
+    name: 'twilight_ok',
+    ut: '2025-01-10T04:00:00Z',
+    observation_type: 'OBJECT',
+    observation_class: 'dayCal',
+    object: 'Twilight',
+  } as Frame,
+  {
+    ...GMOS_IMAGING,
+    name: 'twilight_ok_later',
+    ut: '2025-01-11T16:00:00Z',
+    observation_type: 'OBJECT',
+    observation_class: 'dayCal',
+    object: 'Twilight',
+  } as Frame,
+  {
+    ...GMOS_IMAGING,
+    name: 'twilight_x_filter',
+    ut: '2025-01-10T04:01:00Z',
+    observation_type: 'OBJECT',
+    observation_class: 'dayCal',
+    object: 'Twilight',
+    filter_name: 'g',
+  } as Frame,
+  {
+    ...GMOS_IMAGING,
+    name: 'twilight_x_binning',
+    ut: '2025-01-10T04:02:00Z',
+    observation_type: 'OBJECT',
+    observation_class: 'dayCal',
+    object: 'Twilight',
+    detector_binning: '1x1',
+  } as Frame,
+  {
+    ...GMOS_IMAGING,
+    name: 'gcalflat_x_for_imaging',
+    ut: '2025-01-10T08:01:00Z',
+    observation_type: 'FLAT',
+    observation_class: 'dayCal',
+    object: 'GCALflat',
+  } as Frame,
+  {
+    ...GMOS_IMAGING,
+    name: 'pflat_ok_imaging',
+    ut: '2025-01-01T00:00:00Z',
+    observation_type: 'OBJECT',
+    object: 'Twilight',
+    reduction: 'PROCESSED_FLAT',
+  } as Frame,
 
   // GMOS spectroscopic flats and arcs (science at 09:00, B600, 1.0arcsec, 0.520 µm).
-  { ...GMOS_LS, name: 'lsflat_ok_5min', ut: '2025-01-10T09:05:00Z', observation_type: 'FLAT', observation_class: 'partnerCal' } as Frame,
-  { ...GMOS_LS, name: 'lsflat_ok_30min', ut: '2025-01-10T08:30:00Z', observation_type: 'FLAT', observation_class: 'partnerCal', central_wavelength: 0.5205 } as Frame,
-  { ...GMOS_LS, name: 'lsflat_x_third_nearest', ut: '2025-01-10T10:00:00Z', observation_type: 'FLAT', observation_class: 'partnerCal' } as Frame,
-  { ...GMOS_LS, name: 'lsflat_x_wavelength', ut: '2025-01-10T09:01:00Z', observation_type: 'FLAT', observation_class: 'partnerCal', central_wavelength: 0.53 } as Frame,
-  { ...GMOS_LS, name: 'lsflat_x_mask', ut: '2025-01-10T09:02:00Z', observation_type: 'FLAT', observation_class: 'partnerCal', focal_plane_mask: '0.5arcsec' } as Frame,
-  { ...GMOS_LS, name: 'lsflat_x_imaging', ut: '2025-01-10T09:03:00Z', observation_type: 'FLAT', observation_class: 'partnerCal', spectroscopy: false } as Frame,
-  { ...GMOS_LS, name: 'arc_ok', ut: '2025-01-11T18:00:00Z', observation_type: 'ARC', observation_class: 'dayCal' } as Frame,
-  { ...GMOS_LS, name: 'arc_x_second_nearest', ut: '2025-01-12T18:00:00Z', observation_type: 'ARC', observation_class: 'dayCal' } as Frame,
-  { ...GMOS_LS, name: 'arc_x_grating', ut: '2025-01-10T09:00:00Z', observation_type: 'ARC', observation_class: 'dayCal', disperser: 'R400' } as Frame,
-  { ...GMOS_LS, name: 'arc_ok_gain_irrelevant', ut: '2025-01-09T10:00:00Z', observation_type: 'ARC', observation_class: 'dayCal', detector_gain_setting: 'high', reduction: 'PROCESSED_ARC' } as Frame,
-  { ...GMOS, name: 'pbpm_ok', ut: '2024-06-01T00:00:00Z', observation_type: 'BPM', observation_class: 'dayCal', reduction: 'PROCESSED_BPM' } as Frame,
-  { ...GMOS, name: 'pbpm_x_after', ut: '2025-01-10T23:00:00Z', observation_type: 'BPM', observation_class: 'dayCal', reduction: 'PROCESSED_BPM' } as Frame,
+  {
+    ...GMOS_LS,
+    name: 'lsflat_ok_5min',
+    ut: '2025-01-10T09:05:00Z',
+    observation_type: 'FLAT',
+    observation_class: 'partnerCal',
+  } as Frame,
+  {
+    ...GMOS_LS,
+    name: 'lsflat_ok_30min',
+    ut: '2025-01-10T08:30:00Z',
+    observation_type: 'FLAT',
+    observation_class: 'partnerCal',
+    central_wavelength: 0.5205,
+  } as Frame,
+  {
+    ...GMOS_LS,
+    name: 'lsflat_x_third_nearest',
+    ut: '2025-01-10T10:00:00Z',
+    observation_type: 'FLAT',
+    observation_class: 'partnerCal',
+  } as Frame,
+  {
+    ...GMOS_LS,
+    name: 'lsflat_x_wavelength',
+    ut: '2025-01-10T09:01:00Z',
+    observation_type: 'FLAT',
+    observation_class: 'partnerCal',
+    central_wavelength: 0.53,
+  } as Frame,
+  {
+    ...GMOS_LS,
+    name: 'lsflat_x_mask',
+    ut: '2025-01-10T09:02:00Z',
+    observation_type: 'FLAT',
+    observation_class: 'partnerCal',
+    focal_plane_mask: '0.5arcsec',
+  } as Frame,
+  {
+    ...GMOS_LS,
+    name: 'lsflat_x_imaging',
+    ut: '2025-01-10T09:03:00Z',
+    observation_type: 'FLAT',
+    observation_class: 'partnerCal',
+    spectroscopy: false,
+  } as Frame,
+  {
+    ...GMOS_LS,
+    name: 'arc_ok',
+    ut: '2025-01-11T18:00:00Z',
+    observation_type: 'ARC',
+    observation_class: 'dayCal',
+  } as Frame,
+  {
+    ...GMOS_LS,
+    name: 'arc_x_second_nearest',
+    ut: '2025-01-12T18:00:00Z',
+    observation_type: 'ARC',
+    observation_class: 'dayCal',
+  } as Frame,
+  {
+    ...GMOS_LS,
+    name: 'arc_x_grating',
+    ut: '2025-01-10T09:00:00Z',
+    observation_type: 'ARC',
+    observation_class: 'dayCal',
+    disperser: 'R400',
+  } as Frame,
+  {
+    ...GMOS_LS,
+    name: 'arc_ok_gain_irrelevant',
+    ut: '2025-01-09T10:00:00Z',
+    observation_type: 'ARC',
+    observation_class: 'dayCal',
+    detector_gain_setting: 'high',
+    reduction: 'PROCESSED_ARC',
+  } as Frame,
+  {
+    ...GMOS,
+    name: 'pbpm_ok',
+    ut: '2024-06-01T00:00:00Z',
+    observation_type: 'BPM',
+    observation_class: 'dayCal',
+    reduction: 'PROCESSED_BPM',
+  } as Frame,
+  {
+    ...GMOS,
+    name: 'pbpm_x_after',
+    ut: '2025-01-10T23:00:00Z',
+    observation_type: 'BPM',
+    observation_class: 'dayCal',
+    reduction: 'PROCESSED_BPM',
+  } as Frame,
 
   // F2 darks and flats (science at 07:00, 60 s, J, read mode LNRS 8).
-  { ...F2, name: 'dark_ok_60s', ut: '2025-01-09T12:00:00Z', observation_type: 'DARK', observation_class: 'dayCal', exposure_time: 60 } as Frame,
-  { ...F2, name: 'dark_ok_60.3s', ut: '2025-01-08T12:00:00Z', observation_type: 'DARK', observation_class: 'dayCal', exposure_time: 60.3 } as Frame,
-  { ...F2, name: 'dark_x_30s', ut: '2025-01-10T07:01:00Z', observation_type: 'DARK', observation_class: 'dayCal', exposure_time: 30 } as Frame,
-  { ...F2, name: 'dark_x_readmode', ut: '2025-01-10T07:02:00Z', observation_type: 'DARK', observation_class: 'dayCal', exposure_time: 60, keywords: { LNRS: 1 } } as Frame,
-  { ...F2, name: 'dark_x_gmos', ut: '2025-01-10T07:03:00Z', observation_type: 'DARK', observation_class: 'dayCal', exposure_time: 60, instrument: 'GMOS-N' } as Frame,
-  { ...F2, name: 'f2flat_ok', ut: '2025-01-10T15:00:00Z', observation_type: 'FLAT', observation_class: 'dayCal', exposure_time: 10 } as Frame,
-  { ...F2, name: 'f2flat_x_filter', ut: '2025-01-10T07:30:00Z', observation_type: 'FLAT', observation_class: 'dayCal', filter_name: 'H' } as Frame,
-  { ...F2, name: 'pdark_ok', ut: '2025-01-05T12:00:00Z', observation_type: 'DARK', observation_class: 'dayCal', exposure_time: 60, reduction: 'PROCESSED_DARK' } as Frame,
+  {
+    ...F2,
+    name: 'dark_ok_60s',
+    ut: '2025-01-09T12:00:00Z',
+    observation_type: 'DARK',
+    observation_class: 'dayCal',
+    exposure_time: 60,
+  } as Frame,
+  {
+    ...F2,
+    name: 'dark_ok_60.3s',
+    ut: '2025-01-08T12:00:00Z',
+    observation_type: 'DARK',
+    observation_class: 'dayCal',
+    exposure_time: 60.3,
+  } as Frame,
+  {
+    ...F2,
+    name: 'dark_x_30s',
+    ut: '2025-01-10T07:01:00Z',
+    observation_type: 'DARK',
+    observation_class: 'dayCal',
+    exposure_time: 30,
+  } as Frame,
+  {
+    ...F2,
+    name: 'dark_x_readmode',
+    ut: '2025-01-10T07:02:00Z',
+    observation_type: 'DARK',
+    observation_class: 'dayCal',
+    exposure_time: 60,
+    keywords: { LNRS: 1 },
+  } as Frame,
+  {
+    ...F2,
+    name: 'dark_x_gmos',
+    ut: '2025-01-10T07:03:00Z',
+    observation_type: 'DARK',
+    observation_class: 'dayCal',
+    exposure_time: 60,
+    instrument: 'GMOS-N',
+  } as Frame,
+  {
+    ...F2,
+    name: 'f2flat_ok',
+    ut: '2025-01-10T15:00:00Z',
+    observation_type: 'FLAT',
+    observation_class: 'dayCal',
+    exposure_time: 10,
+  } as Frame,
+  {
+    ...F2,
+    name: 'f2flat_x_filter',
+    ut: '2025-01-10T07:30:00Z',
+    observation_type: 'FLAT',
+    observation_class: 'dayCal',
+    filter_name: 'H',
+  } as Frame,
+  {
+    ...F2,
+    name: 'pdark_ok',
+    ut: '2025-01-05T12:00:00Z',
+    observation_type: 'DARK',
+    observation_class: 'dayCal',
+    exposure_time: 60,
+    reduction: 'PROCESSED_DARK',
+  } as Frame,
 ];
 
 async function cached(name: string): Promise<Record<string, string[]>> {
@@ -155,8 +372,12 @@ describe('calibration association for one night', () => {
   });
 
   it('calibrations and acquisitions get what they need: a bias nothing, an acquisition no bias or flat', async () => {
-    expect(rulesFor((await loadTarget(t.db, ids.bias_ok_prev_evening))!).map((r) => r.caltype)).toEqual(['processed_bpm']);
-    expect(rulesFor((await loadTarget(t.db, ids.acq_gmos))!).map((r) => r.caltype)).toEqual(['processed_bpm']);
+    expect(rulesFor((await loadTarget(t.db, ids.bias_ok_prev_evening))!).map((r) => r.caltype)).toEqual([
+      'processed_bpm',
+    ]);
+    expect(rulesFor((await loadTarget(t.db, ids.acq_gmos))!).map((r) => r.caltype)).toEqual([
+      'processed_bpm',
+    ]);
     const flat = rulesFor((await loadTarget(t.db, ids.lsflat_ok_5min))!).map((r) => r.caltype);
     expect(flat).toEqual(['bias', 'processed_bias', 'arc', 'processed_arc', 'processed_bpm']);
     expect(rulesFor((await loadTarget(t.db, ids.pbias_ok))!)).toEqual([]);
@@ -164,7 +385,9 @@ describe('calibration association for one night', () => {
 
   it('re-running a frame replaces its rows: a calibration failed since then drops out', async () => {
     await updateCalcache(t.db, ids.sci_gmos_image);
-    const before = await t.db.query('SELECT count(*)::int AS n FROM calcache WHERE obs_hid = $1', [ids.sci_gmos_image]);
+    const before = await t.db.query('SELECT count(*)::int AS n FROM calcache WHERE obs_hid = $1', [
+      ids.sci_gmos_image,
+    ]);
     expect(before.rows[0].n).toBe(8);
     await t.db.query(`UPDATE header SET qa_state = 'Fail' WHERE id = $1`, [ids.bias_ok_prev_evening]);
     await updateCalcache(t.db, ids.sci_gmos_image);

@@ -13,16 +13,39 @@ const now = new Date('2025-01-20T00:00:00Z');
 beforeAll(async () => {
   t = await createTestDb('calcache_rebuild');
   const base = { observation_type: 'OBJECT' };
-  await insertFrame(t.db, { ...base, name: 'N20250110S0001.fits', instrument: 'GMOS-N', ut: '2025-01-10T05:00:00Z' });
-  await insertFrame(t.db, { ...base, name: 'N20250118S0001.fits', instrument: 'GMOS-N', ut: '2025-01-18T05:00:00Z' });
-  await insertFrame(t.db, { ...base, name: 'S20250118S0001.fits', instrument: 'F2', ut: '2025-01-18T06:00:00Z' });
-  await insertFrame(t.db, { ...base, name: 'N20250119S0001.fits', instrument: 'NIRI', ut: '2025-01-19T06:00:00Z', canonical: false });
+  await insertFrame(t.db, {
+    ...base,
+    name: 'N20250110S0001.fits',
+    instrument: 'GMOS-N',
+    ut: '2025-01-10T05:00:00Z',
+  });
+  await insertFrame(t.db, {
+    ...base,
+    name: 'N20250118S0001.fits',
+    instrument: 'GMOS-N',
+    ut: '2025-01-18T05:00:00Z',
+  });
+  await insertFrame(t.db, {
+    ...base,
+    name: 'S20250118S0001.fits',
+    instrument: 'F2',
+    ut: '2025-01-18T06:00:00Z',
+  });
+  await insertFrame(t.db, {
+    ...base,
+    name: 'N20250119S0001.fits',
+    instrument: 'NIRI',
+    ut: '2025-01-19T06:00:00Z',
+    canonical: false,
+  });
 });
 afterAll(async () => {
   await t?.drop();
 });
 beforeEach(async () => {
-  await t.db.query('DELETE FROM calcachequeue; DELETE FROM previewqueue; DELETE FROM calcache; DELETE FROM preview');
+  await t.db.query(
+    'DELETE FROM calcachequeue; DELETE FROM previewqueue; DELETE FROM calcache; DELETE FROM preview',
+  );
 });
 
 async function queued(table: 'calcachequeue' | 'previewqueue'): Promise<string[]> {
@@ -52,13 +75,26 @@ describe('rebuild commands', () => {
   });
 
   it('without --force, frames already done are skipped; re-adding a pending frame is a no-op', async () => {
-    const hid = (await t.db.query(`SELECT h.id FROM header h JOIN diskfile df ON df.id = h.diskfile_id WHERE df.filename = 'N20250110S0001.fits'`)).rows[0].id;
-    await t.db.query(`INSERT INTO calcache (obs_hid, cal_hid, caltype, rank) VALUES ($1, $1, 'bias', 1)`, [hid]);
+    const hid = (
+      await t.db.query(
+        `SELECT h.id FROM header h JOIN diskfile df ON df.id = h.diskfile_id WHERE df.filename = 'N20250110S0001.fits'`,
+      )
+    ).rows[0].id;
+    await t.db.query(`INSERT INTO calcache (obs_hid, cal_hid, caltype, rank) VALUES ($1, $1, 'bias', 1)`, [
+      hid,
+    ]);
     expect((await addToCalcacheQueue(t.db, { filePre: 'N' })).queued).toBe(1);
-    expect(await addToCalcacheQueue(t.db, { filePre: 'N', force: true })).toMatchObject({ queued: 1, alreadyPending: 1 });
+    expect(await addToCalcacheQueue(t.db, { filePre: 'N', force: true })).toMatchObject({
+      queued: 1,
+      alreadyPending: 1,
+    });
 
-    const dfid = (await t.db.query(`SELECT id FROM diskfile WHERE filename = 'N20250118S0001.fits'`)).rows[0].id;
-    await t.db.query(`INSERT INTO preview (diskfile_id, filename) VALUES ($1, 'previews/N20250118S0001_preview.jpg')`, [dfid]);
+    const dfid = (await t.db.query(`SELECT id FROM diskfile WHERE filename = 'N20250118S0001.fits'`)).rows[0]
+      .id;
+    await t.db.query(
+      `INSERT INTO preview (diskfile_id, filename) VALUES ($1, 'previews/N20250118S0001_preview.jpg')`,
+      [dfid],
+    );
     expect((await addToPreviewQueue(t.db, { filePre: 'N' })).queued).toBe(1);
     await addToPreviewQueue(t.db, { filePre: 'N', force: true });
     const r = await t.db.query('SELECT filename, force FROM previewqueue ORDER BY filename');

@@ -134,10 +134,15 @@ export class Rig {
     return Promise.all(live.map((d) => d.exited));
   }
 
-  /** afterAll: SIGKILL leftovers, remove the tree. */
-  async cleanup() {
+  /** SIGKILL whatever is still running. */
+  async killAll() {
     for (const d of this.children) if (d.running()) d.child.kill('SIGKILL');
     await Promise.all(this.children.map((d) => Promise.race([d.exited, sleep(5000)])));
+  }
+
+  /** afterAll: SIGKILL leftovers, remove the tree. */
+  async cleanup() {
+    await this.killAll();
     this.tmp.cleanup();
   }
 }

@@ -17,7 +17,9 @@ export function singleFrame(
 ): Buffer {
   const data = new Float32Array(width * height);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = f(x, y);
-  return buildFits([imageHdu(data, { primary: true, shape: opts.shape ?? [width, height], cards: opts.cards })]);
+  return buildFits([
+    imageHdu(data, { primary: true, shape: opts.shape ?? [width, height], cards: opts.cards }),
+  ]);
 }
 
 export interface GmosOptions {
@@ -90,7 +92,9 @@ export function gmosFrame(o: GmosOptions = {}): Buffer {
 }
 
 /** The JPEG back as grey pixels, top row first. */
-export async function decode(jpeg: Buffer): Promise<{ width: number; height: number; px: Uint8Array; at(x: number, y: number): number }> {
+export async function decode(
+  jpeg: Buffer,
+): Promise<{ width: number; height: number; px: Uint8Array; at(x: number, y: number): number }> {
   const { data, info } = await sharp(jpeg).greyscale().raw().toBuffer({ resolveWithObject: true });
   const px = new Uint8Array(data.buffer, data.byteOffset, data.length);
   const c = info.channels;
@@ -98,7 +102,13 @@ export async function decode(jpeg: Buffer): Promise<{ width: number; height: num
 }
 
 /** Mean of a column range [x0, x1) over rows [y0, y1). */
-export function meanOf(img: { at(x: number, y: number): number }, x0: number, x1: number, y0: number, y1: number): number {
+export function meanOf(
+  img: { at(x: number, y: number): number },
+  x0: number,
+  x1: number,
+  y0: number,
+  y1: number,
+): number {
   let s = 0;
   for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += img.at(x, y);
   return s / ((x1 - x0) * (y1 - y0));

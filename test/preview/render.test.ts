@@ -3,7 +3,7 @@ import { buildFits, imageHdu } from '../../src/fits/write.js';
 import { previewFits } from '../../src/preview/index.js';
 import { layoutImages, parseSection } from '../../src/preview/mosaic.js';
 import { loadForPreview } from '../../src/preview/load.js';
-import { percentileClip, stretchLut } from '../../src/preview/render.js';
+import { percentileClip, select, stretchLut } from '../../src/preview/render.js';
 import { decode, gmosFrame, meanOf, singleFrame, stream } from './frames.js';
 
 describe('preview of single images', () => {
@@ -15,7 +15,9 @@ describe('preview of single images', () => {
     const meta = await (await import('sharp')).default(big.jpeg).metadata();
     expect(meta.format).toBe('jpeg');
     expect(meta.channels).toBe(1);
-    const small = await decode((await previewFits(stream(singleFrame(300, 200, (x) => x)), 'small.fits')).jpeg);
+    const small = await decode(
+      (await previewFits(stream(singleFrame(300, 200, (x) => x)), 'small.fits')).jpeg,
+    );
     expect([small.width, small.height]).toEqual([300, 200]);
   });
 
@@ -74,7 +76,9 @@ describe('preview of single images', () => {
     const img = await decode(r.jpeg);
     expect(meanOf(img, 220, 280, 220, 280)).toBeLessThan(5);
     expect(meanOf(img, 400, 480, 20, 80)).toBeGreaterThan(150);
-    const blank = await decode((await previewFits(stream(singleFrame(64, 64, () => NaN)), 'allnan.fits')).jpeg);
+    const blank = await decode(
+      (await previewFits(stream(singleFrame(64, 64, () => NaN)), 'allnan.fits')).jpeg,
+    );
     expect(Math.max(...blank.px)).toBeLessThan(5);
     expect(percentileClip(new Float32Array([NaN, NaN]))).toBeNull();
   });
@@ -85,7 +89,15 @@ describe('preview of single images', () => {
     for (let i = 0; i < data.length; i++) data[i] = (i % w) - 100; // -100..99
     data.fill(-32768, 0, w * 20); // first 20 rows blank
     const fits = buildFits([
-      imageHdu(data, { primary: true, shape: [w, w], cards: [['BZERO', 32768], ['BSCALE', 2], ['BLANK', -32768]] }),
+      imageHdu(data, {
+        primary: true,
+        shape: [w, w],
+        cards: [
+          ['BZERO', 32768],
+          ['BSCALE', 2],
+          ['BLANK', -32768],
+        ],
+      }),
     ]);
     const r = await previewFits(stream(fits), 'scaled.fits');
     expect(r.clip.lo).toBeGreaterThanOrEqual(32768 - 200);
@@ -95,16 +107,46 @@ describe('preview of single images', () => {
   });
 
   it('degenerate axes are squeezed: NAXIS = 3 with NAXIS3 = 1 is a 2-D image', async () => {
-    const r = await previewFits(stream(singleFrame(300, 200, (x) => x, { shape: [300, 200, 1] })), 'cube1.fits');
+    const r = await previewFits(
+      stream(singleFrame(300, 200, (x) => x, { shape: [300, 200, 1] })),
+      'cube1.fits',
+    );
     const img = await decode(r.jpeg);
     expect([img.width, img.height]).toEqual([300, 200]);
+  });
+});
+
+describe('percentiles', () => {
+  it('selection finds the same percentiles as sorting, NaNs and infinities left out', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (const n of [1, 2, 3, 10, 1000, 150_000]) {
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++)
+        data[i] = i % 97 === 5 ? NaN : Math.floor(rand() * 50) * (rand() < 0.01 ? 1000 : 1);
+      if (n > 3) data[2] = Infinity;
+      const finite = Array.from(data)
+        .filter((v) => Number.isFinite(v))
+        .sort((a, b) => a - b);
+      const at = (p: number) =>
+        finite[Math.min(finite.length - 1, Math.max(0, Math.round((p / 100) * (finite.length - 1))))];
+      expect(percentileClip(data)).toEqual({ lo: at(0.3), hi: at(99.7) });
+    }
+    const a = Float32Array.from([5, 1, 4, 1, 3]);
+    expect([0, 1, 2, 3, 4].map((k) => select(Float32Array.from(a), 5, k))).toEqual([1, 1, 3, 4, 5]);
   });
 });
 
 describe('mosaics', () => {
   it('a GMOS 12-amplifier frame: amplifiers placed by DETSEC, overscan trimmed, chip gaps, binning from CCDSUM', async () => {
     // CCDs of 1024 × 2048 unbinned, binned 2 × 2: amplifiers of 128 data + 16 overscan columns.
-    const bytes = gmosFrame({ ccd: [1024, 2048], bin: 2, overscan: 16, value: (x) => 1000 + x, overscanValue: 30000 });
+    const bytes = gmosFrame({
+      ccd: [1024, 2048],
+      bin: 2,
+      overscan: 16,
+      value: (x) => 1000 + x,
+      overscanValue: 30000,
+    });
     const loaded = await loadForPreview(stream(bytes), 'gmos.fits');
     expect(loaded.images).toHaveLength(12);
     const layout = layoutImages(loaded.primary, loaded.images)!;
@@ -121,12 +163,17 @@ describe('mosaics', () => {
     const gap1 = [512, Math.floor((1024 + 61) / 2)].map((x) => x * scale); // mosaic columns of the first gap
     const gap2 = [Math.floor((1024 + 61) / 2) + 512, Math.floor((2048 + 122) / 2)].map((x) => x * scale);
     // JPEG and the resampling kernel ring for a few pixels at the edges of a gap: leave those out.
-    const inGap = (x: number) => (x >= gap1[0] - 8 && x <= gap1[1] + 8) || (x >= gap2[0] - 8 && x <= gap2[1] + 8);
-    for (let x = 3; x < img.width - 3; x++) if (!inGap(x)) cols.push(meanOf(img, x, x + 1, 20, img.height - 20));
+    const inGap = (x: number) =>
+      (x >= gap1[0] - 8 && x <= gap1[1] + 8) || (x >= gap2[0] - 8 && x <= gap2[1] + 8);
+    for (let x = 3; x < img.width - 3; x++)
+      if (!inGap(x)) cols.push(meanOf(img, x, x + 1, 20, img.height - 20));
     for (let i = 1; i < cols.length; i++) expect(cols[i]).toBeGreaterThanOrEqual(cols[i - 1] - 3);
     expect(Math.max(...cols.slice(0, 20))).toBeLessThan(40);
     // The gaps are black.
-    for (const g of [gap1, gap2]) expect(meanOf(img, Math.round((g[0] + g[1]) / 2) - 1, Math.round((g[0] + g[1]) / 2) + 1, 20, 600)).toBeLessThan(20);
+    for (const g of [gap1, gap2])
+      expect(
+        meanOf(img, Math.round((g[0] + g[1]) / 2) - 1, Math.round((g[0] + g[1]) / 2) + 1, 20, 600),
+      ).toBeLessThan(20);
   });
 
   it('GSAOI: four arrays in a 2 × 2 grid with gaps', async () => {
@@ -142,7 +189,10 @@ describe('mosaics', () => {
       hdus.push(
         imageHdu(new Float32Array(n * n).fill(100 * (k + 1)), {
           shape: [n, n],
-          cards: [['EXTNAME', 'SCI'], ['DETSEC', `[${x0 + 1}:${x0 + n},${y0 + 1}:${y0 + n}]`]],
+          cards: [
+            ['EXTNAME', 'SCI'],
+            ['DETSEC', `[${x0 + 1}:${x0 + n},${y0 + 1}:${y0 + n}]`],
+          ],
         }),
       );
     });
@@ -154,7 +204,9 @@ describe('mosaics', () => {
     const bl = meanOf(img, 20, 100, img.height - 100, img.height - 20);
     const tr = meanOf(img, img.width - 100, img.width - 20, 20, 100);
     expect(tr).toBeGreaterThan(bl);
-    expect(meanOf(img, Math.round(img.width / 2) - 2, Math.round(img.width / 2) + 2, 20, img.height - 20)).toBeLessThan(10);
+    expect(
+      meanOf(img, Math.round(img.width / 2) - 2, Math.round(img.width / 2) + 2, 20, img.height - 20),
+    ).toBeLessThan(10);
   });
 
   it('parses sections, reversed ones included', () => {
@@ -177,7 +229,11 @@ describe('spectra', () => {
     // Dark curve pixels exist, and the emission line reaches the top of the plot near the middle.
     const col = Math.round(40 + (940 * 1500) / (n - 1));
     let top = img.height;
-    for (let yy = 0; yy < img.height; yy++) if (meanOf(img, col - 2, col + 3, yy, yy + 1) < 128) { top = yy; break; }
+    for (let yy = 0; yy < img.height; yy++)
+      if (meanOf(img, col - 2, col + 3, yy, yy + 1) < 128) {
+        top = yy;
+        break;
+      }
     expect(top).toBeLessThan(60);
   });
 
@@ -211,8 +267,8 @@ describe('spectra', () => {
   });
 
   it('a file with neither image nor spectrum is an error naming the file', async () => {
-    await expect(previewFits(stream(buildFits([imageHdu(null, { primary: true })])), 'empty.fits')).rejects.toThrow(
-      /empty\.fits: no image or spectrum/,
-    );
+    await expect(
+      previewFits(stream(buildFits([imageHdu(null, { primary: true })])), 'empty.fits'),
+    ).rejects.toThrow(/empty\.fits: no image or spectrum/);
   });
 });

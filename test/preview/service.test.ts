@@ -19,7 +19,9 @@ async function addFile(name: string, bytes: Buffer, dir = ''): Promise<number> {
   const file = path.join(tmp.dir, dir, name);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, bytes);
-  const f = await t.db.query('INSERT INTO file (name) VALUES ($1) RETURNING id', [name.replace(/\.bz2$/, '')]);
+  const f = await t.db.query('INSERT INTO file (name) VALUES ($1) RETURNING id', [
+    name.replace(/\.bz2$/, ''),
+  ]);
   const d = await t.db.query(
     `INSERT INTO diskfile (file_id, filename, path, file_size) VALUES ($1, $2, $3, $4) RETURNING id`,
     [f.rows[0].id, name, dir, bytes.length],
@@ -40,15 +42,23 @@ afterAll(async () => {
 describe('preview service', () => {
   it('names previews predictably, beside the data', () => {
     expect(previewKey('', 'N20250101S0001.fits.bz2')).toBe('previews/N20250101S0001_preview.jpg');
-    expect(previewKey('gmos/2025', 'S20250101S0002.fits')).toBe('gmos/2025/previews/S20250101S0002_preview.jpg');
+    expect(previewKey('gmos/2025', 'S20250101S0002.fits')).toBe(
+      'gmos/2025/previews/S20250101S0002_preview.jpg',
+    );
   });
 
   it('renders a bzip2-compressed GMOS file, stores the JPEG and records the preview row; --force rebuilds', async () => {
-    const id = await addFile('S20250101S0001.fits.bz2', bzip2(gmosFrame({ ccd: [1024, 2048], bin: 2, overscan: 16 })), 'sub');
+    const id = await addFile(
+      'S20250101S0001.fits.bz2',
+      bzip2(gmosFrame({ ccd: [1024, 2048], bin: 2, overscan: 16 })),
+      'sub',
+    );
     const out = await makePreview(deps, { diskfileId: id });
     expect(out.action).toBe('made');
     expect(out.key).toBe('sub/previews/S20250101S0001_preview.jpg');
-    const img = await decode(await import('node:fs').then((fs) => fs.readFileSync(path.join(tmp.dir, out.key))));
+    const img = await decode(
+      await import('node:fs').then((fs) => fs.readFileSync(path.join(tmp.dir, out.key))),
+    );
     expect(img.width).toBe(1000);
     const rows = await t.db.query('SELECT filename, created FROM preview WHERE diskfile_id = $1', [id]);
     expect(rows.rows).toEqual([expect.objectContaining({ filename: out.key })]);
@@ -73,7 +83,11 @@ describe('preview service', () => {
     await enqueue(
       t.db,
       QUEUES.preview,
-      Object.entries(ids).map(([k, id], i) => ({ diskfile_id: id, filename: `N20250102S000${i + 1}.fits`, sortkey: `z${k}` })),
+      Object.entries(ids).map(([k, id], i) => ({
+        diskfile_id: id,
+        filename: `N20250102S000${i + 1}.fits`,
+        sortkey: `z${k}`,
+      })),
     );
     const stats = await runWorker({
       db: t.db,
@@ -86,20 +100,33 @@ describe('preview service', () => {
       once: true,
     });
     expect(stats).toMatchObject({ done: 1, failed: 3 });
-    const errors = await t.db.query(`SELECT filename, error FROM queue_error WHERE queue = 'PREVIEW' ORDER BY filename`);
-    expect(errors.rows.map((r) => r.filename)).toEqual(['N20250102S0001.fits', 'N20250102S0002.fits', 'N20250102S0004.fits']);
+    const errors = await t.db.query(
+      `SELECT filename, error FROM queue_error WHERE queue = 'PREVIEW' ORDER BY filename`,
+    );
+    expect(errors.rows.map((r) => r.filename)).toEqual([
+      'N20250102S0001.fits',
+      'N20250102S0002.fits',
+      'N20250102S0004.fits',
+    ]);
     expect(errors.rows[0].error).toMatch(/N20250102S0001\.fits: .*truncated/);
     expect(errors.rows[1].error).toMatch(/N20250102S0002\.fits: not a FITS file/);
     expect(errors.rows[2].error).toMatch(/N20250102S0004\.fits: .*truncated/);
-    const made = await t.db.query('SELECT diskfile_id FROM preview WHERE diskfile_id = ANY($1::bigint[])', [Object.values(ids)]);
+    const made = await t.db.query('SELECT diskfile_id FROM preview WHERE diskfile_id = ANY($1::bigint[])', [
+      Object.values(ids),
+    ]);
     expect(made.rows.map((r) => r.diskfile_id)).toEqual([ids.good]);
     const left = await t.db.query('SELECT count(*)::int AS n FROM previewqueue WHERE NOT failed');
     expect(left.rows[0].n).toBe(0);
   });
 
   it('a diskfile whose file is gone from the store is an error naming the key', async () => {
-    const id = await addFile('N20250103S0001.fits', singleFrame(10, 10, () => 1));
+    const id = await addFile(
+      'N20250103S0001.fits',
+      singleFrame(10, 10, () => 1),
+    );
     (await import('node:fs')).unlinkSync(path.join(tmp.dir, 'N20250103S0001.fits'));
-    await expect(makePreview(deps, { diskfileId: id })).rejects.toThrow(/N20250103S0001\.fits: file not found/);
+    await expect(makePreview(deps, { diskfileId: id })).rejects.toThrow(
+      /N20250103S0001\.fits: file not found/,
+    );
   });
 });

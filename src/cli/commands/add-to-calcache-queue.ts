@@ -15,7 +15,10 @@ export function register(program: Command) {
     .option('--lastdays <n>', 'frames observed in the last N days', days)
     .option('--instrument <name>', 'frames of one instrument (GMOS-N, F2 ...)')
     .option('--all', 'every canonical frame (required when no other selection is given)')
-    .option('--force', 'also frames that already have associations (after a rules change, new calibrations ...)')
+    .option(
+      '--force',
+      'also frames that already have associations (after a rules change, new calibrations ...)',
+    )
     .option('--json', 'print the counts as JSON')
     .option('--debug', 'log at debug level');
   commonOptions(cmd).action(async (opts) => {
@@ -36,7 +39,10 @@ export function register(program: Command) {
         throw e;
       }
       if (opts.json) printJson(r);
-      ctx.log.info(r, `queued ${r.queued} frames for calibration association, ${r.alreadyPending} already pending, of ${r.selected} selected`);
+      ctx.log.info(
+        r,
+        `queued ${r.queued} frames for calibration association, ${r.alreadyPending} already pending, of ${r.selected} selected`,
+      );
     });
   });
 }

@@ -41,7 +41,10 @@ export function register(program: Command) {
         throw e;
       }
       if (opts.json) printJson(r);
-      ctx.log.info(r, `queued ${r.queued} files for previews, ${r.alreadyPending} already pending, of ${r.selected} selected`);
+      ctx.log.info(
+        r,
+        `queued ${r.queued} files for previews, ${r.alreadyPending} already pending, of ${r.selected} selected`,
+      );
     });
   });
 }

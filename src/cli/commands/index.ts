@@ -5,6 +5,7 @@ import * as copyFromVisitingInstrument from './copy-from-visiting-instrument.js'
 import * as db from './db.js';
 import * as fitsheader from './fitsheader.js';
 import * as headerUpdates from './header-updates.js';
+import * as ingestUploaded from './ingest-uploaded.js';
 import * as notification from './notification.js';
 import { registerOps } from './ops-index.js';
 import * as params from './params.js';
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   youGotDataEmail.register(program);
   headerUpdates.register(program);
   copyFromVisitingInstrument.register(program);
+  ingestUploaded.register(program);
 }

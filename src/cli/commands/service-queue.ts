@@ -3,15 +3,22 @@ import { getParams, type SystemParameters } from '../../db/params.js';
 import { queueByName } from '../../queues/tables.js';
 import { runWorker, type Handler } from '../../queues/worker.js';
 import { makeIngestHandler } from '../../services/ingest.js';
+import { exportHandler } from './service-queue-export.js';
 import { commonOptions, daemonOptions, runCommand, UsageError, type CommandContext } from '../context.js';
 import type { Database } from '../../db/connect.js';
 
 /** Handler factories per queue; archive-side queues register theirs here as they are built. */
-export type HandlerFactory = (ctx: CommandContext, database: Database, params: () => SystemParameters) => Promise<Handler>;
+export type HandlerFactory = (
+  ctx: CommandContext,
+  database: Database,
+  params: () => SystemParameters,
+  opts: { once?: boolean },
+) => Promise<Handler>;
 
 export const HANDLERS: Record<string, HandlerFactory> = {
   ingest: async (ctx, database, params) =>
     makeIngestHandler({ db: database.db, storage: await ctx.storage(), config: ctx.config, log: ctx.log, params }),
+  export: exportHandler,
 };
 
 export function register(program: Command) {
@@ -39,7 +46,7 @@ export function register(program: Command) {
         getParams(database.db).then((p) => (params = p), () => {});
       }, 5000);
       try {
-        const handler = await factory(ctx, database, () => params);
+        const handler = await factory(ctx, database, () => params, { once: Boolean(opts.empty || opts.once) });
         const name = opts.name ?? `${queue.name}-${process.pid}`;
         ctx.log.info(`servicing ${queue.table} as ${name}${opts.empty || opts.once ? ' until empty' : ''}`);
         const stats = await runWorker({

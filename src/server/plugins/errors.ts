@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { errorPage } from '../views/pages.js';
+import { sendPage } from '../web.js';
 import { errorNotes, type UsageLog } from './usagelog.js';
 
 // A request that throws: the exception and its stack go into the request's usagelog row
@@ -13,12 +14,15 @@ export function registerErrorHandler(app: FastifyInstance, usage: UsageLog): voi
     if (status < 500) throw error; // to Fastify's default handler
     usage.note(req, errorNotes(error));
     const reference = await usage.reserveId(req).catch(() => null);
-    req.log.error({ err: error, reference }, `request failed: ${req.method} ${req.url} (reference ${reference})`);
+    req.log.error(
+      { err: error, reference },
+      `request failed: ${req.method} ${req.url} (reference ${reference})`,
+    );
     if (reply.sent) return;
     reply.code(500);
     const accept = req.headers.accept ?? '';
     if (/text\/html/.test(accept)) {
-      return reply.type('text/html; charset=utf-8').send(errorPage(reference).value);
+      return sendPage(reply, errorPage(reference), 500);
     }
     return reply.send({
       statusCode: 500,

@@ -59,7 +59,8 @@ interface Entry {
   done: boolean;
 }
 
-const cut = (s: string | undefined | null) => (s == null ? null : s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s);
+const cut = (s: string | undefined | null) =>
+  s == null ? null : s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s;
 
 /** The first element of the path: /searchform/GN-2019A-Q-1 → "searchform". */
 export function firstPathElement(url: string): string {
@@ -209,7 +210,10 @@ export class UsageLog {
           await withTransaction(this.db, (c) => insertBatch(c, batch));
         } catch (err) {
           // The database is away: keep the rows for the next flush (bounded), and say so once per batch.
-          this.log.warn({ err: (err as Error).message, rows: batch.length }, 'usage log: write failed; will retry');
+          this.log.warn(
+            { err: (err as Error).message, rows: batch.length },
+            'usage log: write failed; will retry',
+          );
           if (!this.closed) {
             this.buffer.unshift(...batch.slice(0, MAX_BUFFERED - this.buffer.length));
             this.timer ??= setTimeout(() => void this.flush(), 5000);
@@ -218,7 +222,10 @@ export class UsageLog {
         }
       }
       if (this.dropped) {
-        this.log.warn({ dropped: this.dropped }, 'usage log: rows dropped while the database was unreachable');
+        this.log.warn(
+          { dropped: this.dropped },
+          'usage log: rows dropped while the database was unreachable',
+        );
         this.dropped = 0;
       }
     });
@@ -239,7 +246,10 @@ export class UsageLog {
 async function insertBatch(c: DbClient, batch: Entry[]): Promise<void> {
   const missing = batch.filter((e) => e.id === null).length;
   if (missing) {
-    const r = await c.query(`SELECT nextval('usagelog_id_seq')::bigint AS id FROM generate_series(1, $1::int)`, [missing]);
+    const r = await c.query(
+      `SELECT nextval('usagelog_id_seq')::bigint AS id FROM generate_series(1, $1::int)`,
+      [missing],
+    );
     let i = 0;
     for (const e of batch) if (e.id === null) e.id = Number(r.rows[i++].id);
   }
@@ -306,7 +316,7 @@ async function insertBatch(c: DbClient, batch: Entry[]): Promise<void> {
 
 /**
  * Hooks the usage log into the app: a row per request, written in batches, flushed on close.
- * Hooks added here apply to routes registered after this call: register it before the routes.
+ * Root-context hooks: they reach every route and the 404 handler (registerSite calls this first).
  */
 export function registerUsageLog(app: FastifyInstance, usage: UsageLog): void {
   app.addHook('onRequest', (req, reply, done) => {

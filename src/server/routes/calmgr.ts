@@ -20,7 +20,10 @@ function selectionOf(req: FastifyRequest): Selection {
 }
 
 export function xmlEscape(s: unknown): string {
-  return String(s ?? '').replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  return String(s ?? '').replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
 }
 
 function baseUrl(ctx: RouteContext, req: FastifyRequest): string {
@@ -35,13 +38,21 @@ export function calmgrXml(datasets: Dataset[], base: string, now = new Date()): 
   ];
   if (datasets.length === 0) out.push('<!-- COULD NOT LOCATE METADATA FOR DATASET -->');
   for (const d of datasets) {
-    out.push('<dataset>', `<datalabel>${xmlEscape(d.data_label)}</datalabel>`, `<filename>${xmlEscape(d.name)}</filename>`);
+    out.push(
+      '<dataset>',
+      `<datalabel>${xmlEscape(d.data_label)}</datalabel>`,
+      `<filename>${xmlEscape(d.name)}</filename>`,
+    );
     out.push(`<md5>${xmlEscape(d.data_md5)}</md5>`);
     for (const type of d.caltypes) {
       const cals = d.cals.filter((c) => c.caltype === type);
       if (cals.length === 0) out.push(`<!-- NO CALIBRATION FOUND for caltype ${xmlEscape(type)}-->`);
       for (const c of cals) {
-        out.push('<calibration>', `<caltype>${xmlEscape(type)}</caltype>`, `<datalabel>${xmlEscape(c.data_label)}</datalabel>`);
+        out.push(
+          '<calibration>',
+          `<caltype>${xmlEscape(type)}</caltype>`,
+          `<datalabel>${xmlEscape(c.data_label)}</datalabel>`,
+        );
         out.push(`<filename>${xmlEscape(c.name)}</filename>`, `<md5>${xmlEscape(c.data_md5)}</md5>`);
         if (c.present) out.push(`<url>${xmlEscape(`${base}/file/${c.name}`)}</url>`);
         else out.push('<!-- Calibration Result found in DB, but file is not present on FITS server -->');
@@ -64,7 +75,12 @@ export function calmgrJson(datasets: Dataset[], base: string) {
       type,
       cals: d.cals
         .filter((c) => c.caltype === type)
-        .map((c) => ({ label: c.data_label, name: c.name, md5: c.data_md5, url: c.present ? `${base}/file/${c.name}` : null })),
+        .map((c) => ({
+          label: c.data_label,
+          name: c.name,
+          md5: c.data_md5,
+          url: c.present ? `${base}/file/${c.name}` : null,
+        })),
     })),
   }));
 }
@@ -86,7 +102,8 @@ function associatedRows(datasets: Dataset[]) {
 }
 
 function associatedHtml(rows: ReturnType<typeof associatedRows>, title: string): string {
-  const cell = (v: unknown) => `<td>${xmlEscape(v instanceof Date ? v.toISOString().replace('.000Z', 'Z') : v)}</td>`;
+  const cell = (v: unknown) =>
+    `<td>${xmlEscape(v instanceof Date ? v.toISOString().replace('.000Z', 'Z') : v)}</td>`;
   const head = ['Frame', 'Type', 'Rank', 'Calibration', 'Data label', 'UT', 'Instrument', 'Obs. type'];
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${xmlEscape(title)}</title></head>

@@ -2,9 +2,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queryable } from '../../db/pool.js';
 import { trimBz2 } from '../../gemini/filename.js';
 import { parseSelection, selectionToString, unrecognisedMessage } from '../../gemini/selection/index.js';
-import { searchHeaders } from '../../services/search.js';
 import type { AccessRow } from '../access.js';
 import { releaseDay } from '../access.js';
+import { searchPageRows } from '../search/pagequery.js';
 import { tarStream, type TarFile } from '../search/tarball.js';
 import { csrfOk } from '../users/csrf.js';
 import { downloadPermit } from '../users/permit.js';
@@ -51,7 +51,11 @@ async function sendTar(
   const withheld: { name: string; reason: string }[] = [];
   for (const c of candidates) {
     if (permit(c)) files.push(c);
-    else withheld.push({ name: c.name, reason: `proprietary until ${releaseDay(c.release) ?? 'release date unknown'}` });
+    else
+      withheld.push({
+        name: c.name,
+        reason: `proprietary until ${releaseDay(c.release) ?? 'release date unknown'}`,
+      });
   }
   const log = ctx.usage.downloadLog(req, {
     selection,
@@ -91,10 +95,12 @@ export const downloadRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async (a
       sendPage(reply, messagePage(await pageContext(ctx, req, reply), 'Download', why), 400);
     const warning = unrecognisedMessage(sel);
     if (warning) return refuse(`${warning}. Nothing was downloaded.`);
-    const result = await searchHeaders(ctx.db, sel, { orderBy: 'filename' });
+    const result = await searchPageRows(ctx.db, sel, { orderBy: 'filename' });
     // "The newest 500 of anything" is never what someone meant to download.
     if (result.open) {
-      return refuse('This selection is not limited by a program, observation, file name or date: narrow it before downloading.');
+      return refuse(
+        'This selection is not limited by a program, observation, file name or date: narrow it before downloading.',
+      );
     }
     return sendTar(ctx, req, reply, result.rows, selectionToString(sel), []);
   });
@@ -103,18 +109,35 @@ export const downloadRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async (a
     if (!csrfOk(req)) {
       return sendPage(
         reply,
-        messagePage(await pageContext(ctx, req, reply), 'Download', 'The form had expired: go back, reload the page and try again.'),
+        messagePage(
+          await pageContext(ctx, req, reply),
+          'Download',
+          'The form had expired: go back, reload the page and try again.',
+        ),
         403,
       );
     }
     const raw = (req.body as Record<string, unknown>)?.files;
-    const list = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string' && x !== '');
+    const list = (Array.isArray(raw) ? raw : [raw]).filter(
+      (x): x is string => typeof x === 'string' && x !== '',
+    );
     const names = [...new Set(list.map((n) => trimBz2(n.trim())))].slice(0, MAX_NAMED);
     if (names.length === 0) {
-      return sendPage(reply, messagePage(await pageContext(ctx, req, reply), 'Download', 'No files were selected.'), 400);
+      return sendPage(
+        reply,
+        messagePage(await pageContext(ctx, req, reply), 'Download', 'No files were selected.'),
+        400,
+      );
     }
     const candidates = await namedFiles(ctx.db, names);
     const found = new Set(candidates.map((c) => c.name));
-    return sendTar(ctx, req, reply, candidates, `files: ${names.join(' ')}`, names.filter((n) => !found.has(n)));
+    return sendTar(
+      ctx,
+      req,
+      reply,
+      candidates,
+      `files: ${names.join(' ')}`,
+      names.filter((n) => !found.has(n)),
+    );
   });
 };

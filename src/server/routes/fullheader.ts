@@ -41,16 +41,30 @@ export const fullHeaderRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async 
     const row = r.rows[0];
     if (!row) return sendPage(reply, messagePage(pc, 'Full header', `No such file: ${name}`), 404);
     if (!(await ctx.access.canDownload(req, row))) {
-      return sendPage(reply, messagePage(pc, 'Full header', `${name} is proprietary data: you may not see its header.`), 403);
+      return sendPage(
+        reply,
+        messagePage(pc, 'Full header', `${name} is proprietary data: you may not see its header.`),
+        403,
+      );
     }
-    if (!row.fulltext) return sendPage(reply, messagePage(pc, 'Full header', `No header text was stored for ${name}.`), 404);
+    if (!row.fulltext)
+      return sendPage(reply, messagePage(pc, 'Full header', `No header text was stored for ${name}.`), 404);
     const hdus = splitHdus(row.fulltext);
     return sendPage(
       reply,
       layout(pc, {
         title: `Full header of ${row.filename}`,
-        body: html`<p><a href="/summary/${encodeURIComponent(name)}">Summary</a> · <a href="/file/${encodeURIComponent(row.filename)}">Download</a></p>
-${hdus.map((h) => html`<section><h2>${h.title}</h2><pre class="header">${h.cards}</pre></section>`)}`,
+        body: html`<p>
+            <a href="/summary/${encodeURIComponent(name)}">Summary</a> ·
+            <a href="/file/${encodeURIComponent(row.filename)}">Download</a>
+          </p>
+          ${hdus.map(
+            (h) =>
+              html`<section>
+                <h2>${h.title}</h2>
+                <pre class="header">${h.cards}</pre>
+              </section>`,
+          )}`,
       }),
     );
   });

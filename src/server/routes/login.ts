@@ -2,7 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { csrfOk } from '../users/csrf.js';
 import { hashPassword, needsRehash, verifyPassword } from '../users/password.js';
 import { LoginLimiter } from '../users/ratelimit.js';
-import { clearSessionCookie, createSession, deleteSession, SESSION_COOKIE, setSessionCookie } from '../users/sessions.js';
+import {
+  clearSessionCookie,
+  createSession,
+  deleteSession,
+  SESSION_COOKIE,
+  setSessionCookie,
+} from '../users/sessions.js';
 import { findForLogin, replaceHash } from '../users/store.js';
 import { loginPage, messagePage } from '../views/pages.js';
 import { pageContext, queryParams, sendPage, type SiteContext } from '../web.js';
@@ -19,7 +25,10 @@ export function safeNext(next: unknown): string {
   return next;
 }
 
-export const loginRoutes: FastifyPluginAsync<{ ctx: SiteContext; limiter?: LoginLimiter }> = async (app, { ctx, limiter }) => {
+export const loginRoutes: FastifyPluginAsync<{ ctx: SiteContext; limiter?: LoginLimiter }> = async (
+  app,
+  { ctx, limiter },
+) => {
   const limits = limiter ?? new LoginLimiter();
 
   app.get('/login', async (req, reply) => {
@@ -34,7 +43,11 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: SiteContext; limiter?: Login
     const next = safeNext(body.next);
     if (!csrfOk(req)) {
       const pc = await pageContext(ctx, req, reply);
-      return sendPage(reply, loginPage(pc, { next, username, error: 'The form had expired: please log in again.' }), 403);
+      return sendPage(
+        reply,
+        loginPage(pc, { next, username, error: 'The form had expired: please log in again.' }),
+        403,
+      );
     }
     const limit = limits.check(req.ip, username);
     if (!limit.allowed) {
@@ -43,7 +56,11 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: SiteContext; limiter?: Login
       const wait = Math.ceil(limit.retryAfter / 60);
       return sendPage(
         reply,
-        loginPage(pc, { next, username, error: `Too many failed logins: try again in ${wait} minute${wait === 1 ? '' : 's'}.` }),
+        loginPage(pc, {
+          next,
+          username,
+          error: `Too many failed logins: try again in ${wait} minute${wait === 1 ? '' : 's'}.`,
+        }),
         429,
       );
     }
@@ -69,7 +86,11 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: SiteContext; limiter?: Login
     const user = await ctx.user(req);
     if (!csrfOk(req)) {
       const pc = await pageContext(ctx, req, reply);
-      return sendPage(reply, messagePage(pc, 'Log out', 'The form had expired: please use the Log out button again.'), 403);
+      return sendPage(
+        reply,
+        messagePage(pc, 'Log out', 'The form had expired: please use the Log out button again.'),
+        403,
+      );
     }
     const token = req.cookies?.[SESSION_COOKIE];
     if (token) await deleteSession(ctx.db, token);

@@ -70,7 +70,9 @@ export const previewRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (a
     reply.type('image/jpeg');
     if (!thumbnail) return reply.send(stream);
     // Resized on request: thumbnails are cheap (JPEG shrink-on-load) and never go stale.
-    return reply.send(stream.pipe(sharp().resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside' }).jpeg({ quality: 80 })));
+    return reply.send(
+      stream.pipe(sharp().resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside' }).jpeg({ quality: 80 })),
+    );
   };
   app.get('/preview/:name', serve(false));
   app.get('/thumbnail/:name', serve(true));

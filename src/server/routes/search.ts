@@ -13,10 +13,17 @@ import { pageContext, queryParams, rawSelection, sendPage, type SiteContext } fr
 // says which terms, and running the rest would show more than was asked for.
 
 function isEmpty(sel: Selection): boolean {
-  return Object.keys(sel).every((k) => k === 'warnings' || k === 'unrecognised') && sel.unrecognised.length === 0;
+  return (
+    Object.keys(sel).every((k) => k === 'warnings' || k === 'unrecognised') && sel.unrecognised.length === 0
+  );
 }
 
-async function run(ctx: SiteContext, req: FastifyRequest, sel: Selection, kind: string): Promise<PageSearch | null> {
+async function run(
+  ctx: SiteContext,
+  req: FastifyRequest,
+  sel: Selection,
+  kind: string,
+): Promise<PageSearch | null> {
   if (sel.unrecognised.length > 0 || isEmpty(sel)) return null;
   return searchForPage(ctx, req, sel, kind, queryParams(req).orderby);
 }
@@ -42,7 +49,10 @@ export const searchRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async (app
 
   const summary = (prefix: string, links: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const sel = parseSelection(rawSelection(req, prefix));
-    const s = sel.unrecognised.length > 0 ? null : await searchForPage(ctx, req, sel, links ? 'summary' : 'summary-nolinks', queryParams(req).orderby);
+    const s =
+      sel.unrecognised.length > 0
+        ? null
+        : await searchForPage(ctx, req, sel, links ? 'summary' : 'summary-nolinks', queryParams(req).orderby);
     const pc = await pageContext(ctx, req, reply);
     return sendPage(reply, summaryPage(pc, sel, s, links));
   };

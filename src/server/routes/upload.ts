@@ -63,8 +63,9 @@ export const uploadRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (ap
         ])
         .catch(() => {});
       req.log.warn({ filename: key, err: (e as Error).message }, 'upload not completed; nothing kept');
+      // The sender broke off (its stream errored) → 400; our side failed (disk full ...) → 500.
       return reply
-        .code(400)
+        .code(req.raw.errored ? 400 : 500)
         .type('text/plain')
         .send(`upload not completed: ${(e as Error).message}\n`);
     }

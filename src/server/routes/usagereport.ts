@@ -26,7 +26,8 @@ export const usageReportRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async
     const raw = (req.params as { id: string }).id;
     const id = /^\d{1,15}$/.test(raw) ? Number(raw) : null;
     const d = id === null ? null : await usageDetails(ctx.db, id);
-    if (!d) return sendPage(reply, messagePage(pc, 'Usage details', `There is no usage log entry ${raw}.`), 404);
+    if (!d)
+      return sendPage(reply, messagePage(pc, 'Usage details', `There is no usage log entry ${raw}.`), 404);
     return sendPage(reply, usageDetailsPage(pc, d));
   });
 };

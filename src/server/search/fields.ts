@@ -29,8 +29,21 @@ export interface FormValues {
 }
 
 export const FIELD_NAMES: readonly (keyof FormValues)[] = [
-  'program', 'instrument', 'date', 'datetype', 'object', 'ra', 'dec', 'sr', 'obstype', 'obsclass', 'qa', 'mode',
-  'binning', 'engineering', 'terms',
+  'program',
+  'instrument',
+  'date',
+  'datetype',
+  'object',
+  'ra',
+  'dec',
+  'sr',
+  'obstype',
+  'obsclass',
+  'qa',
+  'mode',
+  'binning',
+  'engineering',
+  'terms',
 ];
 
 export type Options = readonly (readonly [value: string, label: string])[];
@@ -38,9 +51,34 @@ export type Options = readonly (readonly [value: string, label: string])[];
 const same = (xs: Iterable<string>): Options => [...xs].map((x) => [x, x] as const);
 
 export const INSTRUMENT_OPTIONS: Options = same([
-  'GMOS-N', 'GMOS-S', 'GMOS', 'GNIRS', 'NIRI', 'NIFS', 'F2', 'GSAOI', 'GPI', 'GHOST', 'IGRINS-2', 'IGRINS', 'ALOPEKE',
-  'ZORRO', 'MAROON-X', 'GRACES', 'TReCS', 'michelle', 'NICI', 'bHROS', 'PHOENIX', 'TEXES', 'OSCIR', 'hrwfs',
-  'FLAMINGOS', 'CIRPASS', 'Hokupaa+QUIRC', 'ABU',
+  'GMOS-N',
+  'GMOS-S',
+  'GMOS',
+  'GNIRS',
+  'NIRI',
+  'NIFS',
+  'F2',
+  'GSAOI',
+  'GPI',
+  'GHOST',
+  'IGRINS-2',
+  'IGRINS',
+  'ALOPEKE',
+  'ZORRO',
+  'MAROON-X',
+  'GRACES',
+  'TReCS',
+  'michelle',
+  'NICI',
+  'bHROS',
+  'PHOENIX',
+  'TEXES',
+  'OSCIR',
+  'hrwfs',
+  'FLAMINGOS',
+  'CIRPASS',
+  'Hokupaa+QUIRC',
+  'ABU',
 ]);
 export const OBSTYPE_OPTIONS: Options = same(OBSERVATION_TYPES);
 export const OBSCLASS_OPTIONS: Options = same(OBSERVATION_CLASSES);
@@ -56,7 +94,8 @@ export const QA_OPTIONS: Options = [
   ['Lucky', 'Pass or Undefined'],
 ];
 // QA_TERMS is the grammar's list: the options above must stay inside it.
-for (const [v] of QA_OPTIONS) if (!QA_TERMS.has(v as never)) throw new Error(`QA option ${v} is not a selection term`);
+for (const [v] of QA_OPTIONS)
+  if (!QA_TERMS.has(v as never)) throw new Error(`QA option ${v} is not a selection term`);
 
 export const MODE_OPTIONS: Options = [
   ['imaging', 'Imaging'],
@@ -114,8 +153,25 @@ export function termsPath(terms: readonly string[]): string {
 }
 
 const FORM_KEYS = [
-  'program_id', 'observation_id', 'data_label', 'inst', 'date', 'daterange', 'night', 'nightrange', 'object', 'ra',
-  'dec', 'sr', 'observation_type', 'observation_class', 'qa_state', 'mode', 'spectroscopy', 'binning', 'engineering',
+  'program_id',
+  'observation_id',
+  'data_label',
+  'inst',
+  'date',
+  'daterange',
+  'night',
+  'nightrange',
+  'object',
+  'ra',
+  'dec',
+  'sr',
+  'observation_type',
+  'observation_class',
+  'qa_state',
+  'mode',
+  'spectroscopy',
+  'binning',
+  'engineering',
 ] as const;
 
 /** A parsed selection → the form's values (what the URL asked for, shown back). */

@@ -1,28 +1,35 @@
 import type { FastifyRequest } from 'fastify';
 import type { Queryable } from '../../db/pool.js';
 import { selectionToString, type Selection } from '../../gemini/selection/index.js';
-import { parseOrderBy, searchHeaders, type HeaderRow, type OrderColumn, type SearchResult } from '../../services/search.js';
+import {
+  parseOrderBy,
+  searchHeaders,
+  type HeaderRow,
+  type OrderColumn,
+  type SearchResult,
+} from '../../services/search.js';
 import { downloadPermit } from '../users/permit.js';
 import type { SiteContext } from '../web.js';
+import { searchPageRows, type PageResult, type PageRow } from './pagequery.js';
 
 // One search for a page: the selection's rows in the order asked for, each marked with whether
 // this user may have it (data, coordinates and target name) and whether it has a preview; and a
 // querylog row saying what was asked and how long it took.
 
-export interface ResultRow extends HeaderRow {
+export interface ResultRow extends PageRow {
   permitted: boolean;
   hasPreview: boolean;
 }
 
 export interface PageSearch {
-  result: SearchResult;
+  result: PageResult;
   rows: ResultRow[];
   order: { column: OrderColumn; desc: boolean } | null;
   /** The orderby value was not one the table can sort by. */
   badOrder: string | null;
 }
 
-async function withPreviews(db: Queryable, rows: HeaderRow[]): Promise<Set<number>> {
+async function withPreviews(db: Queryable, rows: PageRow[]): Promise<Set<number>> {
   if (rows.length === 0) return new Set();
   const r = await db.query('SELECT DISTINCT diskfile_id FROM preview WHERE diskfile_id = ANY($1::bigint[])', [
     rows.map((x) => x.diskfile_id),
@@ -39,12 +46,14 @@ export async function searchForPage(
 ): Promise<PageSearch> {
   const order = orderby ? parseOrderBy(orderby) : null;
   const started = new Date();
-  const result = await searchHeaders(ctx.db, sel, order ? { orderBy: order.column, desc: order.desc } : {});
+  const result = await searchPageRows(ctx.db, sel, order ? { orderBy: order.column, desc: order.desc } : {});
   const [permit, previews] = await Promise.all([
     downloadPermit(req, ctx.access, ctx.db, await ctx.user(req)),
     withPreviews(ctx.db, result.rows),
   ]);
-  const rows = result.rows.map((r) => Object.assign(r, { permitted: permit(r), hasPreview: previews.has(r.diskfile_id) }));
+  const rows = result.rows.map((r) =>
+    Object.assign(r, { permitted: permit(r), hasPreview: previews.has(r.diskfile_id) }),
+  );
   ctx.usage.queryLog(req, {
     summarytype,
     selection: selectionToString(sel),

@@ -49,19 +49,28 @@ function readme(r: TarRequest, out: TarOutcome, started: Date): string {
     'fitsstore archive download',
     '',
     `Selection:   ${r.selection || '(none)'}`,
-    `Created:     ${started.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UT')}`,
+    `Created:     ${started
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UT')}`,
     `User:        ${r.user ?? 'anonymous (not logged in)'}`,
     `Files:       ${out.sent} (listed in md5sums.txt; check them with: md5sum -c md5sums.txt)`,
     '',
   ];
   if (r.withheld.length) {
-    lines.push(`${r.withheld.length} file(s) matched but were withheld as proprietary data you may not have:`);
+    lines.push(
+      `${r.withheld.length} file(s) matched but were withheld as proprietary data you may not have:`,
+    );
     for (const w of r.withheld) lines.push(`  ${w.name}  (${w.reason})`);
     lines.push('Log in with an account that has access to the program to download them.', '');
   }
   if (r.notFound.length) lines.push('Not in the archive:', ...r.notFound.map((n) => `  ${n}`), '');
   if (out.missing.length) {
-    lines.push('Listed in the archive but missing from its store (reported to the operators):', ...out.missing.map((n) => `  ${n}`), '');
+    lines.push(
+      'Listed in the archive but missing from its store (reported to the operators):',
+      ...out.missing.map((n) => `  ${n}`),
+      '',
+    );
   }
   if (out.md5Mismatch.length) {
     lines.push(
@@ -78,7 +87,11 @@ function readme(r: TarRequest, out: TarOutcome, started: Date): string {
  * The tar as a stream, and a promise of what went into it (resolved when the tar is complete or
  * has failed; a failure after the first byte can only cut the stream short).
  */
-export function tarStream(storage: Storage, log: Logger, r: TarRequest): { stream: Readable; done: Promise<TarOutcome> } {
+export function tarStream(
+  storage: Storage,
+  log: Logger,
+  r: TarRequest,
+): { stream: Readable; done: Promise<TarOutcome> } {
   const pack = tar.pack();
   const started = new Date();
   const out: TarOutcome = { sent: 0, missing: [], md5Mismatch: [] };
@@ -99,7 +112,9 @@ export function tarStream(storage: Storage, log: Logger, r: TarRequest): { strea
         let settle!: (e?: Error | null) => void;
         const entryDone = new Promise<void>((ok, fail) => (settle = (e) => (e ? fail(e) : ok())));
         entryDone.catch(() => {}); // awaited below; a failure must not also count as unhandled
-        const entry = pack.entry({ name: f.filename, size: st.size, mtime: st.lastmod }, (err) => settle(err)) as unknown as Sink;
+        const entry = pack.entry({ name: f.filename, size: st.size, mtime: st.lastmod }, (err) =>
+          settle(err),
+        ) as unknown as Sink;
         try {
           for await (const chunk of source as AsyncIterable<Buffer>) {
             hash.update(chunk);

@@ -39,7 +39,12 @@ export interface QueueStatusData {
   workers: (Omit<WorkerInfo, 'started_at' | 'heartbeat_at'> & { started_at: string; heartbeatAge: number })[];
 }
 
-const TITLES: Record<string, string> = { ingest: 'Ingest', export: 'Export', preview: 'Preview', calcache: 'Calibration cache' };
+const TITLES: Record<string, string> = {
+  ingest: 'Ingest',
+  export: 'Export',
+  preview: 'Preview',
+  calcache: 'Calibration cache',
+};
 /** Stacks can be long; the list shows the start, enough to triage (the full text is in queue_error). */
 const MAX_ERROR_CHARS = 8000;
 
@@ -70,7 +75,10 @@ function item(q: QueueTable, r: Record<string, unknown>, withError = false): Que
   };
   if (withError) {
     const e = String(r.error ?? '(no error text recorded)');
-    it.error = e.length > MAX_ERROR_CHARS ? `${e.slice(0, MAX_ERROR_CHARS)}\n… (${e.length - MAX_ERROR_CHARS} more characters)` : e;
+    it.error =
+      e.length > MAX_ERROR_CHARS
+        ? `${e.slice(0, MAX_ERROR_CHARS)}\n… (${e.length - MAX_ERROR_CHARS} more characters)`
+        : e;
   }
   return it;
 }
@@ -78,7 +86,10 @@ function item(q: QueueTable, r: Record<string, unknown>, withError = false): Que
 async function tab(db: Queryable, q: QueueTable, counts: QueueCounts, limit: number): Promise<QueueTab> {
   const ages = `extract(epoch FROM now() - added)::float8 AS age_s, extract(epoch FROM now() - heartbeat_at)::float8 AS hb_s`;
   const [waiting, errors, inProgress] = await Promise.all([
-    db.query(`SELECT *, ${ages} FROM ${q.table} WHERE NOT in_progress AND NOT failed ORDER BY sortkey DESC, id LIMIT $1::int`, [limit]),
+    db.query(
+      `SELECT *, ${ages} FROM ${q.table} WHERE NOT in_progress AND NOT failed ORDER BY sortkey DESC, id LIMIT $1::int`,
+      [limit],
+    ),
     db.query(`SELECT *, ${ages} FROM ${q.table} WHERE failed ORDER BY id DESC LIMIT $1::int`, [limit]),
     db.query(`SELECT *, ${ages} FROM ${q.table} WHERE in_progress ORDER BY added, id LIMIT $1::int`, [limit]),
   ]);

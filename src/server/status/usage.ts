@@ -72,7 +72,10 @@ export async function usageReport(
     else if (/^[1-5]xx$/.test(s)) {
       const lo = Number(s[0]) * 100;
       where.push(`u.status >= ${p(lo, 'int')} AND u.status < ${p(lo + 100, 'int')}`);
-    } else problems.push(`"Status" must be a code such as 500 or a class such as 5xx, not "${f.status}": ignored.`);
+    } else
+      problems.push(
+        `"Status" must be a code such as 500 or a class such as 5xx, not "${f.status}": ignored.`,
+      );
   }
   const r = await db.query(
     `SELECT u.id, u.utdatetime, a.username, u.ip_address, u.method, u.uri, u.this, u.status, u.bytes,

@@ -17,8 +17,12 @@ export const MIN_PASSWORD_LENGTH = 8;
 function derive(password: string, salt: Buffer, keylen: number, o: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     // maxmem must cover 128·N·r bytes; node's default (32 MiB) refuses N = 2^15 and above.
-    scrypt(password.normalize('NFC'), salt, keylen, { ...o, maxmem: 256 * (o.N ?? N) * (o.r ?? R) + 1024 * 1024 }, (e, key) =>
-      e ? reject(e) : resolve(key),
+    scrypt(
+      password.normalize('NFC'),
+      salt,
+      keylen,
+      { ...o, maxmem: 256 * (o.N ?? N) * (o.r ?? R) + 1024 * 1024 },
+      (e, key) => (e ? reject(e) : resolve(key)),
     ),
   );
 }
@@ -42,7 +46,8 @@ function parse(stored: string): Parsed | null {
   if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
   const [n, r, p] = parts.slice(1, 4).map(Number);
   // Bounds keep a corrupted or hostile row from asking for gigabytes of memory.
-  if (!(n >= 1024 && n <= 1 << 20 && (n & (n - 1)) === 0 && r >= 1 && r <= 32 && p >= 1 && p <= 16)) return null;
+  if (!(n >= 1024 && n <= 1 << 20 && (n & (n - 1)) === 0 && r >= 1 && r <= 32 && p >= 1 && p <= 16))
+    return null;
   return { N: n, r, p, salt: Buffer.from(parts[4], 'base64'), key: Buffer.from(parts[5], 'base64') };
 }
 
@@ -59,7 +64,11 @@ export async function verifyPassword(password: string, stored: string | null | u
     await derive(password, d.salt, d.key.length, { N: d.N, r: d.r, p: d.p });
     return false;
   }
-  const key = await derive(password, parsed.salt, parsed.key.length, { N: parsed.N, r: parsed.r, p: parsed.p });
+  const key = await derive(password, parsed.salt, parsed.key.length, {
+    N: parsed.N,
+    r: parsed.r,
+    p: parsed.p,
+  });
   return key.length === parsed.key.length && timingSafeEqual(key, parsed.key);
 }
 

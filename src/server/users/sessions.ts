@@ -60,7 +60,12 @@ export function cookieOptions(req: FastifyRequest, config: Config, maxAgeSeconds
   };
 }
 
-export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, config: Config, token: string): void {
+export function setSessionCookie(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  config: Config,
+  token: string,
+): void {
   reply.setCookie(SESSION_COOKIE, token, cookieOptions(req, config, SESSION_DAYS * 86_400));
 }
 

@@ -46,9 +46,19 @@ export async function createUser(db: Queryable, u: NewUser): Promise<WebUser> {
      ON CONFLICT (username) DO NOTHING
      RETURNING id, username, fullname, email, staff, superuser`,
     // A superuser is staff too: the pages only ever ask "staff?".
-    [u.username, u.fullname ?? null, u.email ?? null, hash, Boolean(u.staff || u.superuser), Boolean(u.superuser)],
+    [
+      u.username,
+      u.fullname ?? null,
+      u.email ?? null,
+      hash,
+      Boolean(u.staff || u.superuser),
+      Boolean(u.superuser),
+    ],
   );
-  if (!r.rows[0]) throw new UserError(`user ${u.username} already exists (use "fitsstore user passwd" to change the password)`);
+  if (!r.rows[0])
+    throw new UserError(
+      `user ${u.username} already exists (use "fitsstore user passwd" to change the password)`,
+    );
   return r.rows[0];
 }
 
@@ -66,7 +76,10 @@ export async function replaceHash(db: Queryable, id: number, hash: string): Prom
   await db.query('UPDATE archiveuser SET password = $2::text WHERE id = $1::bigint', [id, hash]);
 }
 
-export async function findForLogin(db: Queryable, username: string): Promise<(WebUser & { password: string | null }) | null> {
+export async function findForLogin(
+  db: Queryable,
+  username: string,
+): Promise<(WebUser & { password: string | null }) | null> {
   const r = await db.query(
     'SELECT id, username, fullname, email, staff, superuser, password FROM archiveuser WHERE username = $1::text',
     [username],
@@ -82,7 +95,11 @@ export async function findUser(db: Queryable, username: string): Promise<WebUser
   return r.rows[0] ?? null;
 }
 
-export async function setRoles(db: Queryable, username: string, roles: { staff?: boolean; superuser?: boolean }) {
+export async function setRoles(
+  db: Queryable,
+  username: string,
+  roles: { staff?: boolean; superuser?: boolean },
+) {
   const r = await db.query(
     `UPDATE archiveuser SET staff = COALESCE($2::boolean, staff) OR COALESCE($3::boolean, superuser),
                             superuser = COALESCE($3::boolean, superuser)
@@ -100,8 +117,11 @@ export interface Grant {
 
 /** PI access to a program, an observation or one file. Granting twice is a no-op (006_web.sql's unique index). */
 export async function grant(db: Queryable, username: string, g: Grant): Promise<{ added: boolean }> {
-  const set = [g.program_id, g.observation_id, g.filename].filter((v) => v !== undefined && v !== null && v !== '');
-  if (set.length !== 1) throw new UserError('a grant names exactly one of a program, an observation or a file');
+  const set = [g.program_id, g.observation_id, g.filename].filter(
+    (v) => v !== undefined && v !== null && v !== '',
+  );
+  if (set.length !== 1)
+    throw new UserError('a grant names exactly one of a program, an observation or a file');
   const user = await findUser(db, username);
   if (!user) throw new UserError(`no such user: ${username}`);
   const r = await db.query(

@@ -28,7 +28,8 @@ export function raw(s: string): Html {
 }
 
 /** What may go into a template hole: arrays are joined, null/undefined/false render as nothing. */
-export type Interpolation = Html | string | number | boolean | null | undefined | Date | readonly Interpolation[];
+export type Interpolation =
+  Html | string | number | boolean | null | undefined | Date | readonly Interpolation[];
 
 function render(v: Interpolation): string {
   if (v === null || v === undefined || v === false) return '';
@@ -52,7 +53,8 @@ export function seg(s: string): string {
 /** Query string from pairs, skipping empty values. */
 export function query(params: Record<string, string | number | undefined | null>): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -62,7 +64,11 @@ export function utText(d: Date | string | null | undefined): string {
   if (d === null || d === undefined) return '';
   const date = d instanceof Date ? d : new Date(d);
   if (Number.isNaN(date.getTime())) return String(d);
-  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '').replace(/Z$/, '');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, '')
+    .replace(/Z$/, '');
 }
 
 /** A duration in seconds as "3 s", "4 min", "2 h", "5 d". */

@@ -13,67 +13,144 @@ export function tabLabel(q: QueueTab): string {
 }
 
 function waitingItem(it: QueueItem): Html {
-  return html`<li>${it.label} <span class="small">${ageText(it.age)} ago${it.after ? html`, deferred until ${it.after}` : ''}${
-    it.attempts > 0 ? `, ${it.attempts} attempt${it.attempts === 1 ? '' : 's'}` : ''
-  }</span></li>`;
+  return html`<li>
+    ${it.label}
+    <span class="small"
+      >${ageText(it.age)}
+      ago${it.after ? html`, deferred until ${it.after}` : ''}${
+        it.attempts > 0 ? `, ${it.attempts} attempt${it.attempts === 1 ? '' : 's'}` : ''
+      }</span
+    >
+  </li>`;
 }
 
 function errorItem(q: QueueTab, it: QueueItem): Html {
-  return html`<li><details id="err-${q.name}-${it.id}"><summary>${it.label}</summary>
-<p class="small">failed after ${it.attempts} attempt${it.attempts === 1 ? '' : 's'}; added ${ageText(it.age)} ago</p>
-<pre>${it.error}</pre></details></li>`;
+  return html`<li>
+    <details id="err-${q.name}-${it.id}">
+      <summary>${it.label}</summary>
+      <p class="small">
+        failed after ${it.attempts} attempt${it.attempts === 1 ? '' : 's'}; added ${ageText(it.age)} ago
+      </p>
+      <pre>${it.error}</pre>
+    </details>
+  </li>`;
 }
 
 function inProgressRow(it: QueueItem): Html {
-  return html`<tr><td>${it.label}</td><td>${it.worker}</td><td class="num">${ageText(it.age)}</td><td class="num">${
-    it.heartbeatAge === null ? '' : `${ageText(it.heartbeatAge)} ago`
-  }</td></tr>`;
+  return html`<tr>
+    <td>${it.label}</td>
+    <td>${it.worker}</td>
+    <td class="num">${ageText(it.age)}</td>
+    <td class="num">${it.heartbeatAge === null ? '' : `${ageText(it.heartbeatAge)} ago`}</td>
+  </tr>`;
 }
 
 function section(q: QueueTab, limit: number): Html {
   const c = q.counts;
   return html`<section id="queue-${q.name}" aria-labelledby="h-${q.name}">
-<h2 id="h-${q.name}">${q.title} queue</h2>
-<p class="counts" id="counts-${q.name}">${c.pending} waiting (${c.deferred} deferred), ${c.in_progress} in progress, ${c.failed} in error</p>
-<div class="columns">
-  <div><h3>Waiting <span class="small">(first ${limit})</span></h3>
-    <ol id="waiting-${q.name}">${q.waiting.map(waitingItem)}</ol>${q.waiting.length ? '' : html`<p class="small">Nothing waiting.</p>`}</div>
-  <div><h3>Errors <span class="small">(latest ${limit}; click one for its message and stack)</span></h3>
-    <ul id="errors-${q.name}">${q.errors.map((e) => errorItem(q, e))}</ul>${q.errors.length ? '' : html`<p class="small">No errors.</p>`}</div>
-</div>
-<table>
-<caption>In progress</caption>
-<thead><tr><th scope="col">Item</th><th scope="col">Worker</th><th scope="col">Age</th><th scope="col">Last heartbeat</th></tr></thead>
-<tbody id="inprogress-${q.name}">${q.inProgress.map(inProgressRow)}</tbody>
-</table>
-</section>`;
+    <h2 id="h-${q.name}">${q.title} queue</h2>
+    <p class="counts" id="counts-${q.name}">
+      ${c.pending} waiting (${c.deferred} deferred), ${c.in_progress} in progress, ${c.failed} in error
+    </p>
+    <div class="columns">
+      <div>
+        <h3>Waiting <span class="small">(first ${limit})</span></h3>
+        <ol id="waiting-${q.name}">
+          ${q.waiting.map(waitingItem)}
+        </ol>
+        <p class="small" id="waiting-${q.name}-empty" ${q.waiting.length ? ' hidden' : ''}>
+          Nothing waiting.
+        </p>
+      </div>
+      <div>
+        <h3>Errors <span class="small">(latest ${limit}; click one for its message and stack)</span></h3>
+        <ul id="errors-${q.name}">
+          ${q.errors.map((e) => errorItem(q, e))}
+        </ul>
+        <p class="small" id="errors-${q.name}-empty" ${q.errors.length ? ' hidden' : ''}>No errors.</p>
+      </div>
+    </div>
+    <table>
+      <caption>
+        In progress
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Item</th>
+          <th scope="col">Worker</th>
+          <th scope="col">Age</th>
+          <th scope="col">Last heartbeat</th>
+        </tr>
+      </thead>
+      <tbody id="inprogress-${q.name}">
+        ${q.inProgress.map(inProgressRow)}
+      </tbody>
+    </table>
+  </section>`;
 }
 
 function workersTable(d: QueueStatusData): Html {
   return html`<h2>Workers</h2>
-<table>
-<thead><tr><th scope="col">Name</th><th scope="col">Queue</th><th scope="col">Host</th><th scope="col">PID</th><th scope="col">Started</th><th scope="col">Last heartbeat</th><th scope="col">State</th></tr></thead>
-<tbody id="workers">${d.workers.map(
-    (w) => html`<tr><td>${w.name}</td><td>${w.queue}</td><td>${w.host}</td><td class="num">${w.pid}</td><td>${w.started_at}</td><td class="num">${ageText(w.heartbeatAge)} ago</td><td class="${w.alive ? 'live' : 'dead'}">${w.alive ? 'alive' : 'not responding'}</td></tr>`,
-  )}</tbody>
-</table>`;
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Queue</th>
+          <th scope="col">Host</th>
+          <th scope="col">PID</th>
+          <th scope="col">Started</th>
+          <th scope="col">Last heartbeat</th>
+          <th scope="col">State</th>
+        </tr>
+      </thead>
+      <tbody id="workers">
+        ${d.workers.map(
+          (w) =>
+            html`<tr>
+              <td>${w.name}</td>
+              <td>${w.queue}</td>
+              <td>${w.host}</td>
+              <td class="num">${w.pid}</td>
+              <td>${w.started_at}</td>
+              <td class="num">${ageText(w.heartbeatAge)} ago</td>
+              <td class="${w.alive ? 'live' : 'dead'}">${w.alive ? 'alive' : 'not responding'}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
 }
 
 export function queueStatusPage(pc: PageContext, d: QueueStatusData, refreshSeconds: number): Html {
   return layout(pc, {
     title: 'Queue status',
     scripts: ['queuestatus.js'],
-    head: html`<noscript><meta http-equiv="refresh" content="${Math.max(refreshSeconds, 10)}"></noscript>`,
-    body: html`<p class="small">Updated <time id="generated" datetime="${d.generated}">${d.generated}</time>;
-  refreshes every <span id="refresh" data-seconds="${refreshSeconds}" data-limit="${d.limit}">${refreshSeconds}</span> s.
-  <span id="refresh-state" role="status"></span></p>
-<div class="tabs">
-<ul class="tablist">${d.queues.map(
-      (q) => html`<li><a href="#queue-${q.name}" id="tab-${q.name}">${q.title} <span class="counts">(<span id="tab-waiting-${q.name}">${q.counts.pending}</span> waiting, <span class="${q.counts.failed ? 'errors' : ''}" id="tab-errors-${q.name}">${q.counts.failed}</span> errors)</span></a></li>`,
-    )}</ul>
-${d.queues.map((q) => section(q, d.limit))}
-</div>
-${workersTable(d)}`,
+    head: html`<noscript><meta http-equiv="refresh" content="${Math.max(refreshSeconds, 10)}" /></noscript>`,
+    body: html`<p class="small">
+        Updated <time id="generated" datetime="${d.generated}">${d.generated}</time>; refreshes every
+        <span id="refresh" data-seconds="${refreshSeconds}" data-limit="${d.limit}">${refreshSeconds}</span>
+        s. <span id="refresh-state" role="status"></span>
+      </p>
+      <div class="tabs">
+        <ul class="tablist">
+          ${d.queues.map(
+            (q) =>
+              html`<li>
+                <a href="#queue-${q.name}" id="tab-${q.name}"
+                  >${q.title}
+                  <span class="counts"
+                    >(<span id="tab-waiting-${q.name}">${q.counts.pending}</span> waiting,
+                    <span class="${q.counts.failed ? 'errors' : ''}" id="tab-errors-${q.name}"
+                      >${q.counts.failed}</span
+                    >
+                    errors)</span
+                  ></a
+                >
+              </li>`,
+          )}
+        </ul>
+        ${d.queues.map((q) => section(q, d.limit))}
+      </div>
+      ${workersTable(d)}`,
   });
 }
 
@@ -102,8 +179,8 @@ export const QUEUESTATUS_JS = raw(`'use strict';
     var box = document.getElementById(id);
     if (!box) return;
     box.replaceChildren.apply(box, children);
-    var empty = box.nextElementSibling;
-    if (empty && empty.classList.contains('small') && children.length) empty.remove();
+    var empty = document.getElementById(id + '-empty');
+    if (empty) empty.hidden = children.length > 0;
   }
   function set(id, text) {
     var e = document.getElementById(id);

@@ -43,7 +43,9 @@ export function sortHeading(label: string, column: OrderColumn, s: PageSearch | 
   const next = current && !current.desc ? `${column}_desc` : column;
   const aria = current ? (current.desc ? 'descending' : 'ascending') : undefined;
   const cls = current ? `sorted${current.desc ? ' desc' : ''}` : '';
-  return html`<th scope="col"${aria ? html` aria-sort="${aria}"` : ''}><a class="${cls}" href="${query({ orderby: next })}">${label}</a></th>`;
+  return html`<th scope="col" ${aria ? html` aria-sort="${aria}"` : ''}>
+    <a class="${cls}" href="${query({ orderby: next })}">${label}</a>
+  </th>`;
 }
 
 export function releaseText(r: ResultRow): string {
@@ -68,7 +70,11 @@ export function downloadCell(r: ResultRow): Html {
 export function previewCell(r: ResultRow): Html {
   if (!r.hasPreview) return html`<td class="small">none yet</td>`;
   if (!r.permitted) return html`<td class="proprietary">withheld</td>`;
-  return html`<td><a href="/preview/${seg(r.name)}"><img class="thumb" src="/thumbnail/${seg(r.name)}" alt="Preview of ${r.name}" loading="lazy"></a></td>`;
+  return html`<td>
+    <a href="/preview/${seg(r.name)}"
+      ><img class="thumb" src="/thumbnail/${seg(r.name)}" alt="Preview of ${r.name}" loading="lazy"
+    /></a>
+  </td>`;
 }
 
 export function fmtNumber(v: number | null | undefined, digits: number): string {

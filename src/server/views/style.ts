@@ -28,6 +28,9 @@ form.search .grid { display: grid; grid-template-columns: repeat(auto-fill, minm
 form.search label, form.filters label { display: block; font-size: .9em; color: var(--muted); }
 input, select, button { font: inherit; padding: .25em .4em; }
 input[type=text], input[type=search], input:not([type]), input[type=password], input[type=date], select { width: 100%; max-width: 24em; }
+button + a { margin-left: .8em; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.summary td, table.summary th, table.results td, table.usage td { white-space: nowrap; }
 button { cursor: pointer; border: 1px solid #1f6feb; background: #1f6feb; color: #fff; border-radius: 4px; padding: .3em .9em; }
 .who button { background: transparent; border-color: #fff; }
 form.filters { display: flex; flex-wrap: wrap; gap: .6em 1em; align-items: flex-end; margin-bottom: 1em; }
@@ -50,6 +53,11 @@ pre.header { white-space: pre; }
 .tablist a { display: block; padding: .4em .9em; border: 1px solid var(--line); border-bottom: none;
   border-radius: 4px 4px 0 0; text-decoration: none; background: var(--head); }
 .tablist .errors { color: var(--err); font-weight: bold; }
+/* The open tab: the targeted section's, or the first when none is targeted. */
+.tabs:has(#queue-ingest:target) #tab-ingest, .tabs:has(#queue-export:target) #tab-export,
+.tabs:has(#queue-preview:target) #tab-preview, .tabs:has(#queue-calcache:target) #tab-calcache,
+.tabs:not(:has(> section:target)) .tablist li:first-child a { background: var(--bg); font-weight: bold;
+  margin-bottom: -2px; border-bottom: 2px solid var(--bg); }
 .tabs > section { display: none; padding-top: .5em; }
 .tabs > section:target, .tabs:not(:has(> section:target)) > section:first-of-type { display: block; }
 .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(24em, 1fr)); gap: 1.2em; }

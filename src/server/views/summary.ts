@@ -15,53 +15,63 @@ function waveband(r: ResultRow): string {
 
 function row(r: ResultRow, links: boolean): Html {
   const coords = r.permitted
-    ? html`<td class="num">${fmtNumber(r.ra, 5)}</td><td class="num">${fmtNumber(r.dec, 5)}</td>`
-    : html`<td class="proprietary">withheld</td><td class="proprietary">withheld</td>`;
+    ? html`<td class="num">${fmtNumber(r.ra, 5)}</td>
+        <td class="num">${fmtNumber(r.dec, 5)}</td>`
+    : html`<td class="proprietary">withheld</td>
+        <td class="proprietary">withheld</td>`;
   return html`<tr>
-  <th scope="row">${links ? html`<a href="/fullheader/${seg(r.name)}">${r.name}</a>` : r.name}</th>
-  <td>${links && r.data_label ? html`<a href="/summary/${seg(r.data_label)}">${r.data_label}</a>` : r.data_label}</td>
-  <td>${utText(r.ut_datetime)}</td>
-  <td>${r.instrument}</td>
-  <td>${r.observation_type}</td>
-  <td>${r.observation_class}</td>
-  ${links ? objectCell(r) : r.permitted ? html`<td>${r.object}</td>` : html`<td class="proprietary">withheld</td>`}
-  ${coords}
-  <td>${waveband(r)}</td>
-  <td class="num">${fmtNumber(r.exposure_time, 2)}</td>
-  <td class="num">${fmtNumber(r.airmass, 3)}</td>
-  <td>${r.raw_iq}/${r.raw_cc}/${r.raw_wv}/${r.raw_bg}</td>
-  <td>${r.qa_state}</td>
-  ${links ? downloadCell(r) : ''}
-</tr>
-`;
+    <th scope="row">${links ? html`<a href="/fullheader/${seg(r.name)}">${r.name}</a>` : r.name}</th>
+    <td>
+      ${links && r.data_label ? html`<a href="/summary/${seg(r.data_label)}">${r.data_label}</a>` : r.data_label}
+    </td>
+    <td>${utText(r.ut_datetime)}</td>
+    <td>${r.instrument}</td>
+    <td>${r.observation_type}</td>
+    <td>${r.observation_class}</td>
+    ${links ? objectCell(r) : r.permitted ? html`<td>${r.object}</td>` : html`<td class="proprietary">withheld</td>`}
+    ${coords}
+    <td>${waveband(r)}</td>
+    <td class="num">${fmtNumber(r.exposure_time, 2)}</td>
+    <td class="num">${fmtNumber(r.airmass, 3)}</td>
+    <td>${r.raw_iq}/${r.raw_cc}/${r.raw_wv}/${r.raw_bg}</td>
+    <td>${r.qa_state}</td>
+    ${links ? downloadCell(r) : ''}
+  </tr> `;
 }
 
 export function summaryPage(pc: PageContext, sel: Selection, s: PageSearch | null, links: boolean): Html {
   const body = s
     ? html`<p role="status"><strong>${s.rows.length}</strong> file${s.rows.length === 1 ? '' : 's'}.</p>
-<table class="summary">
-<caption class="visually-hidden">Summary of the selected files</caption>
-<thead><tr>
-  ${sortHeading('Filename', 'filename', s, links)}
-  ${sortHeading('Data label', 'data_label', s, links)}
-  ${sortHeading('UT date time', 'ut_datetime', s, links)}
-  ${sortHeading('Instrument', 'instrument', s, links)}
-  ${sortHeading('Type', 'observation_type', s, links)}
-  ${sortHeading('Class', 'observation_class', s, links)}
-  ${sortHeading('Object', 'object', s, links)}
-  ${sortHeading('RA', 'ra', s, links)}
-  ${sortHeading('Dec', 'dec', s, links)}
-  ${sortHeading('Waveband', 'filter_name', s, links)}
-  ${sortHeading('Exposure (s)', 'exposure_time', s, links)}
-  ${sortHeading('Airmass', 'airmass', s, links)}
-  <th scope="col"><abbr title="Raw image quality / cloud cover / water vapour / background percentiles">IQ/CC/WV/BG</abbr></th>
-  ${sortHeading('QA', 'qa_state', s, links)}
-  ${links ? html`<th scope="col">Download</th>` : ''}
-</tr></thead>
-<tbody>
-${s.rows.map((r) => row(r, links))}
-</tbody>
-</table>`
+        <div class="scroll">
+          <table class="summary">
+            <caption class="visually-hidden">
+              Summary of the selected files
+            </caption>
+            <thead>
+              <tr>
+                ${sortHeading('Filename', 'filename', s, links)}
+                ${sortHeading('Data label', 'data_label', s, links)}
+                ${sortHeading('UT date time', 'ut_datetime', s, links)}
+                ${sortHeading('Instrument', 'instrument', s, links)}
+                ${sortHeading('Type', 'observation_type', s, links)}
+                ${sortHeading('Class', 'observation_class', s, links)}
+                ${sortHeading('Object', 'object', s, links)} ${sortHeading('RA', 'ra', s, links)}
+                ${sortHeading('Dec', 'dec', s, links)} ${sortHeading('Waveband', 'filter_name', s, links)}
+                ${sortHeading('Exposure (s)', 'exposure_time', s, links)}
+                ${sortHeading('Airmass', 'airmass', s, links)}
+                <th scope="col">
+                  <abbr title="Raw image quality / cloud cover / water vapour / background percentiles"
+                    >IQ/CC/WV/BG</abbr
+                  >
+                </th>
+                ${sortHeading('QA', 'qa_state', s, links)} ${links ? html`<th scope="col">Download</th>` : ''}
+              </tr>
+            </thead>
+            <tbody>
+              ${s.rows.map((r) => row(r, links))}
+            </tbody>
+          </table>
+        </div>`
     : '';
   return layout(pc, { title: 'Summary', body: html`${searchNotices(sel, s)}${body}` });
 }

