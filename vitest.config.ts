@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 
 // The fault suite (test/faults) appends its tallies to this file; the summary reporter prints them
 // after everything else and deletes the file. One file per run, so concurrent runs don't mix.
-const faultLog = process.env.FITSSTORE_FAULT_LOG ?? path.join(os.tmpdir(), `fitsstore-faults-${process.pid}.jsonl`);
+const faultLog =
+  process.env.FITSSTORE_FAULT_LOG ?? path.join(os.tmpdir(), `fitsstore-faults-${process.pid}.jsonl`);
 process.env.FITSSTORE_FAULT_LOG = faultLog;
 
 export default defineConfig({

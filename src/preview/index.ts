@@ -1,9 +1,10 @@
-// Preview of a FITS stream: images (mosaicked when the detector has several amplifiers or
+// Preview of a FITS file or stream: images (mosaicked when the detector has several amplifiers or
 // arrays), else a 1-D spectrum as a line plot, else an error naming the file.
 
 import type { Readable } from 'node:stream';
+import { openFitsStream } from '../fits/streams.js';
 import { physical } from './canvas.js';
-import { loadForPreview, PreviewInputError } from './load.js';
+import { loadForPreview, loadLocalFile, PreviewInputError } from './load.js';
 import { layoutImages } from './mosaic.js';
 import { plotSpectrum, spectrumFromTable } from './plot.js';
 import { encodeGrey, outputSize, renderTiles, type Rendered, type RenderOptions } from './render.js';
@@ -15,12 +16,21 @@ export interface PreviewResult extends Rendered {
   kind: 'image' | 'spectrum';
 }
 
+/**
+ * Preview of a stream (decompressed already) or of a local file path (.bz2/.gz decompressed by
+ * name; plain files read with positioned reads, the fastest way).
+ */
 export async function previewFits(
-  source: Readable,
+  source: Readable | string,
   name: string,
   opts: RenderOptions = {},
 ): Promise<PreviewResult> {
-  const loaded = await loadForPreview(source, name);
+  const loaded =
+    typeof source !== 'string'
+      ? await loadForPreview(source, name)
+      : /\.(bz2|gz)$/i.test(source)
+        ? await loadForPreview(openFitsStream(source), name)
+        : await loadLocalFile(source, name);
   const layout = layoutImages(loaded.primary, loaded.images);
   if (layout) {
     const r = await renderTiles(layout.tiles, layout.width, layout.height, opts);

@@ -1,7 +1,7 @@
 // From floats to a grey JPEG: robust percentile clip (black raised to the sky's noise floor on
 // partly dark frames), a perceptual stretch, north up, sharp.
 // The clip levels come from a subsample of the (already binned) preview grid: the display shows
-// binned pixels, so their distribution is the one to clip, and ≤ 200k samples sort in ~10 ms.
+// binned pixels, so their distribution is the one to clip, and ≤ 100k samples are selected from in a few ms.
 
 import sharp from 'sharp';
 import { Canvas, binningFactor, type Plane, type Tile } from './canvas.js';
@@ -26,7 +26,7 @@ export interface Rendered {
   clip: { lo: number; hi: number };
 }
 
-const MAX_SAMPLES = 200_000;
+const MAX_SAMPLES = 100_000;
 const LUT_SIZE = 4096;
 /** asinh softening: faint structure gains contrast, bright cores still saturate late. */
 const ASINH_BETA = 10;
@@ -57,15 +57,8 @@ export function select(a: Float32Array, n: number, k: number): number {
   return a[k];
 }
 
-/**
- * The lo/hi percentiles of the finite values, from an evenly strided subsample. NaN-aware.
- * Selection instead of a sort: two O(n) passes over ≤ 200k samples.
- */
-export function percentileClip(
-  data: ArrayLike<number>,
-  length: number = data.length,
-  [plo, phi]: [number, number] = [0.3, 99.7],
-): { lo: number; hi: number } | null {
+/** The finite values of data[0..length), evenly strided down to at most MAX_SAMPLES. */
+function subsample(data: ArrayLike<number>, length: number): { sample: Float32Array; n: number } {
   const stride = Math.max(1, Math.floor(length / MAX_SAMPLES));
   const sample = new Float32Array(Math.ceil(length / stride));
   let n = 0;
@@ -73,13 +66,34 @@ export function percentileClip(
     const v = data[i];
     if (v === v && v !== Infinity && v !== -Infinity) sample[n++] = v;
   }
-  if (n === 0) return null;
+  return { sample, n };
+}
+
+/** Percentiles of sample[0..n) by selection (rearranges the sample). */
+function percentilesOf(
+  sample: Float32Array,
+  n: number,
+  [plo, phi]: [number, number],
+): { lo: number; hi: number } {
   const rank = (p: number) => Math.min(n - 1, Math.max(0, Math.round((p / 100) * (n - 1))));
   const khi = rank(phi);
   const hi = select(sample, n, khi);
-  // After selecting khi, everything below it is at most hi: the low rank is found in that part.
+  // After selecting khi, everything before it is at most hi: the low rank is found in that part.
   const lo = select(sample, Math.max(1, khi), Math.min(rank(plo), Math.max(0, khi - 1)));
   return { lo: Math.min(lo, hi), hi };
+}
+
+/**
+ * The lo/hi percentiles of the finite values, from an evenly strided subsample. NaN-aware.
+ * Selection instead of a sort: O(n) passes over ≤ 100k samples.
+ */
+export function percentileClip(
+  data: ArrayLike<number>,
+  length: number = data.length,
+  percentiles: [number, number] = [0.3, 99.7],
+): { lo: number; hi: number } | null {
+  const { sample, n } = subsample(data, length);
+  return n === 0 ? null : percentilesOf(sample, n, percentiles);
 }
 
 /**
@@ -94,15 +108,9 @@ export function displayClip(
   length: number = data.length,
   percentiles: [number, number] = [0.3, 99.7],
 ): { lo: number; hi: number } | null {
-  const clip = percentileClip(data, length, percentiles);
-  if (!clip) return null;
-  const stride = Math.max(1, Math.floor(length / MAX_SAMPLES));
-  const sample = new Float32Array(Math.ceil(length / stride));
-  let n = 0;
-  for (let i = 0; i < length; i += stride) {
-    const v = data[i];
-    if (v === v && v !== Infinity && v !== -Infinity) sample[n++] = v;
-  }
+  const { sample, n } = subsample(data, length);
+  if (n === 0) return null;
+  const clip = percentilesOf(sample, n, percentiles); // selection permutes, never loses, values
   const median = select(sample, n, n >> 1);
   for (let i = 0; i < n; i++) sample[i] = Math.abs(sample[i] - median);
   const sigma = 1.4826 * select(sample, n, n >> 1);

@@ -4,7 +4,7 @@ import type { Db } from '../db/pool.js';
 import { isRetryableDbError } from '../db/pool.js';
 import { getParams, type SystemParameters } from '../db/params.js';
 import { pidAlive } from '../daemon/lockfile.js';
-import { Waker, jitter } from '../daemon/sleep.js';
+import { Waker, jitter, sleep } from '../daemon/sleep.js';
 import type { Logger } from '../log/logger.js';
 import * as engine from './engine.js';
 import type { QueueRow } from './engine.js';
@@ -82,7 +82,11 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     async () => {
       await engine.heartbeatRows(o.db, o.queue, ids);
       await o.db.query('UPDATE queue_worker SET heartbeat_at = now() WHERE name = $1', [processName(o)]);
+      const pollBefore = params.poll_seconds;
       params = await getParams(o.db);
+      // A shorter poll takes effect now, not when the (maybe 30 s) sleep already running ends:
+      // `params set` reaches running daemons within one heartbeat (test/faults/params.test.ts).
+      if (params.poll_seconds < pollBefore) waker.wake();
     },
   );
   const doSweep = async () => {
@@ -102,11 +106,20 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
 
   const loop = async (worker: string) => {
     let idleLogged = false;
+    // A claim that failed may still have committed (the connection died before the answer): the
+    // row would sit in_progress under our live name, heartbeated by us and never swept. This slot
+    // holds nothing between items, so whatever is under its name then goes back first.
+    let unsure = false;
     while (!o.signal.aborted) {
       let row: QueueRow | null;
       try {
+        if (unsure) {
+          await engine.releaseWorker(o.db, o.queue, worker);
+          unsure = false;
+        }
         row = await engine.claim(o.db, o.queue, worker);
       } catch (e) {
+        unsure = true;
         if (!isRetryableDbError(e)) o.log.error({ err: errorText(e) }, 'claim failed');
         else o.log.warn({ err: (e as Error).message }, 'database unavailable; retrying');
         await waker.sleep(1000, o.signal);
@@ -163,11 +176,25 @@ async function handleOne(o: WorkerOptions, worker: string, row: QueueRow, stats:
     if (isRetryableDbError(e) || o.signal.aborted) {
       // Not the item's fault: give it back and let the loop wait for the database.
       o.log.warn({ id: row.id, err: (e as Error).message }, 'item interrupted; returning it to the queue');
-      await engine.releaseIds(o.db, o.queue, [row.id]).catch(() => {});
+      // The database may still be down: keep trying until it answers. A row left in_progress
+      // under our live name would be heartbeated by us forever and never swept (found by the
+      // fault suite's PostgreSQL restart). Guarded by worker: a lease taken over meanwhile is
+      // left alone. On shutdown, runWorker's finally releases whatever is still ours.
+      for (let wait = 500; ; wait = Math.min(wait * 2, 5000)) {
+        try {
+          await engine.defer(o.db, o.queue, row.id, worker, 0);
+          break;
+        } catch {
+          if (o.signal.aborted) break;
+          await sleep(wait, o.signal);
+        }
+      }
       return;
     }
-    const text = errorText(e);
     const label = (row.filename as string) ?? `id ${row.id}`;
+    // queue_error must name the item even when the error does not (a database error, say).
+    const raw = errorText(e);
+    const text = raw.includes(label) ? raw : `${label}: ${raw}`;
     o.log.error({ id: row.id, filename: row.filename, path: row.path, err: text }, `failed: ${label}`);
     await engine.fail(o.db, o.queue, row, worker, text).catch((err) =>
       o.log.error({ err: errorText(err) }, 'could not record failure'),

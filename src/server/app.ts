@@ -5,9 +5,12 @@ import type { Db } from '../db/pool.js';
 import type { Logger } from '../log/logger.js';
 import type { Storage } from '../storage/types.js';
 import { Access } from './access.js';
+import { calmgrRoutes } from './routes/calmgr.js';
 import { fileRoutes } from './routes/file.js';
 import { healthRoutes } from './routes/health.js';
 import { jsonListRoutes } from './routes/jsonlists.js';
+import { previewRoutes } from './routes/preview.js';
+import { updateHeadersRoutes } from './routes/updateheaders.js';
 import { uploadRoutes } from './routes/upload.js';
 
 // The fitsstore-server application: Fastify with pino, every route a plugin of its own. Built
@@ -72,6 +75,9 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
   app.register(uploadRoutes, { ctx });
   app.register(jsonListRoutes, { ctx });
   app.register(fileRoutes, { ctx });
+  app.register(previewRoutes, { ctx });
+  app.register(calmgrRoutes, { ctx });
+  app.register(updateHeadersRoutes, { ctx });
   return app;
 }
 

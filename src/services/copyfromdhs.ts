@@ -53,11 +53,41 @@ export class DhsCopier {
 
   constructor(private o: DhsOptions) {}
 
-  /** The catch-up after downtime: whatever is already in the store with the same size is done. */
+  /**
+   * The catch-up after downtime: whatever is already in the store is done, as the runbook says
+   * ("copies any files that are not already on the dataflow filesystem"), whatever its size: a
+   * header update may have changed it there, and copying the DHS original back would undo that.
+   * A later change of the DHS file is still noticed. A crash between the rename into the store
+   * and the enqueue leaves a file copied but never queued: those without a present diskfile or a
+   * queue row are queued now. (Both found by the fault suite, test/faults/.)
+   */
   private async prime(names: string[]) {
+    const inStore: string[] = [];
     for (const n of names) {
-      const s = await this.o.storage.stat(n);
-      if (s) this.done.set(n, { size: s.size, mtimeMs: -1 });
+      if (!(await this.o.storage.stat(n))) continue;
+      try {
+        const d = await stat(path.join(this.o.dhsDir, n));
+        this.done.set(n, { size: d.size, mtimeMs: d.mtimeMs });
+        inStore.push(n);
+      } catch {
+        // vanished from the DHS meanwhile: nothing to copy
+      }
+    }
+    if (inStore.length && !this.o.dryrun) {
+      const r = await this.o.db.query(
+        `SELECT n FROM unnest($1::text[]) AS n
+         WHERE NOT EXISTS (SELECT 1 FROM diskfile d WHERE d.filename = n AND d.path = '' AND d.present)
+           AND NOT EXISTS (SELECT 1 FROM ingestqueue q WHERE q.filename = n AND q.path = '')`,
+        [inStore],
+      );
+      const missing = r.rows.map((x) => x.n as string);
+      if (missing.length) {
+        this.o.log.info(`Adding ${missing.length} files in the store but never ingested to IngestQueue`);
+        await enqueueIngest(
+          this.o.db,
+          missing.map((filename) => ({ filename, path: '' })),
+        );
+      }
     }
     this.primed = true;
   }
@@ -99,12 +129,13 @@ export class DhsCopier {
         res.waiting.push(name);
         continue;
       }
-      const age = Math.min(now - st.mtimeMs, now - seen.firstStable + 1);
-      if (now - st.mtimeMs < this.o.minAgeSeconds * 1000) {
+      // An mtime in the future (the DHS NFS server's clock runs ahead) would hold the file until
+      // then: there, how long we have seen it unchanged is what counts.
+      const age = st.mtimeMs > now ? now - seen.firstStable : now - st.mtimeMs;
+      if (age < this.o.minAgeSeconds * 1000) {
         res.waiting.push(name);
         continue;
       }
-      void age;
       const outcome = await this.tryCopy(name, file, st.size, st.mtimeMs, seen, now);
       if (outcome === 'copied') res.copied.push(name);
       else if (outcome === 'bad') res.bad.push(name);
@@ -192,6 +223,11 @@ export async function validate(file: string): Promise<Validation> {
     const fatal = r.problems.filter((p) => p.fatal || p.kind === 'truncated-data');
     if (fatal.length) return { ok: false, reason: fatal.map((p) => p.message).join('; ') };
     if (!r.hdus[0]?.header.has('TELESCOP')) return { ok: false, reason: 'primary header has no TELESCOP keyword' };
+    // A writer pausing between extensions leaves well-formed FITS with extensions missing.
+    const nextend = r.hdus[0].header.get('NEXTEND');
+    if (typeof nextend === 'number' && r.hdus.length - 1 < nextend) {
+      return { ok: false, reason: `NEXTEND = ${nextend} but ${r.hdus.length - 1} extensions present` };
+    }
     const d = hash.digest();
     return { ok: true, md5: d.md5, size: d.size };
   } catch (e) {

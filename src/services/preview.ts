@@ -64,9 +64,13 @@ export async function upsertPreview(db: Db, diskfileId: number, key: string): Pr
   );
 }
 
-/** The file's bytes, decompressed. Local files are read in 1 MiB chunks (64 KiB by default: slower). */
-async function openData(storage: Storage, key: string, filename: string): Promise<Readable> {
+/**
+ * What previewFits reads: a plain local file by path (positioned reads, no stream), else the
+ * store's stream (S3, or compressed files), decompressed on the way.
+ */
+async function openData(storage: Storage, key: string, filename: string): Promise<Readable | string> {
   const local = storage.localPath(key);
+  if (local && compressionOf(filename) === 'none') return local;
   const raw = local ? createReadStream(local, { highWaterMark: 1 << 20 }) : await storage.read(key);
   return compressionOf(filename) === 'none' ? raw : decompressStream(raw, key);
 }

@@ -47,13 +47,24 @@ describe('clock jumps', () => {
       mtimes.set(name, statSync(file).mtime.getTime());
     }
     const siq = await r.ingester('siq-clock');
-    await enqueueIngest(t.db, [...good.keys()].map((filename) => ({ filename })));
+    await enqueueIngest(
+      t.db,
+      [...good.keys()].map((filename) => ({ filename })),
+    );
     // Ten seconds ahead: deferred until it is ingest_defer_seconds old; the others at once.
-    await until(async () => (await ingestedCount(t.db, [...good.keys()])) === good.size, 90_000, () => siq.output.slice(-2000));
-    const rows = await t.db.query(`SELECT filename, lastmod FROM diskfile WHERE filename = ANY($1::text[])`, [[...good.keys()]]);
+    await until(
+      async () => (await ingestedCount(t.db, [...good.keys()])) === good.size,
+      90_000,
+      () => siq.output.slice(-2000),
+    );
+    const rows = await t.db.query(`SELECT filename, lastmod FROM diskfile WHERE filename = ANY($1::text[])`, [
+      [...good.keys()],
+    ]);
     for (const row of rows.rows) expect(row.lastmod.getTime(), row.filename).toBe(mtimes.get(row.filename));
     expect(await r.stopAll()).toEqual([0]);
-    const s = await settle('clock jumps: store files with future and ancient mtimes', t.db, r.store, { good });
+    const s = await settle('clock jumps: store files with future and ancient mtimes', t.db, r.store, {
+      good,
+    });
     expect(s.problems).toEqual([]);
   }, 180_000);
 
@@ -75,7 +86,8 @@ describe('clock jumps', () => {
       await until(
         async () => (await ingestedCount(t.db, [sampleName(ahead), sampleName(old)])) === 2,
         60_000,
-        () => `both copied and ingested:\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-1500)}\n${siq.output.slice(-800)}`,
+        () =>
+          `both copied and ingested:\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-1500)}\n${siq.output.slice(-800)}`,
       );
     } catch (e) {
       ok = false;

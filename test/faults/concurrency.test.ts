@@ -6,7 +6,18 @@ import { rewriteHeader } from '../../src/services/headerrewrite.js';
 import { bzip2, sampleFits, sampleName } from '../../src/services/samples.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { count, FAST_PARAMS, ingestedCount, inStore, md5, md5File, Rig, settle, sleep, until } from './helpers.js';
+import {
+  count,
+  FAST_PARAMS,
+  ingestedCount,
+  inStore,
+  md5,
+  md5File,
+  Rig,
+  settle,
+  sleep,
+  until,
+} from './helpers.js';
 
 // Things happening twice or at once: two copy-from-dhs daemons on one DHS directory (started
 // without --lockfile, as a mistake would), and one file queued by cron, by copy-from-dhs and by a
@@ -51,9 +62,15 @@ describe('duplicate and simultaneous work', () => {
       180_000,
       () => `all ingested:\n${quietPasses(c1.output).slice(-1500)}\n${siq1.output.slice(-1000)}`,
     );
-    await until(async () => (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0, 60_000, 'queue drained');
+    await until(
+      async () => (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0,
+      60_000,
+      'queue drained',
+    );
     await sleep(1500); // a few more passes of both copiers
-    const copies = [...good.keys()].map((n) => c1.lines(new RegExp(`Copying ${n}`)).length + c2.lines(new RegExp(`Copying ${n}`)).length);
+    const copies = [...good.keys()].map(
+      (n) => c1.lines(new RegExp(`Copying ${n}`)).length + c2.lines(new RegExp(`Copying ${n}`)).length,
+    );
     const ingested = [...good.keys()].map(
       (n) => siq1.lines(new RegExp(`ingested ${n}`)).length + siq2.lines(new RegExp(`ingested ${n}`)).length,
     );
@@ -66,7 +83,10 @@ describe('duplicate and simultaneous work', () => {
       `duplicate copy-from-dhs: ${copies.reduce((a, b) => a + b, 0)} copies of ${good.size} files (${copies.filter((c) => c > 1).length} copied by both)`,
     );
     expect(s.problems).toEqual([]);
-    expect(ingested.every((n) => n === 1), `ingested counts ${ingested}`).toBe(true);
+    expect(
+      ingested.every((n) => n === 1),
+      `ingested counts ${ingested}`,
+    ).toBe(true);
     // Without a lock both may copy a file; each copy is whole (temp + rename), and never more than one per daemon.
     expect(Math.max(...copies)).toBeLessThanOrEqual(2);
   }, 300_000);
@@ -93,7 +113,11 @@ describe('duplicate and simultaneous work', () => {
       return runs;
     })();
     // The header update (QA state), the moment the file is in the store: in place, same size.
-    await until(() => inStore(r.store, name), 90_000, () => `${name} copied:\n${quietPasses(copier.output).slice(-1500)}`);
+    await until(
+      () => inStore(r.store, name),
+      90_000,
+      () => `${name} copied:\n${quietPasses(copier.output).slice(-1500)}`,
+    );
     const qa = await rewriteHeader(stored, () => ({ set: [{ keyword: 'RAWGEMQA', value: 'USABLE' }] }));
     expect(qa.unchanged).toBe(false);
     await enqueueIngest(t.db, [{ filename: name, force_md5: true }]);
@@ -102,23 +126,31 @@ describe('duplicate and simultaneous work', () => {
     racing = false;
     expect(await cron).toBeGreaterThan(0);
     const canonical = async () =>
-      (await t.db.query(`SELECT file_md5 FROM diskfile WHERE filename = $1 AND present AND canonical`, [name])).rows[0]
-        ?.file_md5;
+      (
+        await t.db.query(`SELECT file_md5 FROM diskfile WHERE filename = $1 AND present AND canonical`, [
+          name,
+        ])
+      ).rows[0]?.file_md5;
     await until(
-      async () => (await canonical()) === afterQa && (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0,
+      async () =>
+        (await canonical()) === afterQa && (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0,
       90_000,
-      () => `the header-updated content is canonical:\n${siq1.output.slice(-1500)}\n${siq2.output.slice(-1500)}`,
+      () =>
+        `the header-updated content is canonical:\n${siq1.output.slice(-1500)}\n${siq2.output.slice(-1500)}`,
     );
-    const versions1 = (await t.db.query(`SELECT file_md5 FROM diskfile WHERE filename = $1 ORDER BY id`, [name])).rows.map(
-      (x) => x.file_md5,
-    );
+    const versions1 = (
+      await t.db.query(`SELECT file_md5 FROM diskfile WHERE filename = $1 ORDER BY id`, [name])
+    ).rows.map((x) => x.file_md5);
     // The original may have been ingested before the update landed, or not: nothing else.
     expect([[md5(original), afterQa], [afterQa]]).toContainEqual(versions1);
 
     // A second update that grows the header (history lines: a size change), then copy-from-dhs
     // restarts: the store's file differs from the DHS one on purpose and must stay as it is.
     const history = Array.from({ length: 60 }, (_, i) => `fault suite: header update line ${i + 1}`);
-    const grown = await rewriteHeader(stored, () => ({ set: [{ keyword: 'RAWGEMQA', value: 'PASS' }], history }));
+    const grown = await rewriteHeader(stored, () => ({
+      set: [{ keyword: 'RAWGEMQA', value: 'PASS' }],
+      history,
+    }));
     expect(grown.inPlace).toBe(false);
     await enqueueIngest(t.db, [{ filename: name, force_md5: true }]);
     const final = await md5File(stored);
@@ -128,7 +160,11 @@ describe('duplicate and simultaneous work', () => {
     const again = await r.copier('--name', 'race-restarted');
     // Several passes of the restarted copier (poll 0.3 s, min_age 0.5 s).
     await until(() => again.lines(/Pass complete/).length >= 10, 60_000, 'ten passes after the restart');
-    await until(async () => (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0, 60_000, 'queue drained');
+    await until(
+      async () => (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0,
+      60_000,
+      'queue drained',
+    );
     const recopied = again.lines(new RegExp(`Copying ${name}`));
     expect(await r.stopAll()).toEqual([0, 0, 0]);
     const s = await settle('one file from cron, copy-from-dhs and a header update at once', t.db, r.store, {

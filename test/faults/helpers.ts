@@ -37,7 +37,11 @@ export function recordFault(fault: string, processed: number, lost: number): voi
 }
 
 /** Waits for a condition; errors thrown by the check (a database that is down) count as "not yet". */
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string | (() => string)) {
+export async function until(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string | (() => string),
+) {
   const start = Date.now();
   let last: unknown;
   for (;;) {
@@ -48,7 +52,9 @@ export async function until(check: () => Promise<boolean> | boolean, timeoutMs: 
     }
     if (Date.now() - start > timeoutMs) {
       const why = typeof what === 'function' ? what() : what;
-      throw new Error(`timed out after ${timeoutMs} ms: ${why}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms: ${why}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     }
     await sleep(200);
   }
@@ -197,7 +203,14 @@ export async function endState(db: Queryable, store: string, exp: Expected): Pro
               (SELECT count(*)::int FROM header h WHERE h.diskfile_id = df.id) AS headers
        FROM diskfile df ORDER BY df.id`,
     )
-  ).rows as { id: number; filename: string; present: boolean; canonical: boolean; file_md5: string; headers: number }[];
+  ).rows as {
+    id: number;
+    filename: string;
+    present: boolean;
+    canonical: boolean;
+    file_md5: string;
+    headers: number;
+  }[];
   const byName = new Map<string, typeof rows>();
   for (const r of rows) byName.set(r.filename, [...(byName.get(r.filename) ?? []), r]);
 
@@ -216,9 +229,11 @@ export async function endState(db: Queryable, store: string, exp: Expected): Pro
     if (live[0].headers !== 1) problems.push(`${name}: ${live[0].headers} header rows`);
     if (versions.some((v) => v !== live[0] && (v.present || v.canonical)))
       problems.push(`${name}: an older version is still present or canonical`);
-    if (live[0].id !== versions[versions.length - 1].id) problems.push(`${name}: the canonical version is not the latest`);
+    if (live[0].id !== versions[versions.length - 1].id)
+      problems.push(`${name}: the canonical version is not the latest`);
     const n = exp.versions?.get(name);
-    if (n !== undefined && versions.length !== n) problems.push(`${name}: ${versions.length} versions, expected ${n}`);
+    if (n !== undefined && versions.length !== n)
+      problems.push(`${name}: ${versions.length} versions, expected ${n}`);
     const distinct = new Set(versions.map((v) => v.file_md5)).size;
     if (n === undefined && distinct !== versions.length)
       problems.push(`${name}: ${versions.length} versions for ${distinct} distinct contents (duplicates)`);
@@ -235,14 +250,19 @@ export async function endState(db: Queryable, store: string, exp: Expected): Pro
     }
   }
 
-  const errors = (await db.query(`SELECT filename, error FROM queue_error`)).rows as { filename: string; error: string }[];
+  const errors = (await db.query(`SELECT filename, error FROM queue_error`)).rows as {
+    filename: string;
+    error: string;
+  }[];
   for (const name of exp.bad ?? []) {
     const e = errors.find((r) => r.filename === name);
     if (!e) {
       problems.push(`${name}: no queue_error row`);
       lostNames.add(name);
-    } else if (!e.error.includes(name)) problems.push(`${name}: queue_error does not name the file: ${e.error.slice(0, 200)}`);
-    if ((byName.get(name) ?? []).some((v) => v.present)) problems.push(`${name}: a bad file has a present diskfile`);
+    } else if (!e.error.includes(name))
+      problems.push(`${name}: queue_error does not name the file: ${e.error.slice(0, 200)}`);
+    if ((byName.get(name) ?? []).some((v) => v.present))
+      problems.push(`${name}: a bad file has a present diskfile`);
   }
 
   for (const table of ['ingestqueue', 'exportqueue']) {
@@ -255,7 +275,8 @@ export async function endState(db: Queryable, store: string, exp: Expected): Pro
     const full = path.join(store, n);
     if (!statSync(full).isFile()) continue;
     if (n.startsWith('.')) {
-      if (!(n.includes('.tmp-') && exp.allowTemp?.(n))) problems.push(`store: temporary file left behind: ${n}`);
+      if (!(n.includes('.tmp-') && exp.allowTemp?.(n)))
+        problems.push(`store: temporary file left behind: ${n}`);
     } else if (!known.has(n)) problems.push(`store: unexpected file ${n}`);
   }
   return { processed: known.size, lost: lostNames.size, problems };
@@ -284,7 +305,11 @@ export async function count(db: Queryable, sql: string, values: unknown[] = []):
 
 /** Present canonical diskfiles among the given names. */
 export async function ingestedCount(db: Queryable, names: string[]): Promise<number> {
-  return count(db, `SELECT count(*) AS n FROM diskfile WHERE present AND canonical AND filename = ANY($1::text[])`, [names]);
+  return count(
+    db,
+    `SELECT count(*) AS n FROM diskfile WHERE present AND canonical AND filename = ANY($1::text[])`,
+    [names],
+  );
 }
 
 export const FAST_PARAMS = `UPDATE system_parameters SET poll_seconds = 0.5, heartbeat_seconds = 0.5,

@@ -108,9 +108,15 @@ describe('bad inputs through add-to-ingest-queue and ingest', () => {
     const later = { serial: 16, date };
     writeFileSync(path.join(r.store, sampleName(later)), sampleFits(later));
     good.set(sampleName(later), md5(sampleFits(later)));
-    const again = await runCli(['add-to-ingest-queue', '--filename', sampleName(later)], { config: r.config });
+    const again = await runCli(['add-to-ingest-queue', '--filename', sampleName(later)], {
+      config: r.config,
+    });
     expect(again.code, again.stderr).toBe(0);
-    await until(async () => (await ingestedCount(t.db, [sampleName(later)])) === 1, 60_000, 'the later file ingested');
+    await until(
+      async () => (await ingestedCount(t.db, [sampleName(later)])) === 1,
+      60_000,
+      'the later file ingested',
+    );
     expect(siq.running()).toBe(true);
     expect(await r.stopAll()).toEqual([0]);
 
@@ -119,7 +125,9 @@ describe('bad inputs through add-to-ingest-queue and ingest', () => {
       bad: [...bad.keys()],
     });
     expect(s.problems).toEqual([]);
-    const errors = await t.db.query(`SELECT filename, error FROM queue_error WHERE queue = 'INGEST' ORDER BY filename`);
+    const errors = await t.db.query(
+      `SELECT filename, error FROM queue_error WHERE queue = 'INGEST' ORDER BY filename`,
+    );
     for (const e of errors.rows) {
       // "<file>: <reason>" on the first line, then the stack.
       const first = e.error.split('\n')[0] as string;
@@ -168,12 +176,16 @@ describe('DHS files still being written', () => {
     let rows = '';
     await until(
       async () => {
-        const q = await t.db.query(`SELECT filename, in_progress, failed, after, error FROM ingestqueue`);
+        const q = await t.db.query(
+          `SELECT filename, in_progress, failed, after FROM ingestqueue WHERE filename = $1`,
+          [name],
+        );
         rows = JSON.stringify(q.rows);
         return q.rowCount === 0;
       },
       60_000,
-      () => `ingest queue drained: ${rows}\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-2000)}`,
+      () =>
+        `ingest queue drained: ${rows}\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-2000)}`,
     );
     await sleep(2000);
     const copies = copier.lines(new RegExp(`Copying ${name}`));

@@ -35,7 +35,10 @@ describe('live parameters', () => {
     const name = sampleName(spec);
     writeFileSync(path.join(r.store, name), sampleFits(spec));
     // No pg_notify: the worker can only find this by polling.
-    await t.db.query(`INSERT INTO ingestqueue (filename, path, sortkey) VALUES ($1, '', $2)`, [name, sortkey(name)]);
+    await t.db.query(`INSERT INTO ingestqueue (filename, path, sortkey) VALUES ($1, '', $2)`, [
+      name,
+      sortkey(name),
+    ]);
     await sleep(3000);
     expect(await ingestedCount(t.db, [name]), 'nothing wakes the worker before its 30 s poll').toBe(0);
 
@@ -43,7 +46,11 @@ describe('live parameters', () => {
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toMatch(/poll_seconds = 0\.2/);
     const changedAt = Date.now();
-    const took = await until(async () => (await ingestedCount(t.db, [name])) === 1, 60_000, () => siq.output.slice(-1500));
+    const took = await until(
+      async () => (await ingestedCount(t.db, [name])) === 1,
+      60_000,
+      () => siq.output.slice(-1500),
+    );
     const history = await runCli(['params', 'history'], { config: r.config });
     expect(history.stdout).toMatch(/poll_seconds: 30 → 0\.2/);
     expect(await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)).toBe(0);

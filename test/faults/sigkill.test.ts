@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFits, sampleName } from '../../src/services/samples.js';
 import { enqueueIngest } from '../../src/services/ingestqueue.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { startFakeArchive, type FakeArchive } from '../helpers/fakearchive.js';
 import {
   count,
   FAST_PARAMS,
@@ -23,10 +24,11 @@ import {
 // SIGKILL of each daemon in the middle of an item. The e2e test already kills an ingest worker
 // while it reads a file; here: copy-from-dhs in the middle of copying a big file, copy-from-dhs
 // between the rename into the store and the enqueue, and an ingest worker inside its database
-// transaction. (service-queue export is not wired in this build: HANDLERS has no 'export'.)
+// transaction, and an export worker in the middle of an upload.
 
 let t: TestDb;
 const rigs: Rig[] = [];
+let archive: FakeArchive | undefined;
 
 beforeAll(async () => {
   t = await createTestDb('faults_sigkill');
@@ -34,11 +36,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const r of rigs) await r.cleanup();
+  await archive?.close();
   await t?.drop();
 });
 
-function rig() {
-  const r = new Rig(t.url);
+function rig(config?: Record<string, unknown>) {
+  const r = new Rig(t.url, { config });
   rigs.push(r);
   return r;
 }
@@ -92,11 +95,14 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     const restarted = await r.copier('--name', 'restarted');
     await until(
       async () =>
-        (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE present AND filename = ANY($1::text[])`, [
-          [name, sampleName(small)],
-        ])) === 2,
+        (await count(
+          t.db,
+          `SELECT count(*) AS n FROM diskfile WHERE present AND filename = ANY($1::text[])`,
+          [[name, sampleName(small)]],
+        )) === 2,
       240_000,
-      () => `both files ingested after the restart:\n${restarted.output.slice(-2000)}\n${siq.output.slice(-2000)}`,
+      () =>
+        `both files ingested after the restart:\n${restarted.output.slice(-2000)}\n${siq.output.slice(-2000)}`,
     );
     expect(await r.stopAll()).toEqual([0, 0]);
 
@@ -152,9 +158,13 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     let ok = true;
     try {
       await until(
-        async () => (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE present AND filename = $1`, [name])) === 1,
+        async () =>
+          (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE present AND filename = $1`, [
+            name,
+          ])) === 1,
         45_000,
-        () => `${name} ingested after copy-from-dhs restarted:\n${restarted.output.slice(-1500)}\n${siq.output.slice(-800)}`,
+        () =>
+          `${name} ingested after copy-from-dhs restarted:\n${restarted.output.slice(-1500)}\n${siq.output.slice(-800)}`,
       );
     } catch (e) {
       ok = false;
@@ -179,7 +189,9 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     const first = await r.ingester('first');
     await enqueueIngest(t.db, [{ filename: name }]);
     await until(
-      async () => (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE present AND filename = $1`, [name])) === 1,
+      async () =>
+        (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE present AND filename = $1`, [name])) ===
+        1,
       60_000,
       'version 1 ingested',
     );
@@ -211,11 +223,20 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
       await holder.end();
     }
     // PostgreSQL rolls the dead client's transaction back: version 1 is untouched.
-    await until(async () => (await blockedBackend('%fulltextheader%')) === null, 30_000, 'orphan backend gone');
+    await until(
+      async () => (await blockedBackend('%fulltextheader%')) === null,
+      30_000,
+      'orphan backend gone',
+    );
     await sleep(500);
-    const mid = await t.db.query(`SELECT present, canonical, file_md5 FROM diskfile WHERE filename = $1 ORDER BY id`, [name]);
+    const mid = await t.db.query(
+      `SELECT present, canonical, file_md5 FROM diskfile WHERE filename = $1 ORDER BY id`,
+      [name],
+    );
     expect(mid.rows).toEqual([{ present: true, canonical: true, file_md5: md5(v1) }]);
-    const held = await t.db.query(`SELECT worker FROM ingestqueue WHERE filename = $1 AND in_progress`, [name]);
+    const held = await t.db.query(`SELECT worker FROM ingestqueue WHERE filename = $1 AND in_progress`, [
+      name,
+    ]);
     expect(held.rows.map((x) => x.worker)[0]).toMatch(new RegExp(`^victim@.+:${victimPid}#0$`));
 
     // A surviving worker on the same host sees the holder's pid is dead and takes the item over.
@@ -226,7 +247,8 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
       () => `the rescuer ingested version 2:\n${rescuer.output.slice(-2000)}`,
     );
     await until(
-      async () => (await count(t.db, `SELECT count(*) AS n FROM ingestqueue WHERE filename = $1`, [name])) === 0,
+      async () =>
+        (await count(t.db, `SELECT count(*) AS n FROM ingestqueue WHERE filename = $1`, [name])) === 0,
       30_000,
       'queue row done',
     );
@@ -242,5 +264,53 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
          OR NOT EXISTS (SELECT 1 FROM fulltextheader f WHERE f.diskfile_id = df.id)`,
     );
     expect(orphans).toBe(0);
+  }, 300_000);
+
+  it('export worker killed in the middle of an upload: another worker takes the row over and the destination gets the file once, whole', async () => {
+    archive = await startFakeArchive();
+    archive.cookie = 'fault-suite';
+    const r = rig({ export: { destinations: [{ url: archive.url, upload_auth: 'fault-suite' }] } });
+    const spec = { serial: 1, date: '20250404', extensions: 2, size: 64 };
+    const name = sampleName(spec);
+    const bytes = sampleFits(spec);
+    writeFileSync(path.join(r.store, name), bytes);
+    setMtime(path.join(r.store, name), -60_000);
+    // The destination takes the bytes and never answers: the upload stays in flight.
+    archive.uploadMode = 'hang';
+    const victim = r.start(['service-queue', 'export', '--name', 'victim']);
+    await victim.waitFor(/servicing exportqueue/);
+    const siq = await r.ingester('siq-export');
+    await enqueueIngest(t.db, [{ filename: name }]);
+    await until(
+      async () =>
+        (await count(
+          t.db,
+          `SELECT count(*) AS n FROM exportqueue WHERE filename = $1 AND in_progress AND worker LIKE 'victim@%'`,
+          [name],
+        )) === 1 && /transferring/.test(victim.output),
+      90_000,
+      () => `the victim is uploading:\n${victim.output.slice(-1500)}\n${siq.output.slice(-800)}`,
+    );
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    expect(archive.received.filter((x) => x.name === `${name}.bz2`)).toHaveLength(0);
+
+    archive.uploadMode = 'ok';
+    const rescuer = r.start(['service-queue', 'export', '--name', 'rescuer']);
+    await until(
+      async () =>
+        (await count(t.db, `SELECT count(*) AS n FROM exportqueue WHERE filename = $1`, [name])) === 0,
+      90_000,
+      () => `the rescuer exported the file:\n${rescuer.output.slice(-1500)}`,
+    );
+    const got = archive.received.filter((x) => x.name === `${name}.bz2`);
+    expect(got).toHaveLength(1);
+    expect(got[0].dataMd5).toBe(md5(bytes));
+    expect(got[0].cookie).toBe('fault-suite');
+    expect(await r.stopAll()).toEqual([0, 0]);
+    const s = await settle('SIGKILL export worker mid-upload', t.db, r.store, {
+      good: new Map([[name, md5(bytes)]]),
+    });
+    expect(s.problems).toEqual([]);
   }, 300_000);
 });

@@ -5,7 +5,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFits, sampleName } from '../../src/services/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { count, FAST_PARAMS, ingestedCount, inStore, md5, Rig, settle, sleep, tempLeftovers, until } from './helpers.js';
+import {
+  count,
+  FAST_PARAMS,
+  ingestedCount,
+  inStore,
+  md5,
+  Rig,
+  settle,
+  sleep,
+  tempLeftovers,
+  until,
+} from './helpers.js';
 
 // The dataflow store full or read-only under copy-from-dhs. We run as root, where chmod does not
 // stop writes, so the store is a small tmpfs mounted for the test: 1 MB for "full", remounted
@@ -51,7 +62,8 @@ afterAll(async () => {
 function rigOnTmpfs(size: string): Rig {
   const r = new Rig(t.url);
   rigs.push(r);
-  if (!mount(['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', r.store])) throw new Error('mount failed');
+  if (!mount(['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', r.store]))
+    throw new Error('mount failed');
   mounted.push(r.store);
   return r;
 }
@@ -86,7 +98,8 @@ async function scenario(kind: 'full' | 'read-only') {
   await until(
     async () => (await ingestedCount(t.db, [name])) === 1,
     90_000,
-    () => `${name} ingested:\n${siq.output.slice(-1500)}\n${copier.output.replace(/.*Pass complete.*\n/g, "").slice(-3000)}`,
+    () =>
+      `${name} ingested:\n${siq.output.slice(-1500)}\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-3000)}`,
   );
   expect(await r.stopAll()).toEqual([0, 0]);
   const s = await settle(`store ${kind}`, t.db, r.store, { good: new Map([[name, md5(bytes)]]) });

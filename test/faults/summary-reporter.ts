@@ -25,7 +25,8 @@ export default class FaultSummaryReporter implements Reporter {
   private vitest: Vitest | undefined;
 
   constructor(options: Options = {}) {
-    this.file = options.file ?? process.env.FITSSTORE_FAULT_LOG ?? path.join(os.tmpdir(), 'fitsstore-faults.jsonl');
+    this.file =
+      options.file ?? process.env.FITSSTORE_FAULT_LOG ?? path.join(os.tmpdir(), 'fitsstore-faults.jsonl');
   }
 
   onInit(vitest: Vitest) {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFits, imageHdu } from '../../src/fits/write.js';
 import { previewFits } from '../../src/preview/index.js';
@@ -214,6 +217,32 @@ describe('mosaics', () => {
     expect(parseSection('[ 512:1 , 1:10 ]')).toEqual({ x1: 512, x2: 1, y1: 1, y2: 10 });
     expect(parseSection('[0:10,1:10]')).toBeNull();
     expect(parseSection(42)).toBeNull();
+  });
+});
+
+describe('reading local files', () => {
+  it('positioned reads of a plain file give the same preview as the stream; damage is reported alike', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fitsstore-preview-'));
+    try {
+      const bytes = gmosFrame({ ccd: [1024, 2048], bin: 2, overscan: 16 });
+      const file = path.join(dir, 'gmos.fits');
+      writeFileSync(file, bytes);
+      const fromFile = await previewFits(file, 'gmos.fits');
+      const fromStream = await previewFits(stream(bytes), 'gmos.fits');
+      expect(fromFile.jpeg.equals(fromStream.jpeg)).toBe(true);
+      const cut = path.join(dir, 'cut.fits');
+      writeFileSync(cut, bytes.subarray(0, bytes.length - 5000));
+      await expect(previewFits(cut, 'cut.fits')).rejects.toThrow(
+        /cut\.fits: HDU 12 \(SCI,12\): data truncated/,
+      );
+      await expect(previewFits(stream(bytes.subarray(0, bytes.length - 5000)), 'cut.fits')).rejects.toThrow(
+        /cut\.fits: HDU 12 \(SCI,12\): data truncated/,
+      );
+      writeFileSync(cut, 'not FITS at all');
+      await expect(previewFits(cut, 'cut.fits')).rejects.toThrow(/cut\.fits: not a FITS file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

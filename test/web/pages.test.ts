@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSelection } from '../../src/gemini/selection/index.js';
 import { searchHeaders } from '../../src/services/search.js';
+import { searchPageRows } from '../../src/server/search/pagequery.js';
 import { FIELD_NAMES, formTerms, formValues, termsPath } from '../../src/server/search/fields.js';
 import { downloadPermit } from '../../src/server/users/permit.js';
 import { SESSION_COOKIE } from '../../src/server/users/sessions.js';
@@ -21,7 +22,7 @@ let s: Site;
 const files: Record<string, string[]> = { [PUBLIC_PROG]: [], [PROP_PROG]: [] };
 
 beforeAll(async () => {
-  s = await startSite('web_pages');
+  s = await startSite('web_pages', { config: { server: { magic_download_cookie: 'magic-cookie-123' } } });
   for (let i = 1; i <= 3; i++) {
     files[PUBLIC_PROG].push(
       (await s.ingest({ date: '20240305', serial: i, programId: PUBLIC_PROG, release: PAST, bz2: i === 1 }))
@@ -183,6 +184,27 @@ describe('/searchform', () => {
   });
 });
 
+describe("the pages' lean search", () => {
+  it('finds what searchHeaders finds, in the same order, with the same limits', async () => {
+    for (const path of [`/${PUBLIC_PROG}`, '/20240305-20240306', '/GMOS-N', '/20240306/OBJECT', '/NIRI']) {
+      for (const order of [
+        undefined,
+        { orderBy: 'filename' as const, desc: true },
+        { orderBy: 'object' as const },
+      ]) {
+        const sel = parseSelection(path);
+        const a = await searchHeaders(s.t.db, sel, order ?? {});
+        const b = await searchPageRows(s.t.db, sel, order ?? {});
+        expect(
+          b.rows.map((r) => r.name),
+          path,
+        ).toEqual(a.rows.map((r) => r.name));
+        expect({ ...b, rows: 0 }).toEqual({ ...a, rows: 0 });
+      }
+    }
+  });
+});
+
 describe('/summary', () => {
   it('lists the selection as a table, with and without links', async () => {
     const page = await (await anon().get(`/summary/${PUBLIC_PROG}`)).text();
@@ -276,6 +298,25 @@ describe('/download', () => {
       expect(t2.names).toEqual(['N20240306S0011.fits', 'N20240306S0012.fits', 'md5sums.txt', 'README.txt']);
       expect(t2.md5check.status).toBe(0);
       expect(readFileSync(path.join(t2.dir, 'README.txt'), 'utf8')).toMatch(/User: +pi\.astronomer/);
+    } finally {
+      t2.cleanup();
+    }
+  });
+
+  it('the magic download cookie opens proprietary files to anonymous downloads', async () => {
+    const c = anon();
+    c.cookies.set('gemini_fits_authorization', 'magic-cookie-123');
+    const t = untar(Buffer.from(await (await c.get(`/download/${PROP_PROG}`)).arrayBuffer()));
+    try {
+      expect(t.names).toEqual(['N20240306S0011.fits', 'N20240306S0012.fits', 'md5sums.txt', 'README.txt']);
+      expect(t.md5check.status).toBe(0);
+    } finally {
+      t.cleanup();
+    }
+    c.cookies.set('gemini_fits_authorization', 'not-the-cookie');
+    const t2 = untar(Buffer.from(await (await c.get(`/download/${PROP_PROG}`)).arrayBuffer()));
+    try {
+      expect(t2.names).toEqual(['md5sums.txt', 'README.txt']);
     } finally {
       t2.cleanup();
     }

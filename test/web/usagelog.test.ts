@@ -107,6 +107,27 @@ describe('usage log', () => {
     expect(r.rows[0]).toEqual({ n: N, d: N });
   });
 
+  it('a download the client abandons half way is logged as such, and the server carries on', async () => {
+    for (let i = 1; i <= 3; i++) {
+      await s.ingest({ date: '20240307', serial: i, programId: 'GN-2024A-Q-8', release: PAST, size: 1024 });
+    }
+    const ac = new AbortController();
+    const res = await fetch(`${s.url}/download/GN-2024A-Q-8`, { signal: ac.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    ac.abort();
+    await new Promise((r) => setTimeout(r, 300));
+    const row = await rowFor('/download/GN-2024A-Q-8');
+    expect(row.status).toBe(200);
+    expect(row.notes).toMatch(/client closed the connection before the response was complete/);
+    const d = await s.t.db.query('SELECT * FROM downloadlog WHERE usagelog_id = $1', [row.id]);
+    expect(d.rows[0]).toMatchObject({ selection: 'GN-2024A-Q-8', sending_files: true });
+    expect(d.rows[0].numresults).toBeLessThan(3);
+    // And the next download is whole.
+    const whole = await fetch(`${s.url}/download/GN-2024A-Q-8`);
+    expect((await whole.arrayBuffer()).byteLength).toBeGreaterThan(3 * 2 * 1024 * 1024);
+  });
+
   it('errors coerce causes into the notes', () => {
     const e = new Error('outer', { cause: new Error('inner') });
     expect(errorNotes(e)).toMatch(/Error: outer[\s\S]*Caused by: Error: inner/);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import * as addToCalcacheQueue from './add-to-calcache-queue.js';
 import * as addToIngestQueue from './add-to-ingest-queue.js';
+import * as addToPreviewQueue from './add-to-preview-queue.js';
 import * as copyFromDhs from './copy-from-dhs.js';
 import * as copyFromVisitingInstrument from './copy-from-visiting-instrument.js';
 import * as db from './db.js';
@@ -18,6 +20,8 @@ import * as youGotDataEmail from './you-got-data-email.js';
 export function registerCommands(program: Command): void {
   copyFromDhs.register(program);
   addToIngestQueue.register(program);
+  addToPreviewQueue.register(program);
+  addToCalcacheQueue.register(program);
   serviceQueue.register(program);
   registerOps(program, { queue: queue.register(program), db: db.register(program) });
   params.register(program);

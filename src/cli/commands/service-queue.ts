@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { getParams, type SystemParameters } from '../../db/params.js';
 import { queueByName } from '../../queues/tables.js';
 import { runWorker, type Handler } from '../../queues/worker.js';
+import { makeCalcacheHandler } from '../../services/calcache.js';
 import { makeIngestHandler } from '../../services/ingest.js';
+import { makePreviewHandler } from '../../services/preview.js';
 import { exportHandler } from './service-queue-export.js';
 import { commonOptions, daemonOptions, runCommand, UsageError, type CommandContext } from '../context.js';
 import type { Database } from '../../db/connect.js';
@@ -19,6 +21,8 @@ export const HANDLERS: Record<string, HandlerFactory> = {
   ingest: async (ctx, database, params) =>
     makeIngestHandler({ db: database.db, storage: await ctx.storage(), config: ctx.config, log: ctx.log, params }),
   export: exportHandler,
+  preview: async (ctx, database) => makePreviewHandler({ db: database.db, storage: await ctx.storage(), log: ctx.log }),
+  calcache: async (ctx, database) => makeCalcacheHandler({ db: database.db, log: ctx.log }),
 };
 
 export function register(program: Command) {

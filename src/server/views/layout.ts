@@ -67,6 +67,7 @@ export function layout(pc: PageContext | null, o: PageOptions): Html {
         ${o.head} ${(o.scripts ?? []).map((s) => html`<script src="/static/${s}" defer></script>`)}
       </head>
       <body>
+        <a class="skip" href="#main">Skip to content</a>
         ${nav(pc)}
         <main id="main">
           <h1>${o.title}</h1>

@@ -69,5 +69,7 @@ details pre { white-space: pre-wrap; margin: .3em 0 .6em; }
 .small { font-size: .85em; color: var(--muted); }
 .login { max-width: 24em; }
 .reference { font-size: 1.2em; }
+.skip { position: absolute; left: -999em; }
+.skip:focus { left: 1em; top: .5em; z-index: 10; background: #fff; padding: .3em .6em; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
