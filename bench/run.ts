@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -26,7 +26,11 @@ import {
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOC = `${ROOT}docs/benchmarks.md`;
-const ANALYSIS = `${BENCH_DIR}analysis.md`;
+/** Hand-written findings (bench/*.analysis.md) are appended to the document as they are. */
+const analysisFiles = () =>
+  readdirSync(BENCH_DIR)
+    .filter((f) => f.endsWith('.analysis.md'))
+    .sort();
 
 interface Outcome {
   file: string;
@@ -240,9 +244,7 @@ function render(m: Machine, outcomes: Outcome[]): string {
       L.push('');
     }
   }
-  if (existsSync(ANALYSIS)) {
-    L.push(readFileSync(ANALYSIS, 'utf8').trim(), '');
-  }
+  for (const f of analysisFiles()) L.push(readFileSync(`${BENCH_DIR}${f}`, 'utf8').trim(), '');
   const machineReadable = { machine: m, results: outcomes.flatMap((o) => o.results) };
   L.push(`<!-- results ${JSON.stringify(machineReadable)} -->`, '');
   return L.join('\n');

@@ -37,10 +37,10 @@ interface Load {
   latencies: number[];
 }
 
-async function load(url: string): Promise<Load> {
+async function load(url: string, concurrency = CONCURRENCY, requests = REQUESTS): Promise<Load> {
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', LOAD, url, String(CONCURRENCY), String(REQUESTS)],
+    ['--import', 'tsx', LOAD, url, String(concurrency), String(requests)],
     {
       maxBuffer: 64 << 20,
     },

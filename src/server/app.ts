@@ -9,8 +9,11 @@ import { calmgrRoutes } from './routes/calmgr.js';
 import { fileRoutes } from './routes/file.js';
 import { healthRoutes } from './routes/health.js';
 import { jsonListRoutes } from './routes/jsonlists.js';
+import { notificationRoutes } from './routes/notification.js';
 import { previewRoutes } from './routes/preview.js';
 import { updateHeadersRoutes } from './routes/updateheaders.js';
+import { registerSite, type SiteOptions } from './site.js';
+import { staffPreHandler, type SiteContext } from './web.js';
 import { uploadRoutes } from './routes/upload.js';
 
 // The fitsstore-server application: Fastify with pino, every route a plugin of its own. Built
@@ -34,6 +37,8 @@ export interface RouteContext extends ServerDeps {
 export interface BuildOptions {
   /** Seconds close() waits for background work (upload hand-offs) before giving up on it. */
   closeGraceSeconds?: number;
+  /** Web site settings (usage-log flushing, ...). */
+  site?: SiteOptions;
 }
 
 export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyInstance {
@@ -59,6 +64,9 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
   app.decorate('access', access);
 
   app.register(cookie);
+  // The web site first: its hooks (usage log, sessions, errors) must see every route.
+  const site = registerSite(app, ctx, opts.site);
+  app.decorate('site', site);
   // Responses describe live database state: no client or proxy may reuse them.
   app.addHook('onSend', async (_req, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-cache');
@@ -78,6 +86,7 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
   app.register(previewRoutes, { ctx });
   app.register(calmgrRoutes, { ctx });
   app.register(updateHeadersRoutes, { ctx });
+  app.register(notificationRoutes, { ctx, staffOnly: staffPreHandler(site) });
   return app;
 }
 
@@ -85,5 +94,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The access rules; the user system sets its session resolver here. */
     access: Access;
+    /** The web site's context (sessions, usage log), for tests and tools. */
+    site: SiteContext;
   }
 }

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { RouteContext } from './app.js';
 import type { UsageLog } from './plugins/usagelog.js';
 import { csrfToken } from './users/csrf.js';
@@ -69,6 +69,16 @@ export async function staffOnly(
     403,
   );
   return null;
+}
+
+/**
+ * staffOnly as a preHandler hook, for route plugins outside the site (the /notification page
+ * takes one): `app.register(notificationRoutes, { ctx, staffOnly: staffPreHandler(site) })`.
+ */
+export function staffPreHandler(ctx: SiteContext): preHandlerAsyncHookHandler {
+  return async (req, reply) => {
+    await staffOnly(ctx, req, reply); // a refusal sends the reply, and Fastify stops there
+  };
 }
 
 /**

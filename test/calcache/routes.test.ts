@@ -4,8 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateCalcache } from '../../src/calcache/index.js';
 import { buildServer, type ServerDeps } from '../../src/server/app.js';
-import { calmgrRoutes } from '../../src/server/routes/calmgr.js';
-import { previewRoutes } from '../../src/server/routes/preview.js';
 import { makePreview } from '../../src/services/preview.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -78,9 +76,6 @@ beforeAll(async () => {
     await makePreview({ db: t.db, storage: deps.storage }, { diskfileId: df.rows[0].diskfile_id });
   }
   app = buildServer(deps);
-  const ctx = { ...deps, access: app.access, background: () => {} };
-  app.register(previewRoutes, { ctx });
-  app.register(calmgrRoutes, { ctx });
   await app.ready();
 });
 afterAll(async () => {

@@ -41,6 +41,7 @@ export async function until(
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,
   what: string | (() => string),
+  intervalMs = 200,
 ) {
   const start = Date.now();
   let last: unknown;
@@ -56,7 +57,7 @@ export async function until(
         `timed out after ${timeoutMs} ms: ${why}${last ? ` (last error: ${(last as Error).message})` : ''}`,
       );
     }
-    await sleep(200);
+    await sleep(intervalMs);
   }
 }
 

@@ -61,7 +61,7 @@ describe('live parameters', () => {
     console.info(`poll_seconds change took effect after ${Date.now() - changedAt} ms (${took} ms to ingest)`);
     expect(s.problems).toEqual([]);
     // One heartbeat (1 s) to re-read the row, one new poll (0.2 s), and slack for a loaded machine;
-    // the old sleep alone would have lasted about 25 s more.
-    expect(took).toBeLessThan(8000);
+    // the sleep already running would have lasted some 20 s more.
+    expect(took).toBeLessThan(12_000);
   }, 180_000);
 });

@@ -55,9 +55,10 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await r?.cleanup();
+  await r?.killAll();
   await db?.end().catch(() => {});
   await pgHandle?.stop().catch(() => {});
+  r?.tmp.cleanup();
 });
 
 function drop(serials: number[], date = '20250501'): Map<string, string> {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
@@ -35,6 +35,11 @@ export default class FaultSummaryReporter implements Reporter {
 
   onTestRunStart() {
     rmSync(this.file, { force: true });
+    // Tallies of runs that were killed before they could print (and delete) theirs.
+    for (const n of readdirSync(os.tmpdir())) {
+      const pid = /^fitsstore-faults-(\d+)\.jsonl$/.exec(n)?.[1];
+      if (pid && !alive(Number(pid))) rmSync(path.join(os.tmpdir(), n), { force: true });
+    }
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>) {
@@ -69,5 +74,14 @@ export default class FaultSummaryReporter implements Reporter {
           return [];
         }
       });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -385,6 +385,29 @@ describe('staff pages', () => {
   });
 });
 
+describe('staffPreHandler', () => {
+  it('guards route plugins outside the site (the notification page) with the same login', async () => {
+    const { buildServer } = await import('../../src/server/app.js');
+    const app = buildServer({ config: s.config, db: s.t.db, storage: s.deps.storage, log: s.deps.log });
+    try {
+      const anonymous = await app.inject('/notification');
+      expect(anonymous.statusCode).toBe(303);
+      expect(anonymous.headers.location).toBe('/login?next=%2Fnotification');
+      const staff = await as(STAFF);
+      const pi = await as(PI);
+      const cookie = (c: Client) => `${SESSION_COOKIE}=${c.cookies.get(SESSION_COOKIE)}`;
+      expect((await app.inject({ url: '/notification', headers: { cookie: cookie(pi) } })).statusCode).toBe(
+        403,
+      );
+      expect(
+        (await app.inject({ url: '/notification', headers: { cookie: cookie(staff) } })).statusCode,
+      ).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('SQL and HTML injection through every field', () => {
   const PAYLOADS = [
     "'",

@@ -7,8 +7,7 @@ import pino from 'pino';
 import type { Config } from '../../src/config/schema.js';
 import type { Logger } from '../../src/log/logger.js';
 import { buildServer } from '../../src/server/app.js';
-import { previewRoutes } from '../../src/server/routes/preview.js';
-import { registerSite, type SiteOptions } from '../../src/server/site.js';
+import type { SiteOptions } from '../../src/server/site.js';
 import { createUser, grant, type WebUser } from '../../src/server/users/store.js';
 import type { SiteContext } from '../../src/server/web.js';
 import { ingestFile, type IngestDeps } from '../../src/services/ingest.js';
@@ -68,20 +67,8 @@ export async function startSite(
     log,
     params: fixedParams({ ingest_defer_seconds: 0 }),
   };
-  const app = buildServer({ config, db: t.db, storage, log });
-  const site = registerSite(
-    app,
-    { config, db: t.db, storage, log, access: app.access, background: () => {} },
-    {
-      usageFlush: { flushMs: 20 },
-      ...(o.site ?? {}),
-    },
-  );
-  // The result tables show /thumbnail/ images: serve them here until app.ts registers the route.
-  app.register(async (i) => {
-    if (!i.hasRoute({ method: 'GET', url: '/thumbnail/:name' }))
-      await i.register(previewRoutes, { ctx: site });
-  });
+  const app = buildServer({ config, db: t.db, storage, log }, { site: { usageFlush: { flushMs: 20 }, ...(o.site ?? {}) } });
+  const site = app.site;
   const url = await listen(app);
   const staff = await createUser(t.db, { ...STAFF, fullname: 'Ops Staff', staff: true });
   const pi = await createUser(t.db, { ...PI, fullname: 'A. PI' });

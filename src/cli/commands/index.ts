@@ -14,6 +14,7 @@ import * as params from './params.js';
 import * as queue from './queue.js';
 import * as serviceQueue from './service-queue.js';
 import * as up from './up.js';
+import * as user from './user.js';
 import * as youGotDataEmail from './you-got-data-email.js';
 
 // One line per command module; each exports register(program).
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   headerUpdates.register(program);
   copyFromVisitingInstrument.register(program);
   ingestUploaded.register(program);
+  user.register(program);
 }

@@ -9,10 +9,13 @@ import { SESSION_COOKIE, tokenHash } from '../users/sessions.js';
 // close. The request itself only takes a timestamp and adds one listener.
 //
 // Ids: querylog and downloadlog rows point at their usagelog row, and an error page shows the
-// row's id as its reference number. Both get the id from usagelog_id_seq ahead of the insert:
-// errors ask for one at once (rare, off the hot path), every other row gets its id at flush time.
-// The user is filled in at flush time too, from the session cookie's hash, unless a route (login,
-// logout) said who it was.
+// row's id as its reference number. An error takes its id from usagelog_id_seq at once (rare, off
+// the hot path); every other row gets one from the same sequence inside the batch insert, which
+// writes the query and download logs beside their rows. The user is filled in at flush time too,
+// from the session cookie's hash, unless a route (login, logout) said who it was.
+//
+// Cost (bench/usagelog.bench.ts): ~0.2 ms of CPU per request, nearly all of it the batched insert
+// (node and PostgreSQL); the request itself is not measurably slower.
 
 const FLUSH_MS = 100;
 const MAX_ROWS = 200;
