@@ -10,6 +10,7 @@ import type { Storage } from '../storage/types.js';
 import { DhsCopier } from './copyfromdhs.js';
 import { makeIngestHandler } from './ingest.js';
 import { writeSample } from './samples.js';
+import { buildServer } from '../server/app.js';
 
 // `fitsstore up`: the summit pipeline in one process on the embedded default — a sample DHS
 // directory filled by the generator, copy-from-dhs, and two ingest workers.
@@ -30,6 +31,8 @@ export interface UpSummary {
   dhsDir: string;
   storeDir: string;
   generated: string[];
+  /** Where the web server listens, when it could start. */
+  url?: string;
   ingested: number;
   failed: number;
 }
@@ -84,6 +87,14 @@ export async function up(o: UpOptions): Promise<UpSummary> {
       },
     }),
   );
+  // The web pages and JSON API over the same database, so what was ingested can be looked at.
+  const server = buildServer({ config, db: database.db, storage: o.storage, log });
+  try {
+    await server.listen({ host: config.server.host, port: config.server.port });
+    summary.url = `http://${config.server.host}:${config.server.port}/`;
+  } catch (e) {
+    log.warn(`web server not started on port ${config.server.port}: ${(e as Error).message}`);
+  }
   const copier = new DhsCopier({ db: database.db, dhsDir, storage: o.storage, log, minAgeSeconds: 0.5 });
   const waker = new Waker();
   let reported = false;
@@ -98,5 +109,6 @@ export async function up(o: UpOptions): Promise<UpSummary> {
     await waker.sleep(reported ? config.dhs.poll_seconds * 1000 : 300, stopAll.signal);
   }
   await Promise.all(workers);
+  await server.close();
   return summary;
 }
