@@ -9,7 +9,6 @@ export interface SystemParameters {
   max_attempts: number;
   ingest_defer_seconds: number;
   export_retry_seconds: number;
-  dhs_settle_seconds: number;
   updated_at: Date;
   updated_by: string | null;
 }
@@ -21,7 +20,6 @@ export const PARAM_NAMES = [
   'max_attempts',
   'ingest_defer_seconds',
   'export_retry_seconds',
-  'dhs_settle_seconds',
 ] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
 

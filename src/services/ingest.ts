@@ -83,6 +83,10 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
     throw new IngestError(`${key}: not a valid FITS file: ${fatal.map((p) => p.message).join('; ')}`);
   }
   const headers = parsed.headers;
+  // PostgreSQL text cannot hold NUL: say what is wrong with the file, not what the database said.
+  if (headers.some((h) => h.cards.some((c) => c.raw.includes('\u0000')))) {
+    throw new IngestError(`${key}: not a valid FITS file: a header contains NUL bytes`);
+  }
   const row = extractMetadata(headers, { filename: req.filename }) as unknown as diskfiles.HeaderRow;
   const result = await withTransaction(db, async (c) => {
     const ids = await diskfiles.insertVersion(c, {

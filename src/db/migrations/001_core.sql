@@ -207,7 +207,6 @@ CREATE TABLE system_parameters (
   max_attempts integer NOT NULL DEFAULT 3,
   ingest_defer_seconds double precision NOT NULL DEFAULT 5,
   export_retry_seconds double precision NOT NULL DEFAULT 300,
-  dhs_settle_seconds double precision NOT NULL DEFAULT 2,
   updated_at timestamptz NOT NULL DEFAULT now(),
   updated_by text
 );
