@@ -39,7 +39,10 @@ export function daemonOptions(cmd: Command): Command {
 }
 
 export function commonOptions(cmd: Command): Command {
-  return cmd.option('--config <file>', 'configuration file (JSON); default $FITSSTORE_CONFIG or /etc/fitsstore/config.json');
+  return cmd.option(
+    '--config <file>',
+    'configuration file (JSON); default $FITSSTORE_CONFIG or /etc/fitsstore/config.json',
+  );
 }
 
 /**
@@ -68,10 +71,15 @@ export async function runCommand(
       fileless: extra.fileless,
     });
     if (opts.lockfile) {
-      const file = typeof opts.lockfile === 'string' ? opts.lockfile : lockPath(config.paths.lock_dir, command, opts.name);
+      const file =
+        typeof opts.lockfile === 'string'
+          ? opts.lockfile
+          : lockPath(config.paths.lock_dir, command, opts.name);
       lock = acquireLock(file);
     }
-    const ac = shutdownOnSignals((sig) => log?.info(`${sig} received: finishing the item in hand, then stopping`));
+    const ac = shutdownOnSignals((sig) =>
+      log?.info(`${sig} received: finishing the item in hand, then stopping`),
+    );
     let storage: Storage | undefined;
     const ctx: CommandContext = {
       config,

@@ -7,7 +7,9 @@ const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', 
 
 export function buildProgram(): Command {
   const program = new Command('fitsstore')
-    .description('Dataflow of a FITS data archive: DHS copy, ingest, export, archive services and operator tools')
+    .description(
+      'Dataflow of a FITS data archive: DHS copy, ingest, export, archive services and operator tools',
+    )
     .version(pkg.version)
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
@@ -18,10 +20,14 @@ export function buildProgram(): Command {
 
 /** The runbooks spell some options with underscores; commander wants dashes. */
 export function normaliseArgv(argv: string[]): string[] {
-  return argv.map((a) => (a.startsWith('--') && a.includes('_') ? a.replace(/^(--[^=]*)/, (m) => m.replace(/_/g, '-')) : a));
+  return argv.map((a) =>
+    a.startsWith('--') && a.includes('_') ? a.replace(/^(--[^=]*)/, (m) => m.replace(/_/g, '-')) : a,
+  );
 }
 
-const isMain = process.argv[1] && fileURLToPath(import.meta.url).replace(/\.ts$/, '.js') === process.argv[1].replace(/\.ts$/, '.js');
+const isMain =
+  process.argv[1] &&
+  fileURLToPath(import.meta.url).replace(/\.ts$/, '.js') === process.argv[1].replace(/\.ts$/, '.js');
 if (isMain || process.env.FITSSTORE_CLI_MAIN === '1') {
   buildProgram()
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))

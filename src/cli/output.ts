@@ -3,7 +3,10 @@ import Table from 'cli-table3';
 /** A table for people, or JSON for scripts. */
 export function printTable(head: string[], rows: unknown[][]): void {
   const t = new Table({ head, style: { head: [], border: [] } });
-  for (const r of rows) t.push(r.map((v) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v))));
+  for (const r of rows)
+    t.push(
+      r.map((v) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v))),
+    );
   process.stdout.write(t.toString() + '\n');
 }
 

@@ -52,7 +52,9 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
     cfg.paths[k] = path.resolve(cfg.paths[k]);
   }
   if (cfg.storage.type === 's3' && !cfg.storage.s3) {
-    throw new ConfigError(`invalid configuration in ${source}:\n  storage.s3: required when storage.type is "s3"`);
+    throw new ConfigError(
+      `invalid configuration in ${source}:\n  storage.s3: required when storage.type is "s3"`,
+    );
   }
   return deepFreeze(cfg);
 }

@@ -52,9 +52,7 @@ export const configSchema = z
           .optional(),
       })
       .default({ type: 'local' }),
-    export: z
-      .object({ destinations: z.array(destinationSchema).default([]) })
-      .default({ destinations: [] }),
+    export: z.object({ destinations: z.array(destinationSchema).default([]) }).default({ destinations: [] }),
     server: z
       .object({
         host: z.string().default('127.0.0.1'),
@@ -66,7 +64,14 @@ export const configSchema = z
         magic_download_cookie: z.string().default(''),
         public_url: z.string().optional(),
       })
-      .default({ host: '127.0.0.1', port: 8080, upload_auth: '', upload_open: false, api_auth: '', magic_download_cookie: '' }),
+      .default({
+        host: '127.0.0.1',
+        port: 8080,
+        upload_auth: '',
+        upload_open: false,
+        api_auth: '',
+        magic_download_cookie: '',
+      }),
     mail: z
       .object({
         smtp_host: z.string().default('localhost'),

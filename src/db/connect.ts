@@ -19,7 +19,9 @@ export async function openDatabase(
   if (!url) {
     embedded = await startEmbedded(config.paths.var_dir, config.database.embedded_port);
     url = embedded.url;
-    opts.log?.(`using the embedded PostgreSQL at ${config.paths.var_dir}/pg (port ${config.database.embedded_port})`);
+    opts.log?.(
+      `using the embedded PostgreSQL at ${config.paths.var_dir}/pg (port ${config.database.embedded_port})`,
+    );
   }
   if (opts.migrate !== false) await migrate(url, opts.log);
   const db = createPool(url, config.database.pool_size);

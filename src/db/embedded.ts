@@ -32,7 +32,11 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-export async function startEmbedded(varDir: string, port: number, dbName = 'fitsstore'): Promise<EmbeddedHandle> {
+export async function startEmbedded(
+  varDir: string,
+  port: number,
+  dbName = 'fitsstore',
+): Promise<EmbeddedHandle> {
   const dataDir = path.join(varDir, 'pg');
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/${dbName}`;
   const adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;

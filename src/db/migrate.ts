@@ -22,9 +22,7 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
 const LOCK_KEY = 7_238_452_001; // arbitrary constant: one migrator at a time per database
 
 export async function appliedMigrations(db: Queryable): Promise<number[]> {
-  const r = await db.query(
-    `SELECT to_regclass('schema_migrations') IS NOT NULL AS ok`,
-  );
+  const r = await db.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS ok`);
   if (!r.rows[0].ok) return [];
   const rows = await db.query('SELECT number FROM schema_migrations ORDER BY number');
   return rows.rows.map((x) => x.number as number);
@@ -47,7 +45,10 @@ export async function migrate(url: string, log?: (msg: string) => void): Promise
     for (const m of pending) {
       await client.query('BEGIN');
       try {
-        await client.query('INSERT INTO schema_migrations (number, name) VALUES ($1, $2)', [m.number, m.name]);
+        await client.query('INSERT INTO schema_migrations (number, name) VALUES ($1, $2)', [
+          m.number,
+          m.name,
+        ]);
         await client.query(m.sql);
         await client.query('COMMIT');
         log?.(`applied migration ${m.name}`);

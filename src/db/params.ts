@@ -28,13 +28,20 @@ export async function getParams(db: Queryable): Promise<SystemParameters> {
   return r.rows[0] as SystemParameters;
 }
 
-export async function setParam(db: Queryable, name: string, value: string, who: string): Promise<SystemParameters> {
+export async function setParam(
+  db: Queryable,
+  name: string,
+  value: string,
+  who: string,
+): Promise<SystemParameters> {
   if (!(PARAM_NAMES as readonly string[]).includes(name)) {
     throw new Error(`unknown parameter "${name}": expected one of ${PARAM_NAMES.join(', ')}`);
   }
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`parameter ${name}: "${value}" is not a non-negative number`);
-  if (name === 'max_attempts' && !Number.isInteger(n)) throw new Error(`parameter max_attempts: "${value}" is not an integer`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`parameter ${name}: "${value}" is not a non-negative number`);
+  if (name === 'max_attempts' && !Number.isInteger(n))
+    throw new Error(`parameter max_attempts: "${value}" is not an integer`);
   // name is checked against the fixed list above, so it is safe as an identifier.
   const r = await db.query(
     `UPDATE system_parameters SET ${name} = $1, updated_at = now(), updated_by = $2 WHERE id = 1 RETURNING *`,

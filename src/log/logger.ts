@@ -46,7 +46,14 @@ process.on('SIGHUP', () => {
 });
 
 function humanStderr(): NodeJS.WritableStream {
-  const levels: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+  const levels: Record<number, string> = {
+    10: 'TRACE',
+    20: 'DEBUG',
+    30: 'INFO',
+    40: 'WARN',
+    50: 'ERROR',
+    60: 'FATAL',
+  };
   const skip = new Set(['level', 'time', 'pid', 'cmd', 'name', 'msg', 'hostname']);
   return {
     write(line: string) {
@@ -57,7 +64,9 @@ function humanStderr(): NodeJS.WritableStream {
           .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
           .join(' ');
         const t = new Date(o.time).toISOString().replace('T', ' ').slice(0, 23);
-        process.stderr.write(`${t} ${levels[o.level] ?? o.level}: ${o.msg ?? ''}${extra ? ' ' + extra : ''}\n`);
+        process.stderr.write(
+          `${t} ${levels[o.level] ?? o.level}: ${o.msg ?? ''}${extra ? ' ' + extra : ''}\n`,
+        );
       } catch {
         process.stderr.write(line);
       }

@@ -234,7 +234,8 @@ async function md5Of(storage: Storage, key: string): Promise<{ md5: string; size
   try {
     return await md5OfStored(storage, key);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as { name?: string }).name === 'NoSuchKey') return null;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as { name?: string }).name === 'NoSuchKey')
+      return null;
     throw e;
   }
 }

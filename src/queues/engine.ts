@@ -30,7 +30,8 @@ export interface EnqueueResult {
   alreadyPending: number;
 }
 
-const keyMatch = (q: QueueTable, a: string, b: string) => q.key.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
+const keyMatch = (q: QueueTable, a: string, b: string) =>
+  q.key.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
 
 /**
  * Adds items in batches (unnest of arrays: one statement per 5,000 rows). An item whose key is
@@ -87,12 +88,21 @@ export async function claim(db: Queryable, q: QueueTable, worker: string): Promi
 
 /** Done: the row leaves the queue. Guarded by ownership, so a reclaimed lease cannot be completed. */
 export async function complete(db: Queryable, q: QueueTable, id: number, worker: string): Promise<boolean> {
-  const r = await db.query(`DELETE FROM ${q.table} WHERE id = $1 AND worker = $2 AND in_progress`, [id, worker]);
+  const r = await db.query(`DELETE FROM ${q.table} WHERE id = $1 AND worker = $2 AND in_progress`, [
+    id,
+    worker,
+  ]);
   return r.rowCount === 1;
 }
 
 /** Marks the row failed and keeps the evidence in queue_error, in one transaction. */
-export async function fail(db: Db, q: QueueTable, row: QueueRow, worker: string, error: string): Promise<boolean> {
+export async function fail(
+  db: Db,
+  q: QueueTable,
+  row: QueueRow,
+  worker: string,
+  error: string,
+): Promise<boolean> {
   return withTransaction(db, async (c) => {
     const r = await c.query(
       `UPDATE ${q.table} SET failed = true, in_progress = false, error = $3, heartbeat_at = NULL
@@ -143,7 +153,13 @@ async function returnToPending(
 }
 
 export async function defer(db: Queryable, q: QueueTable, id: number, worker: string, seconds: number) {
-  return returnToPending(db, q, 'id = $1 AND worker = $2', [id, worker, seconds], `now() + make_interval(secs => $3)`);
+  return returnToPending(
+    db,
+    q,
+    'id = $1 AND worker = $2',
+    [id, worker, seconds],
+    `now() + make_interval(secs => $3)`,
+  );
 }
 
 /** Graceful stop: everything this worker holds goes back, untouched. */
@@ -156,9 +172,10 @@ export async function releaseIds(db: Queryable, q: QueueTable, ids: number[]): P
 }
 
 export async function heartbeatRows(db: Queryable, q: QueueTable, workers: string[]): Promise<void> {
-  await db.query(`UPDATE ${q.table} SET heartbeat_at = now() WHERE in_progress AND worker = ANY($1::text[])`, [
-    workers,
-  ]);
+  await db.query(
+    `UPDATE ${q.table} SET heartbeat_at = now() WHERE in_progress AND worker = ANY($1::text[])`,
+    [workers],
+  );
 }
 
 export interface SweepResult {

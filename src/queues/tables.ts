@@ -57,4 +57,9 @@ export function queueByName(name: string): QueueTable {
 }
 
 /** Defaults for the non-key columns, so callers may omit them. */
-export const COLUMN_DEFAULTS: Record<string, unknown> = { path: '', force: false, force_md5: false, filename: null };
+export const COLUMN_DEFAULTS: Record<string, unknown> = {
+  path: '',
+  force: false,
+  force_md5: false,
+  filename: null,
+};

@@ -54,7 +54,8 @@ function deadLocalWorkers(workers: string[]): string[] {
 }
 
 export function errorText(e: unknown): string {
-  if (e instanceof Error) return e.stack && e.stack.includes(e.message) ? e.stack : `${e.message}\n${e.stack ?? ''}`;
+  if (e instanceof Error)
+    return e.stack && e.stack.includes(e.message) ? e.stack : `${e.message}\n${e.stack ?? ''}`;
   return String(e);
 }
 
@@ -196,9 +197,9 @@ async function handleOne(o: WorkerOptions, worker: string, row: QueueRow, stats:
     const raw = errorText(e);
     const text = raw.includes(label) ? raw : `${label}: ${raw}`;
     o.log.error({ id: row.id, filename: row.filename, path: row.path, err: text }, `failed: ${label}`);
-    await engine.fail(o.db, o.queue, row, worker, text).catch((err) =>
-      o.log.error({ err: errorText(err) }, 'could not record failure'),
-    );
+    await engine
+      .fail(o.db, o.queue, row, worker, text)
+      .catch((err) => o.log.error({ err: errorText(err) }, 'could not record failure'));
     stats.failed++;
     o.onItem?.(row, 'failed');
   }

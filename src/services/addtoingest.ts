@@ -64,7 +64,8 @@ export interface AddResult {
 export async function addToIngestQueue(db: Db, storage: Storage, o: AddOptions): Promise<AddResult> {
   const path = (o.path ?? '').replace(/^\/+|\/+$/g, '');
   const re = fileRegex(o.fileRe, o.now);
-  const newerThan = o.newfiles !== undefined ? (o.now ?? new Date()).getTime() - o.newfiles * 86_400_000 : null;
+  const newerThan =
+    o.newfiles !== undefined ? (o.now ?? new Date()).getTime() - o.newfiles * 86_400_000 : null;
   const items: IngestItem[] = [];
   let considered = 0;
   let skipped = 0;
@@ -80,7 +81,12 @@ export async function addToIngestQueue(db: Db, storage: Storage, o: AddOptions):
   const named = [...(o.filename ?? [])];
   if (o.listfile) {
     const text = await readFile(o.listfile, 'utf8');
-    named.push(...text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+    named.push(
+      ...text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#')),
+    );
   }
   if (named.length) {
     // Explicit names are queued as given: ingest records a clear error if one is missing.

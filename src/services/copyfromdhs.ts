@@ -179,7 +179,10 @@ export class DhsCopier {
     }
     log.info(`Copying ${name} to ${this.describeStore()}`);
     try {
-      await this.o.storage.write(name, createReadStream(file), { expectMd5: check.md5, mtime: new Date(mtimeMs) });
+      await this.o.storage.write(name, createReadStream(file), {
+        expectMd5: check.md5,
+        mtime: new Date(mtimeMs),
+      });
     } catch (e) {
       // Changed between validation and copy, or the store failed: nothing was left behind; retry.
       log.warn({ filename: name, err: (e as Error).message }, `copy of ${name} failed; will retry`);
@@ -222,7 +225,8 @@ export async function validate(file: string): Promise<Validation> {
     const r = await readFits(decompressStream(src.pipe(hash), file), { wantData: () => false });
     const fatal = r.problems.filter((p) => p.fatal || p.kind === 'truncated-data');
     if (fatal.length) return { ok: false, reason: fatal.map((p) => p.message).join('; ') };
-    if (!r.hdus[0]?.header.has('TELESCOP')) return { ok: false, reason: 'primary header has no TELESCOP keyword' };
+    if (!r.hdus[0]?.header.has('TELESCOP'))
+      return { ok: false, reason: 'primary header has no TELESCOP keyword' };
     // A writer pausing between extensions leaves well-formed FITS with extensions missing.
     const nextend = r.hdus[0].header.get('NEXTEND');
     if (typeof nextend === 'number' && r.hdus.length - 1 < nextend) {

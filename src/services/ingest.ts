@@ -65,7 +65,8 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
   const name = trimBz2(req.filename);
   const existing = await diskfiles.presentDiskfile(db, name);
   if (existing && !req.force && existing.filename === req.filename && existing.path === path) {
-    const sameLastmod = existing.lastmod?.getTime() === st.lastmod.getTime() && Number(existing.file_size) === st.size;
+    const sameLastmod =
+      existing.lastmod?.getTime() === st.lastmod.getTime() && Number(existing.file_size) === st.size;
     // S3 lastmod is the upload time, not the file's: there the md5 decides.
     if (storage.kind === 'local' && sameLastmod && !req.force_md5) {
       return { action: 'unchanged', diskfileId: existing.id };
@@ -131,8 +132,12 @@ async function queueFollowUps(
     }));
     if (rows.length) await engine.enqueue(c, QUEUES.export, rows);
   } else {
-    await engine.enqueue(c, QUEUES.preview, [{ diskfile_id: ids.diskfileId, filename: req.filename, sortkey: key }]);
-    await engine.enqueue(c, QUEUES.calcache, [{ obs_hid: ids.headerId, filename: req.filename, sortkey: key }]);
+    await engine.enqueue(c, QUEUES.preview, [
+      { diskfile_id: ids.diskfileId, filename: req.filename, sortkey: key },
+    ]);
+    await engine.enqueue(c, QUEUES.calcache, [
+      { obs_hid: ids.headerId, filename: req.filename, sortkey: key },
+    ]);
   }
 }
 
@@ -170,7 +175,10 @@ async function readAndHash(storage: Storage, key: string, filename: string) {
 
 function fullText(headers: Header[]): string {
   return headers
-    .map((h, i) => `--- HDU ${i} ---\n` + h.cards.map((c) => c.raw.match(/.{1,80}/g)?.join('\n') ?? '').join('\n'))
+    .map(
+      (h, i) =>
+        `--- HDU ${i} ---\n` + h.cards.map((c) => c.raw.match(/.{1,80}/g)?.join('\n') ?? '').join('\n'),
+    )
     .join('\n');
 }
 

@@ -51,11 +51,23 @@ export function samplePrimaryCards(s: SampleSpec): CardInput[] {
     ['GEMPRGID', prog, 'Gemini programme ID'],
     ['OBSID', `${prog}-${obsnum}`, 'Observation ID / Data label'],
     ['DATALAB', `${prog}-${obsnum}-${String(s.serial).padStart(3, '0')}`, 'DHS data label'],
-    ['OBSERVAT', site === 'N' ? 'Gemini-North' : 'Gemini-South', 'Name of telescope (Gemini-North|Gemini-South)'],
+    [
+      'OBSERVAT',
+      site === 'N' ? 'Gemini-North' : 'Gemini-South',
+      'Name of telescope (Gemini-North|Gemini-South)',
+    ],
     ['TELESCOP', site === 'N' ? 'Gemini-North' : 'Gemini-South'],
     ['DATE-OBS', isoDate(date), 'UTC Date of observation (YYYY-MM-DD)'],
-    ['TIME-OBS', `10:${String(Math.floor(s.serial / 60) % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')}.0`, 'Time of observation'],
-    ['UT', `10:${String(Math.floor(s.serial / 60) % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')}.0`, 'UT at observation start'],
+    [
+      'TIME-OBS',
+      `10:${String(Math.floor(s.serial / 60) % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')}.0`,
+      'Time of observation',
+    ],
+    [
+      'UT',
+      `10:${String(Math.floor(s.serial / 60) % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')}.0`,
+      'UT at observation start',
+    ],
     ['RA', 150.1 + (s.serial % 10) * 0.01, 'Right Ascension'],
     ['DEC', 2.2 + (s.serial % 10) * 0.01, 'Declination'],
     ['AIRMASS', 1.2, 'Mean airmass for the observation'],
@@ -69,9 +81,15 @@ export function samplePrimaryCards(s: SampleSpec): CardInput[] {
     ['RELEASE', s.release ?? isoDate(date), 'End of proprietary period YYYY-MM-DD'],
   ];
   if (inst.startsWith('GMOS')) {
-    cards.push(['FILTER1', 'open1-6', 'Filter 1'], ['FILTER2', 'r_G0303', 'Filter 2'], ['GRATING', 'MIRROR', 'Grating name'],
-      ['MASKNAME', 'None', 'Mask name'], ['MASKTYP', 0, 'Mask/IFU type'], ['DETECTOR', 'GMOS + Hamamatsu', 'Detector name'],
-      ['CENTWAVE', 0.0, 'Central wavelength']);
+    cards.push(
+      ['FILTER1', 'open1-6', 'Filter 1'],
+      ['FILTER2', 'r_G0303', 'Filter 2'],
+      ['GRATING', 'MIRROR', 'Grating name'],
+      ['MASKNAME', 'None', 'Mask name'],
+      ['MASKTYP', 0, 'Mask/IFU type'],
+      ['DETECTOR', 'GMOS + Hamamatsu', 'Detector name'],
+      ['CENTWAVE', 0.0, 'Central wavelength'],
+    );
   } else {
     cards.push(['FILTER', 'K_G0204', 'Filter']);
   }
@@ -96,7 +114,12 @@ export function sampleFits(s: SampleSpec): Buffer {
       hdus.push(
         imageHdu(pixels(), {
           shape: [size, size],
-          cards: [['EXTNAME', 'SCI'], ['EXTVER', i], ['CCDSUM', '2 2'], ['DETSEC', `[${(i - 1) * size + 1}:${i * size},1:${size}]`]],
+          cards: [
+            ['EXTNAME', 'SCI'],
+            ['EXTVER', i],
+            ['CCDSUM', '2 2'],
+            ['DETSEC', `[${(i - 1) * size + 1}:${i * size},1:${size}]`],
+          ],
         }),
       );
     }
@@ -140,7 +163,7 @@ export function brokenSample(kind: BrokenKind, s: SampleSpec): Buffer {
       return Buffer.from(text, 'latin1');
     }
     case 'no-telescop': {
-      const cards = samplePrimaryCards(s).filter((c) => !(Array.isArray(c) && (c[0] === 'TELESCOP')));
+      const cards = samplePrimaryCards(s).filter((c) => !(Array.isArray(c) && c[0] === 'TELESCOP'));
       return buildFits([imageHdu(new Int16Array(16), { primary: true, shape: [4, 4], cards })]);
     }
   }

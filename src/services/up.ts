@@ -68,8 +68,20 @@ export async function up(o: UpOptions): Promise<UpSummary> {
   let params: SystemParameters = await getParams(database.db);
   const stopAll = new AbortController();
   signal.addEventListener('abort', () => stopAll.abort(), { once: true });
-  const handler = makeIngestHandler({ db: database.db, storage: o.storage, config, log, params: () => params });
-  const summary: UpSummary = { dhsDir, storeDir: config.paths.storage_root, generated, ingested: 0, failed: 0 };
+  const handler = makeIngestHandler({
+    db: database.db,
+    storage: o.storage,
+    config,
+    log,
+    params: () => params,
+  });
+  const summary: UpSummary = {
+    dhsDir,
+    storeDir: config.paths.storage_root,
+    generated,
+    ingested: 0,
+    failed: 0,
+  };
   const wanted = new Set(generated);
   const workers = ['siq1', 'siq2'].map((name) =>
     runWorker({

@@ -24,7 +24,10 @@ export function hashingStream(): Transform & { digest(): { md5: string; size: nu
 
 /** Temp name in the destination directory: the rename is atomic, and a crash leaves an obvious tmp file. */
 export function tempNameFor(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`,
+  );
 }
 
 /** temp + fsync + verify + rename; a failure removes the temp file and leaves any old file as it was. */
@@ -46,7 +49,8 @@ export async function writeFileAtomic(
     }
     const got = hash.digest();
     const st = await stat(tmp);
-    if (st.size !== got.size) throw new Error(`short write to ${file}: ${st.size} of ${got.size} bytes on disk`);
+    if (st.size !== got.size)
+      throw new Error(`short write to ${file}: ${st.size} of ${got.size} bytes on disk`);
     if (opts.expectSize !== undefined && got.size !== opts.expectSize) {
       throw new Error(`size mismatch writing ${file}: expected ${opts.expectSize} bytes, got ${got.size}`);
     }
@@ -68,7 +72,8 @@ export class LocalStorage implements Storage {
 
   private resolve(key: string): string {
     const p = path.resolve(this.root, key);
-    if (p !== this.root && !p.startsWith(this.root + path.sep)) throw new Error(`key escapes the store: ${key}`);
+    if (p !== this.root && !p.startsWith(this.root + path.sep))
+      throw new Error(`key escapes the store: ${key}`);
     return p;
   }
 

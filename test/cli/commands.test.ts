@@ -18,7 +18,12 @@ beforeAll(async () => {
   store = path.join(tmp.dir, 'dataflow');
   config = writeConfig(tmp.dir, {
     database: { url: t.url },
-    paths: { var_dir: tmp.dir, storage_root: store, log_dir: path.join(tmp.dir, 'logs'), lock_dir: path.join(tmp.dir, 'lock') },
+    paths: {
+      var_dir: tmp.dir,
+      storage_root: store,
+      log_dir: path.join(tmp.dir, 'logs'),
+      lock_dir: path.join(tmp.dir, 'lock'),
+    },
   });
   mkdirSync(path.join(store, 'graces'), { recursive: true });
   writeFileSync(path.join(store, `N${today}S0001.fits`), sampleFits({ serial: 1, date: today }));
@@ -26,10 +31,19 @@ beforeAll(async () => {
   writeFileSync(path.join(store, 'N20100101S0001.fits'), sampleFits({ serial: 1, date: '20100101' }));
   writeFileSync(path.join(store, '.N20100101S0002.fits.tmp'), 'partial');
   writeFileSync(path.join(store, 'notes.txt'), 'hello');
-  writeFileSync(path.join(store, 'graces', 'N20200926G0005.fits'), sampleFits({ serial: 5, date: '20200926' }));
+  writeFileSync(
+    path.join(store, 'graces', 'N20200926G0005.fits'),
+    sampleFits({ serial: 5, date: '20200926' }),
+  );
   writeFileSync(path.join(store, 'broken.fits'), brokenSample('truncated', { serial: 3, extensions: 2 }));
   const old = new Date(Date.now() - 3600_000);
-  for (const f of [`N${today}S0001.fits`, `N${today}S0002.fits.bz2`, 'N20100101S0001.fits', 'graces/N20200926G0005.fits', 'broken.fits']) {
+  for (const f of [
+    `N${today}S0001.fits`,
+    `N${today}S0002.fits.bz2`,
+    'N20100101S0001.fits',
+    'graces/N20200926G0005.fits',
+    'broken.fits',
+  ]) {
     utimesSync(path.join(store, f), old, old);
   }
 });
@@ -51,12 +65,23 @@ describe('add-to-ingest-queue', () => {
 
   it('--path, --force and --force_md5 (runbook spelling) and --logsuffix', async () => {
     const r = await runCli(
-      ['add-to-ingest-queue', '--logsuffix=graces', '--path=graces', '--file-re=N20200926G', '--force', '--force_md5'],
+      [
+        'add-to-ingest-queue',
+        '--logsuffix=graces',
+        '--path=graces',
+        '--file-re=N20200926G',
+        '--force',
+        '--force_md5',
+      ],
       { config },
     );
     expect(r.code).toBe(0);
-    const q = await t.db.query(`SELECT filename, path, force, force_md5 FROM ingestqueue WHERE path = 'graces'`);
-    expect(q.rows).toEqual([{ filename: 'N20200926G0005.fits', path: 'graces', force: true, force_md5: true }]);
+    const q = await t.db.query(
+      `SELECT filename, path, force, force_md5 FROM ingestqueue WHERE path = 'graces'`,
+    );
+    expect(q.rows).toEqual([
+      { filename: 'N20200926G0005.fits', path: 'graces', force: true, force_md5: true },
+    ]);
     const { existsSync } = await import('node:fs');
     expect(existsSync(path.join(tmp.dir, 'logs', 'add-to-ingest-queue-graces.log'))).toBe(true);
   });
@@ -66,7 +91,9 @@ describe('add-to-ingest-queue', () => {
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).toBe('');
     const { readFileSync } = await import('node:fs');
-    const log = readFileSync(path.join(tmp.dir, 'logs', 'add-to-ingest-queue.log'), 'utf8').trim().split('\n');
+    const log = readFileSync(path.join(tmp.dir, 'logs', 'add-to-ingest-queue.log'), 'utf8')
+      .trim()
+      .split('\n');
     expect(JSON.parse(log[log.length - 1]).msg).toMatch(/queued 1 files for ingest/);
   });
 
@@ -84,11 +111,17 @@ describe('add-to-ingest-queue', () => {
     expect(df.rows.map((x) => x.filename).sort()).toEqual(
       ['N20100101S0001.fits', `N${today}S0001.fits`, `N${today}S0002.fits.bz2`, 'N20200926G0005.fits'].sort(),
     );
-    const e = await t.db.query(`select * from queue_error where filename='broken.fits' and queue='INGEST' order by added desc`);
+    const e = await t.db.query(
+      `select * from queue_error where filename='broken.fits' and queue='INGEST' order by added desc`,
+    );
     expect(e.rows[0].error).toMatch(/broken\.fits: .*truncated/i);
     const s = await runCli(['queue', 'status', '--json'], { config });
     const status = JSON.parse(s.stdout);
-    expect(status.queues.find((q: any) => q.queue === 'ingest')).toMatchObject({ pending: 0, in_progress: 0, failed: 1 });
+    expect(status.queues.find((q: any) => q.queue === 'ingest')).toMatchObject({
+      pending: 0,
+      in_progress: 0,
+      failed: 1,
+    });
   });
 });
 
@@ -107,7 +140,15 @@ describe('params', () => {
 
 describe('fitsheader and fitsverify', () => {
   it('prints cards of every HDU, typed values with --json, through bzip2', async () => {
-    const r = await runCli(['fitsheader', '--json', '-k', 'TELESCOP', 'NAXIS', '--', path.join(store, `N${today}S0002.fits.bz2`)]);
+    const r = await runCli([
+      'fitsheader',
+      '--json',
+      '-k',
+      'TELESCOP',
+      'NAXIS',
+      '--',
+      path.join(store, `N${today}S0002.fits.bz2`),
+    ]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j[0].hdus[0].cards).toEqual([

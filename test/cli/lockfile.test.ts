@@ -35,14 +35,21 @@ describe('--lockfile', () => {
   it('two `service-queue ingest --lockfile --name siq1`: the second refuses with a clear message', async () => {
     const config = writeConfig(tmp.dir, {
       database: { url: t.url },
-      paths: { var_dir: tmp.dir, log_dir: path.join(tmp.dir, 'logs'), lock_dir: path.join(tmp.dir, 'lock'), storage_root: path.join(tmp.dir, 'df') },
+      paths: {
+        var_dir: tmp.dir,
+        log_dir: path.join(tmp.dir, 'logs'),
+        lock_dir: path.join(tmp.dir, 'lock'),
+        storage_root: path.join(tmp.dir, 'df'),
+      },
     });
     const first = spawnCli(['service-queue', 'ingest', '--lockfile', '--name', 'siq1'], { config });
     const w = watch(first);
     await w.waitFor(/servicing ingestqueue as siq1/);
     const second = await runCli(['service-queue', 'ingest', '--lockfile', '--name', 'siq1'], { config });
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/another instance is already running \(pid \d+, lock file .*service-queue-ingest-siq1\.lock\)/);
+    expect(second.stderr).toMatch(
+      /another instance is already running \(pid \d+, lock file .*service-queue-ingest-siq1\.lock\)/,
+    );
     first.kill('SIGTERM');
     expect(await w.exited).toBe(0);
   });

@@ -25,7 +25,13 @@ beforeAll(async () => {
   config = writeConfig(tmp.dir, {
     role: 'summit',
     database: { url: t.url },
-    paths: { var_dir: tmp.dir, dhs_dir: dhs, storage_root: store, log_dir: path.join(tmp.dir, 'logs'), lock_dir: path.join(tmp.dir, 'lock') },
+    paths: {
+      var_dir: tmp.dir,
+      dhs_dir: dhs,
+      storage_root: store,
+      log_dir: path.join(tmp.dir, 'logs'),
+      lock_dir: path.join(tmp.dir, 'lock'),
+    },
     dhs: { min_age_seconds: 0.5, poll_seconds: 0.3, bad_after_seconds: 2 },
   });
   await t.db.query(
@@ -50,7 +56,14 @@ function start(args: string[]) {
   const c = spawnCli(args, { config });
   children.push(c);
   const w = watch(c);
-  return { child: c, waitFor: w.waitFor, exited: w.exited, get output() { return w.output; } };
+  return {
+    child: c,
+    waitFor: w.waitFor,
+    exited: w.exited,
+    get output() {
+      return w.output;
+    },
+  };
 }
 
 describe('summit ingest path, end to end', () => {
@@ -76,9 +89,12 @@ describe('summit ingest path, end to end', () => {
       const spec = { serial: i, date: '20250301', extensions: i % 5 === 0 ? 2 : 0, bz2: i % 4 === 0 };
       const name = sampleName(spec);
       if (i % 20 === 7) {
-        const kind = kinds[(i / 20) | 0 % kinds.length] ?? kinds[i % kinds.length];
+        const kind = kinds[(i / 20) | (0 % kinds.length)] ?? kinds[i % kinds.length];
         bad.set(name, kind);
-        writeFileSync(path.join(dhs, name), spec.bz2 ? bzip2(brokenSample(kind, spec)) : brokenSample(kind, spec));
+        writeFileSync(
+          path.join(dhs, name),
+          spec.bz2 ? bzip2(brokenSample(kind, spec)) : brokenSample(kind, spec),
+        );
       } else {
         good.push(name);
         const raw = sampleFits(spec);
@@ -90,7 +106,9 @@ describe('summit ingest path, end to end', () => {
     mkdirSync(path.join(dhs, '.snapshot'));
 
     await new Promise((r) => setTimeout(r, 2500));
-    const early = await t.db.query(`SELECT count(*)::int AS n FROM diskfile WHERE filename = $1`, [partialName]);
+    const early = await t.db.query(`SELECT count(*)::int AS n FROM diskfile WHERE filename = $1`, [
+      partialName,
+    ]);
     expect(early.rows[0].n).toBe(0);
     writeSync(fd, partialBytes.subarray(Math.floor(partialBytes.length / 2)));
     closeSync(fd);
@@ -124,7 +142,13 @@ describe('summit ingest path, end to end', () => {
     }
     // The partial file was copied exactly once, after it was complete.
     const copies = copier.output.split('\n').filter((l) => l.includes(`Copying ${partialName}`));
-    expect(copies, copier.output.split('\n').filter((l) => l.includes(partialName)).join('\n')).toHaveLength(1);
+    expect(
+      copies,
+      copier.output
+        .split('\n')
+        .filter((l) => l.includes(partialName))
+        .join('\n'),
+    ).toHaveLength(1);
     expect(copier.output).toMatch(/Ignoring directory: \.snapshot/);
     expect(copier.output).toMatch(/Ignoring tmp file: \.vtoc_internal/);
 
@@ -149,7 +173,7 @@ describe('summit ingest path, end to end', () => {
     ]);
     const fd = openSync(path.join(store, name), 'w');
     writeSync(fd, header);
-    ftruncateSync(fd, header.length + 1_500_000_000 + (2880 - ((1_500_000_000) % 2880)) % 2880);
+    ftruncateSync(fd, header.length + 1_500_000_000 + ((2880 - (1_500_000_000 % 2880)) % 2880));
     closeSync(fd);
     const { utimesSync } = await import('node:fs');
     utimesSync(path.join(store, name), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
@@ -159,8 +183,12 @@ describe('summit ingest path, end to end', () => {
     await enqueueIngest(t.db, [{ filename: name }]);
     await until(
       async () =>
-        (await t.db.query(`SELECT 1 FROM ingestqueue WHERE filename = $1 AND in_progress AND worker LIKE 'victim@%'`, [name]))
-          .rowCount === 1,
+        (
+          await t.db.query(
+            `SELECT 1 FROM ingestqueue WHERE filename = $1 AND in_progress AND worker LIKE 'victim@%'`,
+            [name],
+          )
+        ).rowCount === 1,
       20_000,
       'victim holds the item: ' + victim.output.slice(-2000),
     );
@@ -168,7 +196,8 @@ describe('summit ingest path, end to end', () => {
     const killedAt = Date.now();
     const rescuer = start(['service-queue', 'ingest', '--name', 'rescuer']);
     await until(
-      async () => (await t.db.query(`SELECT 1 FROM diskfile WHERE filename = $1 AND present`, [name])).rowCount === 1,
+      async () =>
+        (await t.db.query(`SELECT 1 FROM diskfile WHERE filename = $1 AND present`, [name])).rowCount === 1,
       60_000,
       'the other worker ingested the item',
     );

@@ -13,11 +13,18 @@ export function writeConfig(dir: string, config: Record<string, any>): string {
   return file;
 }
 
-export function spawnCli(args: string[], opts: { config?: string; env?: Record<string, string> } = {}): ChildProcess {
+export function spawnCli(
+  args: string[],
+  opts: { config?: string; env?: Record<string, string> } = {},
+): ChildProcess {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...(opts.env ?? {}) };
   delete env.FITSSTORE_CLI_MAIN;
   if (opts.config) env.FITSSTORE_CONFIG = opts.config;
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export interface CliResult {
@@ -26,7 +33,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { config?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
+export function runCli(
+  args: string[],
+  opts: { config?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+) {
   return new Promise<CliResult>((resolve) => {
     const child = spawnCli(args, opts);
     let stdout = '';
@@ -53,7 +63,8 @@ export function watch(child: ChildProcess) {
     async waitFor(re: RegExp, timeoutMs = 30_000) {
       const start = Date.now();
       while (!re.test(out)) {
-        if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${re}; output:\n${out.slice(-3000)}`);
+        if (Date.now() - start > timeoutMs)
+          throw new Error(`timed out waiting for ${re}; output:\n${out.slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -18,7 +18,8 @@ function withDatabase(url: string, name: string): string {
 /** A fresh, migrated database of its own for one test file. */
 export async function createTestDb(label = 'test'): Promise<TestDb> {
   const admin = inject('pgAdminUrl');
-  const name = `fitsstore_${label.replace(/\W/g, '_')}_${process.pid}_${Date.now().toString(36)}`.toLowerCase();
+  const name =
+    `fitsstore_${label.replace(/\W/g, '_')}_${process.pid}_${Date.now().toString(36)}`.toLowerCase();
   const c = new pg.Client({ connectionString: admin });
   await c.connect();
   await c.query(`CREATE DATABASE ${name}`);

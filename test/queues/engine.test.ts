@@ -80,7 +80,9 @@ describe('queue engine', () => {
     await engine.enqueue(t.db, q, [{ filename: 'd.fits', sortkey: 'z' }]);
     const row = await engine.claim(t.db, q, 'w1');
     expect(await engine.defer(t.db, q, row!.id, 'w1', 30)).toBe(1);
-    const r = await t.db.query(`SELECT in_progress, after > now() + interval '20 s' AS later FROM ingestqueue`);
+    const r = await t.db.query(
+      `SELECT in_progress, after > now() + interval '20 s' AS later FROM ingestqueue`,
+    );
     expect(r.rows).toEqual([{ in_progress: false, later: true }]);
     await t.db.query(`UPDATE ingestqueue SET after = NULL`);
     const again = await engine.claim(t.db, q, 'w1');

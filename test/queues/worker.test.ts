@@ -58,7 +58,8 @@ describe('queue worker', () => {
       signal: new AbortController().signal,
       once: true,
       handler: async (row) => {
-        if (row.filename === 'bad.fits') throw new Error('bad.fits: not a valid FITS file: the first card is not SIMPLE = T');
+        if (row.filename === 'bad.fits')
+          throw new Error('bad.fits: not a valid FITS file: the first card is not SIMPLE = T');
         done.push(row.filename as string);
       },
     });

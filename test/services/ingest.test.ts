@@ -30,7 +30,13 @@ beforeAll(async () => {
     export: { destinations: [{ url: 'http://archive.example' }, { url: 'http://mirror.example' }] },
   });
   root = config.paths.storage_root;
-  deps = { db: t.db, storage: new LocalStorage(root), config, log: quietLog, params: fixedParams({ ingest_defer_seconds: 5 }) };
+  deps = {
+    db: t.db,
+    storage: new LocalStorage(root),
+    config,
+    log: quietLog,
+    params: fixedParams({ ingest_defer_seconds: 5 }),
+  };
 });
 afterAll(async () => {
   await t?.drop();
@@ -48,9 +54,21 @@ describe('ingest', () => {
     expect(out.action).toBe('new');
     const df = await t.db.query('SELECT * FROM diskfile');
     expect(df.rows).toHaveLength(1);
-    expect(df.rows[0]).toMatchObject({ present: true, canonical: true, file_md5: md5(bytes), data_md5: md5(bytes), file_size: bytes.length });
-    const h = await t.db.query('SELECT program_id, instrument, observation_type, data_label, telescope FROM header');
-    expect(h.rows[0]).toMatchObject({ instrument: 'GMOS-N', observation_type: 'OBJECT', telescope: 'Gemini-North' });
+    expect(df.rows[0]).toMatchObject({
+      present: true,
+      canonical: true,
+      file_md5: md5(bytes),
+      data_md5: md5(bytes),
+      file_size: bytes.length,
+    });
+    const h = await t.db.query(
+      'SELECT program_id, instrument, observation_type, data_label, telescope FROM header',
+    );
+    expect(h.rows[0]).toMatchObject({
+      instrument: 'GMOS-N',
+      observation_type: 'OBJECT',
+      telescope: 'Gemini-North',
+    });
     expect(h.rows[0].data_label).toMatch(/^GN-2025/);
     const ft = await t.db.query('SELECT fulltext FROM fulltextheader');
     expect(ft.rows[0].fulltext).toContain('TELESCOP');
@@ -83,7 +101,11 @@ describe('ingest', () => {
     // Same bytes, new mtime: md5 decides, still unchanged.
     put('N20250102S0003.fits', sampleFits({ serial: 3, date: '20250102' }), new Date(Date.now() - 600_000));
     expect((await ingestFile(deps, { filename: 'N20250102S0003.fits', path: '' })).action).toBe('unchanged');
-    put('N20250102S0003.fits', sampleFits({ serial: 3, date: '20250102', object: 'M31' }), new Date(Date.now() - 60_000));
+    put(
+      'N20250102S0003.fits',
+      sampleFits({ serial: 3, date: '20250102', object: 'M31' }),
+      new Date(Date.now() - 60_000),
+    );
     const changed = await ingestFile(deps, { filename: 'N20250102S0003.fits', path: '' });
     expect(changed.action).toBe('updated');
     const versions = await t.db.query('SELECT present, canonical FROM diskfile ORDER BY id');
@@ -91,7 +113,9 @@ describe('ingest', () => {
       { present: false, canonical: false },
       { present: true, canonical: true },
     ]);
-    const h = await t.db.query('SELECT object FROM header h JOIN diskfile df ON df.id = h.diskfile_id WHERE df.canonical');
+    const h = await t.db.query(
+      'SELECT object FROM header h JOIN diskfile df ON df.id = h.diskfile_id WHERE df.canonical',
+    );
     expect(h.rows[0].object).toBe('M31');
   });
 
@@ -127,9 +151,13 @@ describe('ingest', () => {
       /N20250102S0007\.fits: not a valid FITS file/,
     );
     put('N20250102S0008.fits', brokenSample('truncated', { serial: 8, extensions: 2 }));
-    await expect(ingestFile(deps, { filename: 'N20250102S0008.fits', path: '' })).rejects.toThrow(/N20250102S0008\.fits.*trunc/i);
+    await expect(ingestFile(deps, { filename: 'N20250102S0008.fits', path: '' })).rejects.toThrow(
+      /N20250102S0008\.fits.*trunc/i,
+    );
     put('N20250102S0009.fits.bz2', Buffer.from('BZh9 not really bzip2 data at all'));
-    await expect(ingestFile(deps, { filename: 'N20250102S0009.fits.bz2', path: '' })).rejects.toThrow(/N20250102S0009/);
+    await expect(ingestFile(deps, { filename: 'N20250102S0009.fits.bz2', path: '' })).rejects.toThrow(
+      /N20250102S0009/,
+    );
     expect((await t.db.query('SELECT count(*)::int AS n FROM diskfile')).rows[0].n).toBe(0);
   });
 

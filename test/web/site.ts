@@ -67,7 +67,10 @@ export async function startSite(
     log,
     params: fixedParams({ ingest_defer_seconds: 0 }),
   };
-  const app = buildServer({ config, db: t.db, storage, log }, { site: { usageFlush: { flushMs: 20 }, ...(o.site ?? {}) } });
+  const app = buildServer(
+    { config, db: t.db, storage, log },
+    { site: { usageFlush: { flushMs: 20 }, ...(o.site ?? {}) } },
+  );
   const site = app.site;
   const url = await listen(app);
   const staff = await createUser(t.db, { ...STAFF, fullname: 'Ops Staff', staff: true });

@@ -27,7 +27,8 @@ export function register(program: Command) {
         after = new Date(opts.after);
         if (Number.isNaN(after.getTime())) throw new UsageError(`--after: not a date/time: "${opts.after}"`);
       }
-      if (opts.newfiles !== undefined && !(opts.newfiles >= 0)) throw new UsageError('--newfiles: expected a number of days');
+      if (opts.newfiles !== undefined && !(opts.newfiles >= 0))
+        throw new UsageError('--newfiles: expected a number of days');
       const database = await ctx.database();
       const storage = await ctx.storage();
       let r;

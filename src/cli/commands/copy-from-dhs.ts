@@ -6,7 +6,9 @@ import { commonOptions, daemonOptions, runCommand } from '../context.js';
 export function register(program: Command) {
   const cmd = program
     .command('copy-from-dhs')
-    .description('Poll the DHS directory and copy complete, valid FITS files into the dataflow store, queueing ingest')
+    .description(
+      'Poll the DHS directory and copy complete, valid FITS files into the dataflow store, queueing ingest',
+    )
     .option('--dryrun', 'report what would be copied; copy and queue nothing')
     .option('--once', 'one pass (after the settle time), then exit')
     .option('--dhs-dir <dir>', 'DHS directory (default: paths.dhs_dir from the configuration)');

@@ -4,15 +4,25 @@ import { appliedMigrations, listMigrations } from '../../db/migrate.js';
 import { commonOptions, runCommand } from '../context.js';
 
 export function register(program: Command): Command {
-  const db = program.command('db').description('Database maintenance: migrations (backup and restore: see docs/operations.md)');
-  commonOptions(db.command('migrate').description('Apply pending numbered SQL migrations').option('--status', 'list migrations and whether each is applied')).action(
-    async (opts) => {
-      await runCommand('db', opts, async (ctx) => {
+  const db = program
+    .command('db')
+    .description('Database maintenance: migrations (backup and restore: see docs/operations.md)');
+  commonOptions(
+    db
+      .command('migrate')
+      .description('Apply pending numbered SQL migrations')
+      .option('--status', 'list migrations and whether each is applied'),
+  ).action(async (opts) => {
+    await runCommand(
+      'db',
+      opts,
+      async (ctx) => {
         if (opts.status) {
           const database = await openDatabase(ctx.config, { migrate: false });
           try {
             const done = new Set(await appliedMigrations(database.db));
-            for (const m of listMigrations()) process.stdout.write(`${done.has(m.number) ? 'applied ' : 'PENDING '} ${m.name}\n`);
+            for (const m of listMigrations())
+              process.stdout.write(`${done.has(m.number) ? 'applied ' : 'PENDING '} ${m.name}\n`);
           } finally {
             await database.close();
           }
@@ -21,8 +31,9 @@ export function register(program: Command): Command {
         const database = await openDatabase(ctx.config, { migrate: true, log: (m) => ctx.log.info(m) });
         await database.close();
         ctx.log.info('database is up to date');
-      }, { fileless: true });
-    },
-  );
+      },
+      { fileless: true },
+    );
+  });
   return db;
 }

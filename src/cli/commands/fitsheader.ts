@@ -50,14 +50,19 @@ export function register(program: Command) {
             file,
             hdus: chosen.map((h) => ({
               index: h.index,
-              cards: selectCards(h, opts.keyword).map((c) => ({ keyword: c.keyword, value: c.value ?? null, comment: c.comment ?? null })),
+              cards: selectCards(h, opts.keyword).map((c) => ({
+                keyword: c.keyword,
+                value: c.value ?? null,
+                comment: c.comment ?? null,
+              })),
             })),
           });
           continue;
         }
         for (const h of chosen) {
           process.stdout.write(`# HDU ${h.index} in ${file}:\n`);
-          for (const c of selectCards(h, opts.keyword)) process.stdout.write(c.raw.replace(/(.{80})(?=.)/g, '$1\n') + '\n');
+          for (const c of selectCards(h, opts.keyword))
+            process.stdout.write(c.raw.replace(/(.{80})(?=.)/g, '$1\n') + '\n');
           process.stdout.write('\n');
         }
       }

@@ -19,9 +19,16 @@ export type HandlerFactory = (
 
 export const HANDLERS: Record<string, HandlerFactory> = {
   ingest: async (ctx, database, params) =>
-    makeIngestHandler({ db: database.db, storage: await ctx.storage(), config: ctx.config, log: ctx.log, params }),
+    makeIngestHandler({
+      db: database.db,
+      storage: await ctx.storage(),
+      config: ctx.config,
+      log: ctx.log,
+      params,
+    }),
   export: exportHandler,
-  preview: async (ctx, database) => makePreviewHandler({ db: database.db, storage: await ctx.storage(), log: ctx.log }),
+  preview: async (ctx, database) =>
+    makePreviewHandler({ db: database.db, storage: await ctx.storage(), log: ctx.log }),
   calcache: async (ctx, database) => makeCalcacheHandler({ db: database.db, log: ctx.log }),
 };
 
@@ -47,10 +54,15 @@ export function register(program: Command) {
       const database = await ctx.database();
       let params = await getParams(database.db);
       const refresh = setInterval(() => {
-        getParams(database.db).then((p) => (params = p), () => {});
+        getParams(database.db).then(
+          (p) => (params = p),
+          () => {},
+        );
       }, 5000);
       try {
-        const handler = await factory(ctx, database, () => params, { once: Boolean(opts.empty || opts.once) });
+        const handler = await factory(ctx, database, () => params, {
+          once: Boolean(opts.empty || opts.once),
+        });
         const name = opts.name ?? `${queue.name}-${process.pid}`;
         ctx.log.info(`servicing ${queue.table} as ${name}${opts.empty || opts.once ? ' until empty' : ''}`);
         const stats = await runWorker({
@@ -63,9 +75,13 @@ export function register(program: Command) {
           signal: ctx.signal,
           concurrency: opts.workers,
           once: Boolean(opts.empty || opts.once),
-          onItem: (row, outcome) => ctx.log.info({ id: row.id, outcome }, `${outcome}: ${row.filename ?? row.id}`),
+          onItem: (row, outcome) =>
+            ctx.log.info({ id: row.id, outcome }, `${outcome}: ${row.filename ?? row.id}`),
         });
-        ctx.log.info(stats, `stopped: ${stats.done} done, ${stats.failed} failed, ${stats.deferred} deferred`);
+        ctx.log.info(
+          stats,
+          `stopped: ${stats.done} done, ${stats.failed} failed, ${stats.deferred} deferred`,
+        );
         return stats.failed > 0 && (opts.empty || opts.once) ? 1 : 0;
       } finally {
         clearInterval(refresh);

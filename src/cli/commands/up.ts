@@ -32,7 +32,9 @@ export function register(program: Command) {
             `  dataflow store:  ${s.storeDir}`,
             `  database:        ${database.url}`,
             `  logs:            ${ctx.config.paths.log_dir}`,
-            s.url ? `  web:             ${s.url}searchform   ${s.url}jsonsummary/today` : '  web:             (not started: port busy)',
+            s.url
+              ? `  web:             ${s.url}searchform   ${s.url}jsonsummary/today`
+              : '  web:             (not started: port busy)',
             `  try:             node bin/fitsstore queue status`,
             `                   psql ${database.url} -c "select filename, present, canonical from diskfile"`,
             opts.exit ? '' : 'Still watching the DHS directory; Ctrl-C stops.',
