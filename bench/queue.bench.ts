@@ -128,7 +128,7 @@ main(async () => {
         `RETURNING id\` per item on a plain table with only a primary key.`,
       rows,
       notes: [
-        'fitsstore spends two statements (two commits) per item — the claim UPDATE and the ownership-guarded DELETE — where the baseline spends one, so about 0.5× is the expected ceiling of the ratio.',
+        'fitsstore spends two statements (two commits) per item — the claim UPDATE and the ownership-guarded DELETE — where the baseline spends one: while commits (WAL fsyncs) dominate, about 0.5× is the ceiling of the ratio.',
       ],
     });
   } finally {

