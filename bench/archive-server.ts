@@ -27,7 +27,12 @@ const config = parseConfig({
   },
 });
 const db = createPool(url, Number(poolSize));
-const app = buildServer({ config, db, storage: new LocalStorage(config.paths.storage_root), log: silentLogger() });
+const app = buildServer({
+  config,
+  db,
+  storage: new LocalStorage(config.paths.storage_root),
+  log: silentLogger(),
+});
 await app.listen({ host: '127.0.0.1', port: 0 });
 process.send?.({ ready: true, port: (app.server.address() as AddressInfo).port });
 process.on('message', async (m: { cmd?: string }) => {

@@ -138,9 +138,12 @@ main(async () => {
     // Where the time goes: the presence GETs alone, sequentially, with the same client.
     const g0 = performance.now();
     for (const n of names) {
-      const r = await getText(`${url}/jsonfilelist/present/filename=${encodeURIComponent(n)}?pending_ingest`, {
-        idleTimeoutMs: 60_000,
-      });
+      const r = await getText(
+        `${url}/jsonfilelist/present/filename=${encodeURIComponent(n)}?pending_ingest`,
+        {
+          idleTimeoutMs: 60_000,
+        },
+      );
       if (r.status !== 200 || !r.body.includes('data_md5')) throw new Error(`presence GET ${n}: ${r.status}`);
     }
     const getS = (performance.now() - g0) / 1000;

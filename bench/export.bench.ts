@@ -41,8 +41,7 @@ async function writeBigFits(file: string): Promise<number> {
     bitpix: 16,
     shape: [WIDTH, rows],
     cards: samplePrimaryCards({ date: '20240101', serial: 1 }).filter(
-      (c) =>
-        !Array.isArray(c) || !['SIMPLE', 'BITPIX', 'NAXIS', 'NAXIS1', 'NAXIS2', 'EXTEND'].includes(c[0]),
+      (c) => !Array.isArray(c) || !['SIMPLE', 'BITPIX', 'NAXIS', 'NAXIS1', 'NAXIS2', 'EXTEND'].includes(c[0]),
     ),
   });
   const out = createWriteStream(file);
@@ -122,7 +121,13 @@ main(async () => {
     const sconfig = parseConfig({
       role: 'summit',
       export: { destinations: [{ url, upload_auth: SECRET }] },
-      paths: { var_dir: sroot, storage_root: sstore, log_dir: sroot, lock_dir: sroot, dhs_dir: path.join(sroot, 'dhs') },
+      paths: {
+        var_dir: sroot,
+        storage_root: sstore,
+        log_dir: sroot,
+        lock_dir: sroot,
+        dhs_dir: path.join(sroot, 'dhs'),
+      },
     });
     const sstorage = new LocalStorage(sstore);
     const p: SystemParameters = {
@@ -180,7 +185,13 @@ main(async () => {
       peak = Math.max(peak, process.memoryUsage().rss);
       if (out.action !== 'sent') throw new Error(`export of ${name}: ${out.action}`);
       compressed = out.bytes;
-      ours.push({ s, sent: out.bytes, rssDelta: (peak - rss0) / 1048576, rssPeak: peak / 1048576, rss0: rss0 / 1048576 });
+      ours.push({
+        s,
+        sent: out.bytes,
+        rssDelta: (peak - rss0) / 1048576,
+        rssPeak: peak / 1048576,
+        rss0: rss0 / 1048576,
+      });
       await handedOff(++uploads);
       cleanArchive();
     };

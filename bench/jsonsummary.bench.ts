@@ -204,7 +204,9 @@ main(async () => {
       );
       const want = sql.rows.map((r) => r.name as string);
       if (got.length !== want.length || got.some((n, j) => n !== want[j])) {
-        throw new Error(`/jsonsummary/${d}: ${got.length} names listed, SQL gives ${want.length} (or a different order/set)`);
+        throw new Error(
+          `/jsonsummary/${d}: ${got.length} names listed, SQL gives ${want.length} (or a different order/set)`,
+        );
       }
       perDate.push(got.length);
     }
@@ -268,7 +270,7 @@ main(async () => {
         name: 'throughput',
         value: round(rps, 1),
         unit: 'req/s',
-        detail: `${fmt(load.requests)} requests in ${load.seconds.toFixed(1)} s, ${load.errors} errors; ~${fmt(rps * (bytes / 20) / 1048576, 1)} MB/s of JSON`,
+        detail: `${fmt(load.requests)} requests in ${load.seconds.toFixed(1)} s, ${load.errors} errors; ~${fmt((rps * (bytes / 20)) / 1048576, 1)} MB/s of JSON`,
       },
       {
         name: 'results identical to direct SQL (20 random dates)',
@@ -288,7 +290,7 @@ main(async () => {
       rows,
       notes: [
         `Data generated in ${genSeconds.toFixed(0)} s (not timed).`,
-        `By Little's law, ${CONC} clients at a p50 of 20 ms would need ~${fmt(CONC / 0.02)} req/s, i.e. ~${fmt((CONC / 0.02) * (bytes / 20) / 1048576)} MB/s of JSON from one Node process; the load generator shares the 2 cores.`,
+        `By Little's law, ${CONC} clients at a p50 of 20 ms would need ~${fmt(CONC / 0.02)} req/s, i.e. ~${fmt(((CONC / 0.02) * (bytes / 20)) / 1048576)} MB/s of JSON from one Node process; the load generator shares the 2 cores.`,
         `Machine: ${machine}; a CI run was active on the box at the same time.`,
       ],
     };
