@@ -94,7 +94,8 @@ export function wavelengthBand(microns: number | undefined): string | undefined 
   return best;
 }
 
-const INSTRUMENT_NAMES: Readonly<Record<string, string>> = {
+/** Lower-case spelling → the archive's instrument name (also the selection grammar's vocabulary). */
+export const INSTRUMENT_NAMES: Readonly<Record<string, string>> = {
   niri: 'NIRI',
   nifs: 'NIFS',
   'gmos-n': 'GMOS-N',

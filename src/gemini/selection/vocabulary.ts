@@ -4,37 +4,13 @@
 // Matching is exact (case-sensitive) as on the archive, except instruments, telescopes and
 // detector-ROI words, which the archive also matches without regard to case.
 
+import { INSTRUMENT_NAMES } from '../instruments/conventions.js';
 import type { ProcessingMode, QaTerm, SpectroscopyMode, Telescope } from './types.js';
 
 /** Lower-case name → the spelling the headers (and header.instrument) use. */
 const INSTRUMENTS: Readonly<Record<string, string>> = {
-  niri: 'NIRI',
-  nifs: 'NIFS',
-  'gmos-n': 'GMOS-N',
-  'gmos-s': 'GMOS-S',
+  ...INSTRUMENT_NAMES,
   gmos: 'GMOS', // either GMOS
-  michelle: 'michelle',
-  gnirs: 'GNIRS',
-  ghost: 'GHOST',
-  phoenix: 'PHOENIX',
-  texes: 'TEXES',
-  trecs: 'TReCS',
-  nici: 'NICI',
-  'igrins-2': 'IGRINS-2',
-  igrins: 'IGRINS',
-  gsaoi: 'GSAOI',
-  oscir: 'OSCIR',
-  f2: 'F2',
-  gpi: 'GPI',
-  abu: 'ABU',
-  bhros: 'bHROS',
-  hrwfs: 'hrwfs',
-  flamingos: 'FLAMINGOS',
-  cirpass: 'CIRPASS',
-  graces: 'GRACES',
-  alopeke: 'ALOPEKE',
-  zorro: 'ZORRO',
-  'maroon-x': 'MAROON-X',
 };
 
 // Hokupaa+QUIRC is written every which way (hokupaa+quirc, HokupaaQUIRC, Hokupaaa+QUIRC).
