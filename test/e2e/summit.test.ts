@@ -197,7 +197,9 @@ describe('summit ingest path, end to end', () => {
     const rescuer = start(['service-queue', 'ingest', '--name', 'rescuer']);
     await until(
       async () =>
-        (await t.db.query(`SELECT 1 FROM diskfile WHERE filename = $1 AND present`, [name])).rowCount === 1,
+        (await t.db.query(`SELECT 1 FROM diskfile WHERE filename = $1 AND present`, [name])).rowCount === 1 &&
+        // The queue row goes a moment after the diskfile commits.
+        (await t.db.query(`SELECT 1 FROM ingestqueue WHERE filename = $1`, [name])).rowCount === 0,
       60_000,
       'the other worker ingested the item',
     );
