@@ -80,6 +80,8 @@ export async function claim(db: Queryable, q: QueueTable, worker: string): Promi
          AND NOT EXISTS (SELECT 1 FROM ${q.table} p WHERE p.in_progress AND ${keyMatch(q, 'p', 'c')})
        ORDER BY c.sortkey DESC, c.id
        LIMIT 1 FOR UPDATE SKIP LOCKED)
+       -- No wait for the WAL flush: a claim lost in a crash leaves the row pending.
+       AND set_config('synchronous_commit', 'off', true) = 'off'
      RETURNING *`,
     [worker],
   );
@@ -88,10 +90,14 @@ export async function claim(db: Queryable, q: QueueTable, worker: string): Promi
 
 /** Done: the row leaves the queue. Guarded by ownership, so a reclaimed lease cannot be completed. */
 export async function complete(db: Queryable, q: QueueTable, id: number, worker: string): Promise<boolean> {
-  const r = await db.query(`DELETE FROM ${q.table} WHERE id = $1 AND worker = $2 AND in_progress`, [
-    id,
-    worker,
-  ]);
+  // No wait for the WAL flush either: a completion lost in a crash only returns the row to the
+  // queue (via the sweeper), and every handler is idempotent. `IS TRUE` keeps the planner on the
+  // primary key rather than the partial in-progress index.
+  const r = await db.query(
+    `DELETE FROM ${q.table} WHERE id = $1 AND worker = $2 AND in_progress IS TRUE
+       AND set_config('synchronous_commit', 'off', true) = 'off'`,
+    [id, worker],
+  );
   return r.rowCount === 1;
 }
 
