@@ -177,15 +177,12 @@ export class DhsCopier {
       this.done.set(name, { size, mtimeMs });
       return 'copied';
     }
-    log.info(`Copying ${name} to ${this.describeStore()}`);
-    try {
-      await this.o.storage.write(name, createReadStream(file), {
-        expectMd5: check.md5,
-        mtime: new Date(mtimeMs),
-      });
-    } catch (e) {
-      // Changed between validation and copy, or the store failed: nothing was left behind; retry.
-      log.warn({ filename: name, err: (e as Error).message }, `copy of ${name} failed; will retry`);
+    // Already copied (a second daemon, or a pass whose enqueue failed while the database was
+    // down): the store keeps the DHS mtime, so the same size and mtime mean the same file.
+    const stored = await this.o.storage.stat(name);
+    if (stored && stored.size === size && Math.floor(stored.lastmod.getTime()) === Math.floor(mtimeMs)) {
+      log.debug(`${name} is already in ${this.describeStore()}; not copying it again`);
+    } else if (!(await this.copy(name, file, check.md5, mtimeMs))) {
       this.pending.delete(name);
       return 'wait';
     }
@@ -200,6 +197,23 @@ export class DhsCopier {
     this.done.set(name, { size, mtimeMs });
     this.pending.delete(name);
     return 'copied';
+  }
+
+  /** temp + fsync + verify + rename through the store; false (logged) when it failed. */
+  private async copy(name: string, file: string, md5: string | undefined, mtimeMs: number): Promise<boolean> {
+    const { log } = this.o;
+    log.info(`Copying ${name} to ${this.describeStore()}`);
+    try {
+      await this.o.storage.write(name, createReadStream(file), {
+        expectMd5: md5,
+        mtime: new Date(mtimeMs),
+      });
+      return true;
+    } catch (e) {
+      // Changed between validation and copy, or the store failed: nothing was left behind; retry.
+      log.warn({ filename: name, err: (e as Error).message }, `copy of ${name} failed; will retry`);
+      return false;
+    }
   }
 
   private describeStore() {

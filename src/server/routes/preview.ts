@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { trimBz2 } from '../../gemini/filename.js';
@@ -70,8 +71,13 @@ export const previewRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (a
     reply.type('image/jpeg');
     if (!thumbnail) return reply.send(stream);
     // Resized on request: thumbnails are cheap (JPEG shrink-on-load) and never go stale.
+    // pipeline, not pipe: a client that goes away must close the stored file too.
     return reply.send(
-      stream.pipe(sharp().resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside' }).jpeg({ quality: 80 })),
+      pipeline(
+        stream,
+        sharp().resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside' }).jpeg({ quality: 80 }),
+        () => {},
+      ),
     );
   };
   app.get('/preview/:name', serve(false));
