@@ -9,13 +9,14 @@ import { nowMs } from './lib.js';
 // It waits for commands so that process start-up is never inside a timed section.
 //   {cmd:'engine', url, concurrency}  runWorker(--empty) with a no-op handler on ingestqueue
 //   {cmd:'bare', url, concurrency}    the bare-SQL baseline on bench_plain
+//   {cmd:'bare-async', url, concurrency}  the same with synchronous_commit off for the session
 //   {cmd:'listen', url}               runWorker (not --empty), reporting each claim: {claimed, t}
 //   {cmd:'stop'}                      ends 'listen'
 //   {cmd:'exit'}
 // Replies {ok, done, firstAt, lastAt} (epoch ms, comparable across processes) or {error}.
 
 type Command =
-  | { cmd: 'engine' | 'bare'; url: string; concurrency: number }
+  | { cmd: 'engine' | 'bare' | 'bare-async'; url: string; concurrency: number }
   | { cmd: 'listen'; url: string }
   | { cmd: 'stop' }
   | { cmd: 'exit' };
@@ -57,7 +58,7 @@ async function engineRun(url: string, concurrency: number) {
 }
 
 /** The simplest SKIP LOCKED consumer there is: one DELETE … RETURNING per item. */
-async function bareRun(url: string, concurrency: number) {
+async function bareRun(url: string, concurrency: number, asyncCommit = false) {
   const db = pool(url);
   let done = 0;
   let lastAt = 0;
@@ -65,6 +66,7 @@ async function bareRun(url: string, concurrency: number) {
   const loop = async () => {
     const c = await db.connect();
     try {
+      if (asyncCommit) await c.query('SET synchronous_commit = off');
       for (;;) {
         const r = await c.query(
           `DELETE FROM bench_plain WHERE id = (
@@ -76,6 +78,7 @@ async function bareRun(url: string, concurrency: number) {
         lastAt = nowMs();
       }
     } finally {
+      if (asyncCommit) await c.query('RESET synchronous_commit').catch(() => {});
       c.release();
     }
   };
@@ -121,6 +124,8 @@ process.on('message', (m: Command) => {
         return send({ ok: true, ...(await engineRun(m.url, m.concurrency)) });
       case 'bare':
         return send({ ok: true, ...(await bareRun(m.url, m.concurrency)) });
+      case 'bare-async':
+        return send({ ok: true, ...(await bareRun(m.url, m.concurrency, true)) });
       case 'listen':
         return listen(m.url);
       case 'stop':

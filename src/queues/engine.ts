@@ -48,11 +48,15 @@ export async function enqueue(db: Queryable, q: QueueTable, items: EnqueueItem[]
     ? `DO UPDATE SET ${upgrade.map((c) => `${c} = t.${c} OR EXCLUDED.${c}`).join(', ')}
        WHERE ${upgrade.map((c) => `(EXCLUDED.${c} AND NOT t.${c})`).join(' OR ')}`
     : 'DO NOTHING';
-  const sql = `INSERT INTO ${q.table} AS t (${cols.join(', ')}, sortkey, after)
-    SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${q.columns[c]}[]`).join(', ')},
-                         $${cols.length + 1}::text[], $${cols.length + 2}::timestamptz[])
-    ON CONFLICT (${q.key.join(', ')}) WHERE NOT in_progress AND NOT failed ${conflict}
-    RETURNING (xmax = 0) AS inserted`;
+  // The wake-up travels in the same statement (delivered at its commit): one round trip per batch.
+  const sql = `WITH ins AS (
+      INSERT INTO ${q.table} AS t (${cols.join(', ')}, sortkey, after)
+      SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${q.columns[c]}[]`).join(', ')},
+                           $${cols.length + 1}::text[], $${cols.length + 2}::timestamptz[])
+      ON CONFLICT (${q.key.join(', ')}) WHERE NOT in_progress AND NOT failed ${conflict}
+      RETURNING (xmax = 0) AS inserted),
+    n AS (SELECT count(*) FILTER (WHERE inserted)::int AS queued FROM ins)
+    SELECT queued, CASE WHEN queued > 0 THEN pg_notify('${q.channel}', queued::text) END AS notified FROM n`;
   let queued = 0;
   const BATCH = 5000;
   for (let start = 0; start < unique.length; start += BATCH) {
@@ -61,9 +65,8 @@ export async function enqueue(db: Queryable, q: QueueTable, items: EnqueueItem[]
     values.push(batch.map((it) => it.sortkey));
     values.push(batch.map((it) => it.after ?? null));
     const r = await db.query(sql, values);
-    queued += r.rows.filter((x) => x.inserted).length;
+    queued += r.rows[0].queued as number;
   }
-  if (queued > 0) await db.query('SELECT pg_notify($1, $2)', [q.channel, String(queued)]);
   return { queued, alreadyPending: unique.length - queued };
 }
 
@@ -72,19 +75,23 @@ export async function enqueue(db: Queryable, q: QueueTable, items: EnqueueItem[]
  * someone else are skipped, so one file is never handled twice at once.
  */
 export async function claim(db: Queryable, q: QueueTable, worker: string): Promise<QueueRow | null> {
-  const r = await db.query(
-    `UPDATE ${q.table} SET in_progress = true, worker = $1, heartbeat_at = now(), attempts = attempts + 1
+  // Named, so each connection plans it once: planning cost twice what running it does.
+  const r = await db.query({
+    name: `claim-${q.table}`,
+    text: `UPDATE ${q.table} SET in_progress = true, worker = $1, heartbeat_at = now(), attempts = attempts + 1
      WHERE id = (
        SELECT c.id FROM ${q.table} c
        WHERE NOT c.in_progress AND NOT c.failed AND (c.after IS NULL OR c.after <= now())
-         AND NOT EXISTS (SELECT 1 FROM ${q.table} p WHERE p.in_progress AND ${keyMatch(q, 'p', 'c')})
+         -- OFFSET 0 keeps this a per-candidate probe of the key index, not an anti-join over a
+         -- scan of every in-progress row (dead entries included) on each claim.
+         AND NOT EXISTS (SELECT 1 FROM ${q.table} p WHERE p.in_progress AND ${keyMatch(q, 'p', 'c')} OFFSET 0)
        ORDER BY c.sortkey DESC, c.id
        LIMIT 1 FOR UPDATE SKIP LOCKED)
        -- No wait for the WAL flush: a claim lost in a crash leaves the row pending.
        AND set_config('synchronous_commit', 'off', true) = 'off'
      RETURNING *`,
-    [worker],
-  );
+    values: [worker],
+  });
   return (r.rows[0] as QueueRow) ?? null;
 }
 
@@ -93,11 +100,12 @@ export async function complete(db: Queryable, q: QueueTable, id: number, worker:
   // No wait for the WAL flush either: a completion lost in a crash only returns the row to the
   // queue (via the sweeper), and every handler is idempotent. `IS TRUE` keeps the planner on the
   // primary key rather than the partial in-progress index.
-  const r = await db.query(
-    `DELETE FROM ${q.table} WHERE id = $1 AND worker = $2 AND in_progress IS TRUE
+  const r = await db.query({
+    name: `complete-${q.table}`,
+    text: `DELETE FROM ${q.table} WHERE id = $1 AND worker = $2 AND in_progress IS TRUE
        AND set_config('synchronous_commit', 'off', true) = 'off'`,
-    [id, worker],
-  );
+    values: [id, worker],
+  });
   return r.rowCount === 1;
 }
 
