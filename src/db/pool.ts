@@ -26,10 +26,23 @@ export function isRetryableDbError(e: unknown): boolean {
   );
 }
 
-export async function withTransaction<T>(db: Db, fn: (c: DbClient) => Promise<T>): Promise<T> {
+export interface TransactionOptions {
+  /**
+   * Commit without waiting for the WAL flush. Only for work that a crash may safely undo because
+   * the queue row that asked for it is still in the WAL after it (see services/ingest.ts).
+   */
+  asyncCommit?: boolean;
+}
+
+export async function withTransaction<T>(
+  db: Db,
+  fn: (c: DbClient) => Promise<T>,
+  opts: TransactionOptions = {},
+): Promise<T> {
   const client = await db.connect();
   try {
-    await client.query('BEGIN');
+    // One round trip either way (a simple-protocol query may hold two statements).
+    await client.query(opts.asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

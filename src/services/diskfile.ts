@@ -75,10 +75,12 @@ export const HEADER_COLUMNS = [
 export type HeaderRow = Partial<Record<(typeof HEADER_COLUMNS)[number], unknown>>;
 
 export async function presentDiskfile(db: Queryable, name: string): Promise<DiskfileRow | null> {
-  const r = await db.query(
-    `SELECT df.* FROM diskfile df JOIN file f ON f.id = df.file_id WHERE f.name = $1 AND df.present`,
-    [name],
-  );
+  // Named: asked once per queue item, so planned once per connection.
+  const r = await db.query({
+    name: 'present-diskfile',
+    text: `SELECT df.* FROM diskfile df JOIN file f ON f.id = df.file_id WHERE f.name = $1 AND df.present`,
+    values: [name],
+  });
   return r.rows[0] ?? null;
 }
 
@@ -111,6 +113,30 @@ export interface NewVersion {
   fulltext: string;
 }
 
+// One statement for the whole version (one round trip). The old versions must stop being present
+// and canonical before the new diskfile goes in (partial unique indexes): the INSERT reads a count
+// over the UPDATE's output, so it cannot produce its row until that UPDATE has finished.
+const DISKFILE_PARAMS = 12; // $1 name … $12 fulltext, then one per header column
+const INSERT_VERSION_SQL = `
+  WITH f AS (
+    INSERT INTO file (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id),
+  old AS (
+    UPDATE diskfile SET present = false, canonical = false
+    WHERE file_id = (SELECT id FROM f) AND (present OR canonical) RETURNING id),
+  d AS (
+    INSERT INTO diskfile (file_id, filename, path, present, canonical, file_md5, file_size, data_md5, data_size,
+      compressed, lastmod, isfits, fvwarnings, fverrors, mdready)
+    SELECT f.id, $2, $3, true, true, $4, $5, $6, $7, $8, $9, true, $10, $11, true
+    FROM f, (SELECT count(*) FROM old) AS retired
+    RETURNING id),
+  h AS (
+    INSERT INTO header (diskfile_id, ${HEADER_COLUMNS.map(quoteIdent).join(', ')})
+    VALUES ((SELECT id FROM d), ${HEADER_COLUMNS.map((_, i) => `$${DISKFILE_PARAMS + 1 + i}`).join(', ')})
+    RETURNING id),
+  ft AS (
+    INSERT INTO fulltextheader (diskfile_id, fulltext) VALUES ((SELECT id FROM d), $12))
+  SELECT (SELECT id FROM d) AS diskfile_id, (SELECT id FROM h) AS header_id`;
+
 /**
  * Records a new version in the caller's transaction: older versions stop being present and
  * canonical, never deleted. Returns the new diskfile and header ids.
@@ -119,21 +145,14 @@ export async function insertVersion(
   c: Queryable,
   v: NewVersion,
 ): Promise<{ diskfileId: number; headerId: number }> {
-  const f = await c.query(
-    `INSERT INTO file (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
-    [v.name],
+  const header = HEADER_COLUMNS.map((k) =>
+    v.header[k] === undefined ? null : k === 'keywords' ? JSON.stringify(v.header[k]) : v.header[k],
   );
-  const fileId = f.rows[0].id as number;
-  await c.query(
-    `UPDATE diskfile SET present = false, canonical = false WHERE file_id = $1 AND (present OR canonical)`,
-    [fileId],
-  );
-  const d = await c.query(
-    `INSERT INTO diskfile (file_id, filename, path, present, canonical, file_md5, file_size, data_md5, data_size,
-       compressed, lastmod, isfits, fvwarnings, fverrors, mdready)
-     VALUES ($1, $2, $3, true, true, $4, $5, $6, $7, $8, $9, true, $10, $11, true) RETURNING id`,
-    [
-      fileId,
+  const r = await c.query({
+    name: 'insert-version',
+    text: INSERT_VERSION_SQL,
+    values: [
+      v.name,
       v.filename,
       v.path,
       v.file_md5,
@@ -144,21 +163,11 @@ export async function insertVersion(
       v.lastmod,
       v.fvwarnings,
       v.fverrors,
+      v.fulltext,
+      ...header,
     ],
-  );
-  const diskfileId = d.rows[0].id as number;
-  const cols = HEADER_COLUMNS.filter((k) => v.header[k] !== undefined);
-  const values = cols.map((k) => (k === 'keywords' ? JSON.stringify(v.header[k]) : v.header[k]));
-  const h = await c.query(
-    `INSERT INTO header (diskfile_id${cols.map((k) => ', ' + quoteIdent(k)).join('')})
-     VALUES ($1${cols.map((_, i) => `, $${i + 2}`).join('')}) RETURNING id`,
-    [diskfileId, ...values],
-  );
-  await c.query('INSERT INTO fulltextheader (diskfile_id, fulltext) VALUES ($1, $2)', [
-    diskfileId,
-    v.fulltext,
-  ]);
-  return { diskfileId, headerId: h.rows[0].id as number };
+  });
+  return { diskfileId: r.rows[0].diskfile_id as number, headerId: r.rows[0].header_id as number };
 }
 
 // Column names come from HEADER_COLUMNS only; quoting covers reserved words like "dec" and "mode".
