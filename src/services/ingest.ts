@@ -1,4 +1,7 @@
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { ReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import type { SystemParameters } from '../db/params.js';
@@ -13,7 +16,8 @@ import type { QueueRow } from '../queues/engine.js';
 import { QUEUES } from '../queues/tables.js';
 import type { Handler } from '../queues/worker.js';
 import { compressionOf, decompressStream } from '../storage/decompress.js';
-import { hashingStream } from '../storage/local.js';
+import { hashFd, threadHashingStream } from '../storage/hashthread.js';
+import { LocalStorage } from '../storage/local.js';
 import { md5OfStored } from '../storage/md5.js';
 import { joinKey, type Storage } from '../storage/types.js';
 import * as diskfiles from './diskfile.js';
@@ -79,8 +83,9 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
   }
 
   const parsed = await readAndHash(storage, key, req.filename);
+  if (parsed.changed) return { action: 'deferred', seconds: deferSeconds || 1 };
   const fatal = parsed.problems.filter((p) => p.fatal);
-  if (fatal.length) {
+  if (fatal.length || !parsed.file || !parsed.data) {
     throw new IngestError(`${key}: not a valid FITS file: ${fatal.map((p) => p.message).join('; ')}`);
   }
   const headers = parsed.headers;
@@ -148,36 +153,78 @@ async function queueFollowUps(
   }
 }
 
+interface Sums {
+  md5: string;
+  size: number;
+}
+
 /**
- * One pass over the stored bytes: md5/size of the file as stored, and of the decompressed data,
- * while the FITS reader walks the headers. Nothing is written to a temporary file.
+ * md5/size of the file as stored, and of the decompressed data, while the FITS reader walks the
+ * headers; nothing is written to a temporary file. A local file is hashed on the md5 thread
+ * through the same open descriptor (no copies cross threads) while this thread parses it;
+ * anything else is hashed on its way through. `changed` means the file grew or shrank while it
+ * was being read.
  */
 async function readAndHash(storage: Storage, key: string, filename: string) {
-  const raw = await storage.read(key);
-  const fileHash = hashingStream();
-  raw.on('error', (e) => fileHash.destroy(e));
-  raw.pipe(fileHash);
   const compressed = compressionOf(filename) !== 'none';
-  let data: Readable = fileHash;
-  let dataHash = fileHash;
+  let fh: FileHandle | undefined;
+  let raw: Readable;
+  let fileSum: Promise<Sums>;
+  let stream: Readable;
+  if (storage instanceof LocalStorage) {
+    fh = await open(storage.localPath(key), 'r');
+    fileSum = hashFd(fh.fd);
+    raw = stream = fh.createReadStream({ autoClose: false, start: 0, highWaterMark: 1 << 20 });
+  } else {
+    raw = await storage.read(key);
+    const h = threadHashingStream();
+    raw.on('error', (e) => h.destroy(e));
+    stream = raw.pipe(h);
+    fileSum = h.result();
+  }
+  fileSum.catch(() => {}); // awaited below, or abandoned with the file
+  let data = stream;
+  let dataSum = fileSum;
   if (compressed) {
-    dataHash = hashingStream();
-    const d = decompressStream(fileHash, key);
-    d.on('error', (e) => dataHash.destroy(e));
-    data = d.pipe(dataHash);
+    const h = threadHashingStream();
+    const d = decompressStream(stream, key);
+    d.on('error', (e) => h.destroy(e));
+    data = d.pipe(h);
+    dataSum = h.result();
+    dataSum.catch(() => {});
   }
-  let result;
   try {
-    result = await readFits(data, { wantData: () => false });
-  } catch (e) {
-    throw new IngestError(`${key}: cannot read: ${(e as Error).message}`, { cause: e });
+    let result;
+    try {
+      result = await readFits(data, { wantData: () => false });
+    } catch (e) {
+      throw new IngestError(`${key}: cannot read: ${(e as Error).message}`, { cause: e });
+    }
+    const problems = result.problems;
+    if (problems.some((p) => p.fatal)) {
+      // The reader may have stopped midway: the sums are not needed.
+      data.destroy();
+      raw.destroy();
+      return { headers: [] as Header[], problems, file: null, data: null, changed: false };
+    }
+    // Whatever the reader left unread (trailing bytes) still counts in the file's md5.
+    await finished(data.resume());
+    const file = await fileSum;
+    const readHere = fh ? (raw as ReadStream).bytesRead : file.size;
+    return {
+      headers: result.hdus.map((h) => h.header) as Header[],
+      problems,
+      file,
+      data: await dataSum,
+      changed: readHere !== file.size,
+    };
+  } finally {
+    if (fh) {
+      // The md5 thread reads through this descriptor: close it only once that is over.
+      await fileSum.catch(() => {});
+      await fh.close();
+    }
   }
-  return {
-    headers: result.hdus.map((h) => h.header) as Header[],
-    problems: result.problems,
-    file: fileHash.digest(),
-    data: dataHash.digest(),
-  };
 }
 
 function fullText(headers: Header[]): string {

@@ -1,10 +1,20 @@
-import { hashingStream } from './local.js';
+import { open } from 'node:fs/promises';
+import { hashFd, threadHashingStream } from './hashthread.js';
+import { LocalStorage } from './local.js';
 import type { Storage } from './types.js';
 
-/** md5 and size of a stored object, read once as a stream (never buffered whole). */
+/** md5 and size of a stored object, read once (never buffered whole), hashed on the md5 thread. */
 export async function md5OfStored(storage: Storage, key: string): Promise<{ md5: string; size: number }> {
+  if (storage instanceof LocalStorage) {
+    const fh = await open(storage.localPath(key), 'r');
+    try {
+      return await hashFd(fh.fd);
+    } finally {
+      await fh.close();
+    }
+  }
   const s = await storage.read(key);
-  const h = hashingStream();
+  const h = threadHashingStream();
   await new Promise<void>((resolve, reject) => {
     s.on('error', reject);
     h.on('error', reject);
@@ -12,5 +22,5 @@ export async function md5OfStored(storage: Storage, key: string): Promise<{ md5:
     s.pipe(h);
     h.resume();
   });
-  return h.digest();
+  return h.result();
 }

@@ -199,7 +199,7 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
-    // Version 2 (a header change), queued; the victim blocks on its last INSERT.
+    // Version 2 (a header change), queued; the victim blocks on the lock of fulltextheader.
     const v2 = sampleFits({ ...spec, extraCards: [['HISTORY', 'reprocessed by the fault suite']] });
     writeFileSync(file, v2);
     setMtime(file, -60_000);
@@ -213,7 +213,9 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
       victimPid = victim.child.pid!;
       await enqueueIngest(t.db, [{ filename: name }]);
       await until(
-        async () => (await blockedBackend('%INSERT INTO fulltextheader%')) !== null,
+        // The version is one statement (file, diskfile, header, fulltext); pg_stat_activity keeps
+        // only its first 1 kB, so match its start. It waits for the fulltextheader lock.
+        async () => (await blockedBackend('%INSERT INTO file (name)%')) !== null,
         60_000,
         () => `the victim is inside its transaction:\n${victim.output.slice(-2000)}`,
       );
