@@ -27,6 +27,22 @@ export interface ReadOptions extends OpenOptions {
   readToEnd?: boolean;
 }
 
+/**
+ * A source that can be read at any offset (a local file). Data units nobody asked for are then
+ * skipped, not read: only the header blocks are.
+ */
+export interface RandomAccessSource {
+  size: number;
+  readAt(position: number, length: number): Promise<Buffer>;
+}
+
+/** How much is read at a time from a RandomAccessSource (a header is usually a few blocks). */
+const RANDOM_READ = 8 * BLOCK_SIZE;
+
+function isRandomAccess(x: unknown): x is RandomAccessSource {
+  return typeof (x as RandomAccessSource)?.readAt === 'function';
+}
+
 export interface ReadResult {
   hdus: Hdu[];
   problems: FitsProblem[];
@@ -71,7 +87,10 @@ const MAX_HEADER_BLOCKS = 2000;
  * Reads the HDU structure of a FITS stream (or a path, opened with openFitsStream). Resolves with
  * the problems found; rejects only with a FitsReadError when the stream itself fails.
  */
-export async function readFits(source: Readable | string, opts: ReadOptions = {}): Promise<ReadResult> {
+export async function readFits(
+  source: Readable | string | RandomAccessSource,
+  opts: ReadOptions = {},
+): Promise<ReadResult> {
   const stream = typeof source === 'string' ? openFitsStream(source, opts) : source;
   const hdus: Hdu[] = [];
   const problems: FitsProblem[] = [];
@@ -221,9 +240,54 @@ export async function readFits(source: Readable | string, opts: ReadOptions = {}
     }
   };
 
+  // Bytes the reader would pass over unseen right now (an unwanted data unit and its padding).
+  const skippable = (): number => {
+    if (opts.onBytes) return 0;
+    if (state === 'data' && !wanted) return dataLeft + padLeft;
+    if (state === 'pad') return padLeft;
+    return 0;
+  };
+  const skip = async (n: number): Promise<void> => {
+    if (state === 'data') {
+      const take = Math.min(dataLeft, n);
+      pos += take;
+      dataLeft -= take;
+      n -= take;
+      if (dataLeft === 0) await endData();
+    }
+    if (state === 'pad' && n > 0) {
+      const take = Math.min(padLeft, n);
+      pos += take;
+      padLeft -= take;
+      if (padLeft === 0) {
+        state = 'header';
+        asm = new HeaderAssembler();
+      }
+    }
+  };
+
+  // Chunks of a RandomAccessSource, jumping over what the reader would only count.
+  async function* randomChunks(src: RandomAccessSource): AsyncGenerator<Buffer> {
+    let at = 0;
+    while (at < src.size && (state !== 'stop' || opts.readToEnd)) {
+      const n = Math.min(skippable(), src.size - at);
+      if (n > 0) {
+        await skip(n);
+        at += n;
+        received += n;
+        continue;
+      }
+      const chunk = await src.readAt(at, Math.min(RANDOM_READ, src.size - at));
+      if (chunk.length === 0) return; // the file shrank while being read: what was read counts
+      at += chunk.length;
+      yield chunk;
+    }
+  }
+
   let received = 0;
   try {
-    for await (const raw of stream as AsyncIterable<Buffer | string>) {
+    const chunks = isRandomAccess(stream) ? randomChunks(stream) : (stream as AsyncIterable<Buffer | string>);
+    for await (const raw of chunks) {
       const chunk = typeof raw === 'string' ? Buffer.from(raw, 'latin1') : raw;
       received += chunk.length;
       opts.onBytes?.(chunk);

@@ -132,3 +132,18 @@ export function openFitsStream(path: string, opts: OpenOptions = {}): Readable {
       return chain(path, 'cannot read', [createReadStream(path)]);
   }
 }
+
+/** An open file as a RandomAccessSource for readFits: header blocks are read, data units skipped. */
+export function randomAccessFile(
+  fh: { read(buf: Buffer, off: number, len: number, pos: number): Promise<{ bytesRead: number }> },
+  size: number,
+) {
+  return {
+    size,
+    async readAt(position: number, length: number): Promise<Buffer> {
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await fh.read(buf, 0, length, position);
+      return bytesRead === length ? buf : buf.subarray(0, bytesRead);
+    },
+  };
+}

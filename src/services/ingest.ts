@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { ReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import type { SystemParameters } from '../db/params.js';
-import { readFits } from '../fits/reader.js';
+import { readFits, type RandomAccessSource } from '../fits/reader.js';
+import { randomAccessFile } from '../fits/streams.js';
 import type { Header } from '../fits/types.js';
 import { extractMetadata } from '../gemini/metadata.js';
 import { trimBz2 } from '../gemini/filename.js';
@@ -153,77 +153,66 @@ async function queueFollowUps(
   }
 }
 
-interface Sums {
-  md5: string;
-  size: number;
+/**
+ * md5/size of the file as stored and of the decompressed data, in the same pass that reads the
+ * headers; nothing is written to a temporary file. Hashing happens on the md5 thread.
+ */
+async function readAndHash(storage: Storage, key: string, filename: string) {
+  if (storage instanceof LocalStorage && compressionOf(filename) === 'none') {
+    return readLocalAndHash(storage.localPath(key), key);
+  }
+  const raw = await storage.read(key);
+  const fileHash = threadHashingStream();
+  raw.on('error', (e) => fileHash.destroy(e));
+  let data: Readable = raw.pipe(fileHash);
+  let dataHash = fileHash;
+  if (compressionOf(filename) !== 'none') {
+    dataHash = threadHashingStream();
+    const d = decompressStream(fileHash, key);
+    d.on('error', (e) => dataHash.destroy(e));
+    data = d.pipe(dataHash);
+  }
+  const result = await readOrExplain(data, key);
+  if (result.problems.some((p) => p.fatal)) {
+    // The reader may have stopped midway: the sums would never complete, and are not needed.
+    raw.destroy();
+    fileHash.destroy();
+    dataHash.destroy();
+    return { ...result, file: null, data: null, changed: false };
+  }
+  // Whatever the reader left unread (trailing bytes) still counts in the file's md5.
+  await finished(data.resume());
+  return { ...result, file: await fileHash.result(), data: await dataHash.result(), changed: false };
 }
 
 /**
- * md5/size of the file as stored, and of the decompressed data, while the FITS reader walks the
- * headers; nothing is written to a temporary file. A local file is hashed on the md5 thread
- * through the same open descriptor (no copies cross threads) while this thread parses it;
- * anything else is hashed on its way through. `changed` means the file grew or shrank while it
- * was being read.
+ * A plain local file: the md5 thread hashes it through the open descriptor while this thread
+ * reads only its header blocks (data units are skipped, not read). Both see the same file, even
+ * if it is renamed meanwhile; `changed` means its size moved while it was being read.
  */
-async function readAndHash(storage: Storage, key: string, filename: string) {
-  const compressed = compressionOf(filename) !== 'none';
-  let fh: FileHandle | undefined;
-  let raw: Readable;
-  let fileSum: Promise<Sums>;
-  let stream: Readable;
-  if (storage instanceof LocalStorage) {
-    fh = await open(storage.localPath(key), 'r');
-    fileSum = hashFd(fh.fd);
-    raw = stream = fh.createReadStream({ autoClose: false, start: 0, highWaterMark: 1 << 20 });
-  } else {
-    raw = await storage.read(key);
-    const h = threadHashingStream();
-    raw.on('error', (e) => h.destroy(e));
-    stream = raw.pipe(h);
-    fileSum = h.result();
-  }
-  fileSum.catch(() => {}); // awaited below, or abandoned with the file
-  let data = stream;
-  let dataSum = fileSum;
-  if (compressed) {
-    const h = threadHashingStream();
-    const d = decompressStream(stream, key);
-    d.on('error', (e) => h.destroy(e));
-    data = d.pipe(h);
-    dataSum = h.result();
-    dataSum.catch(() => {});
-  }
+async function readLocalAndHash(file: string, key: string) {
+  const fh = await open(file, 'r');
+  const sum = hashFd(fh.fd);
+  sum.catch(() => {}); // awaited below in every case
   try {
-    let result;
-    try {
-      result = await readFits(data, { wantData: () => false });
-    } catch (e) {
-      throw new IngestError(`${key}: cannot read: ${(e as Error).message}`, { cause: e });
-    }
-    const problems = result.problems;
-    if (problems.some((p) => p.fatal)) {
-      // The reader may have stopped midway: the sums are not needed.
-      data.destroy();
-      raw.destroy();
-      return { headers: [] as Header[], problems, file: null, data: null, changed: false };
-    }
-    // Whatever the reader left unread (trailing bytes) still counts in the file's md5.
-    await finished(data.resume());
-    const file = await fileSum;
-    const readHere = fh ? (raw as ReadStream).bytesRead : file.size;
-    return {
-      headers: result.hdus.map((h) => h.header) as Header[],
-      problems,
-      file,
-      data: await dataSum,
-      changed: readHere !== file.size,
-    };
+    const size = (await fh.stat()).size;
+    const result = await readOrExplain(randomAccessFile(fh, size), key);
+    const file = await sum;
+    if (result.problems.some((p) => p.fatal)) return { ...result, file: null, data: null, changed: false };
+    return { ...result, file, data: file, changed: file.size !== size };
   } finally {
-    if (fh) {
-      // The md5 thread reads through this descriptor: close it only once that is over.
-      await fileSum.catch(() => {});
-      await fh.close();
-    }
+    // The md5 thread reads through this descriptor: close it only once that is over.
+    await sum.catch(() => {});
+    await fh.close();
+  }
+}
+
+async function readOrExplain(source: Readable | RandomAccessSource, key: string) {
+  try {
+    const r = await readFits(source, { wantData: () => false });
+    return { headers: r.hdus.map((h) => h.header) as Header[], problems: r.problems };
+  } catch (e) {
+    throw new IngestError(`${key}: cannot read: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -112,8 +112,22 @@ describe('reading the HDUs of a stream', () => {
   });
 });
 
-describe('problems found while reading', () => {
-  const read = (bytes: Buffer) => readFits(chunked(bytes));
+/** The same bytes as a random-access source (a local file), counting what is actually read. */
+function randomAccess(bytes: Buffer, stats = { read: 0 }) {
+  return {
+    size: bytes.length,
+    async readAt(position: number, length: number) {
+      const part = bytes.subarray(position, position + length);
+      stats.read += part.length;
+      return Buffer.from(part);
+    },
+  };
+}
+
+describe.each([
+  ['a stream', (bytes: Buffer) => readFits(chunked(bytes))],
+  ['a random-access source', (bytes: Buffer) => readFits(randomAccess(bytes))],
+])('problems found while reading %s', (_source, read) => {
 
   it('not FITS: the first card is not SIMPLE = T', async () => {
     const r1 = await read(Buffer.from('<html>hello</html>'.padEnd(5000)));
@@ -289,6 +303,34 @@ describe('problems found while reading', () => {
 function padTo2880(n: number): number {
   return (2880 - (n % 2880)) % 2880;
 }
+
+describe('reading a random-access source', () => {
+  it('reads the header blocks and skips the data units it was not asked for', async () => {
+    const big = (n: number) =>
+      imageHdu(new Int16Array(500 * 400).fill(n), { shape: [500, 400], cards: [['EXTVER', n]] });
+    const bytes = buildFits([primary, big(1), big(2)]);
+    const stats = { read: 0 };
+    const r = await readFits(randomAccess(bytes, stats), { wantData: () => false });
+    const s = await readFits(chunked(bytes), { wantData: () => false });
+    expect(r.problems).toEqual([]);
+    expect(r.hdus.map((h) => [h.headerOffset, h.dataOffset, h.dataSize, h.header.cards.length])).toEqual(
+      s.hdus.map((h) => [h.headerOffset, h.dataOffset, h.dataSize, h.header.cards.length]),
+    );
+    expect(r.totalBytes).toBe(bytes.length);
+    expect(stats.read).toBeLessThan(bytes.length / 4);
+  });
+
+  it('still hands over the data units that are wanted', async () => {
+    const got: number[] = [];
+    await readFits(randomAccess(mef()), {
+      wantData: (h) => h.index === 2,
+      onData: (_h, chunk) => {
+        got.push(chunk.length);
+      },
+    });
+    expect(got.reduce((a, b) => a + b, 0)).toBe(100 * 50 * 2);
+  });
+});
 
 describe('hashing while reading', () => {
   it('onBytes sees the whole stream, to the end with readToEnd even after a fatal problem', async () => {
