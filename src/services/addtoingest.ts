@@ -93,15 +93,21 @@ export async function addToIngestQueue(db: Db, storage: Storage, o: AddOptions):
     for (const n of named) take(n);
   } else {
     const prefix = path;
-    for await (const f of storage.list(prefix, { shallow: true })) {
-      const name = f.key.slice(prefix ? prefix.length + 1 : 0);
-      if (newerThan !== null && f.lastmod.getTime() < newerThan) {
-        considered++;
-        skipped++;
-        continue;
+    const nameOf = (key: string) => key.slice(prefix ? prefix.length + 1 : 0);
+    if (newerThan === null) {
+      // Only --newfiles needs a file's mtime: without it, the directory entries are enough.
+      for await (const key of storage.listKeys(prefix, { shallow: true })) {
+        take(nameOf(key));
+        if (considered % 10_000 === 0) o.onProgress?.(considered);
       }
-      take(name);
-      if (considered % 10_000 === 0) o.onProgress?.(considered);
+    } else {
+      for await (const f of storage.list(prefix, { shallow: true })) {
+        if (f.lastmod.getTime() < newerThan) {
+          considered++;
+          skipped++;
+        } else take(nameOf(f.key));
+        if (considered % 10_000 === 0) o.onProgress?.(considered);
+      }
     }
   }
   const r = await enqueueIngest(db, items);

@@ -109,11 +109,12 @@ export class LocalStorage implements Storage {
     });
   }
 
-  async *list(prefix = '', opts: { shallow?: boolean } = {}): AsyncIterable<StoredFile> {
+  /** Keys of the regular files under prefix, from the directory entries alone (no stat). */
+  async *listKeys(prefix = '', opts: { shallow?: boolean } = {}): AsyncIterable<string> {
     const base = this.resolve(prefix);
     let dir;
     try {
-      dir = await opendir(base);
+      dir = await opendir(base, { bufferSize: 1024 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw e;
@@ -121,11 +122,28 @@ export class LocalStorage implements Storage {
     for await (const ent of dir) {
       const key = prefix ? `${prefix.replace(/\/+$/, '')}/${ent.name}` : ent.name;
       if (ent.isDirectory()) {
-        if (!opts.shallow && ent.name !== '.snapshot') yield* this.list(key, opts);
+        if (!opts.shallow && ent.name !== '.snapshot') yield* this.listKeys(key, opts);
       } else if (ent.isFile()) {
-        const s = await this.stat(key);
-        if (s) yield s;
+        yield key;
       }
     }
   }
+
+  /** Every regular file under prefix with its size and mtime; stats run STAT_BATCH at a time. */
+  async *list(prefix = '', opts: { shallow?: boolean } = {}): AsyncIterable<StoredFile> {
+    let batch: string[] = [];
+    const flush = async () => {
+      const stats = await Promise.all(batch.map((k) => this.stat(k)));
+      batch = [];
+      return stats.filter((x): x is StoredFile => x !== null); // gone meanwhile: not listed
+    };
+    for await (const key of this.listKeys(prefix, opts)) {
+      batch.push(key);
+      if (batch.length >= STAT_BATCH) yield* await flush();
+    }
+    if (batch.length) yield* await flush();
+  }
 }
+
+/** Concurrent stats while listing: the thread pool works on them together, in order of the listing. */
+const STAT_BATCH = 256;

@@ -191,6 +191,10 @@ export class S3Storage implements Storage {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
   }
 
+  async *listKeys(prefix = '', opts: { shallow?: boolean } = {}): AsyncIterable<string> {
+    for await (const f of this.list(prefix, opts)) yield f.key;
+  }
+
   async *list(prefix = '', opts: { shallow?: boolean } = {}): AsyncIterable<StoredFile> {
     const dir = prefix.replace(/^\/+|\/+$/g, '');
     const s3Prefix = dir ? this.objectKey(dir) + '/' : this.prefix;

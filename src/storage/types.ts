@@ -26,6 +26,8 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** Every key under a prefix (a directory on disk), recursively unless shallow. */
   list(prefix?: string, opts?: { shallow?: boolean }): AsyncIterable<StoredFile>;
+  /** The keys alone, as list() would give them: cheaper where metadata costs a call per file. */
+  listKeys(prefix?: string, opts?: { shallow?: boolean }): AsyncIterable<string>;
   /** A local path when the store is a local disk (fast paths like md5 of a file); else null. */
   localPath(key: string): string | null;
 }

@@ -35,9 +35,13 @@ function brokenStream(bytes: Buffer): Readable {
   });
 }
 
+/** The keys list() gives; listKeys() (no metadata) must give the very same. */
 async function keys(store: Storage, prefix?: string, shallow?: boolean): Promise<string[]> {
   const out: string[] = [];
   for await (const f of store.list(prefix, { shallow })) out.push(f.key);
+  const bare: string[] = [];
+  for await (const k of store.listKeys(prefix, { shallow })) bare.push(k);
+  expect(bare.sort()).toEqual([...out].sort());
   return out.sort();
 }
 
