@@ -5,6 +5,7 @@
 
 import type { Queryable } from '../db/pool.js';
 import { isOpenQuery, selectionToSql, type Selection } from '../gemini/selection/index.js';
+import { pendingIngestSql } from './ingestqueue.js';
 
 export const OPEN_QUERY_LIMIT = 500;
 export const CLOSED_QUERY_LIMIT = 10_000;
@@ -59,6 +60,8 @@ export interface SearchOptions {
   orderBy?: OrderColumn | readonly OrderColumn[];
   /** Direction of orderBy (default ascending). */
   desc?: boolean;
+  /** Add a `pending_ingest` column: the file waits for ingest (see pendingIngestSql). */
+  withPendingIngest?: boolean;
 }
 
 /** A header row with its diskfile's and file's columns. */
@@ -170,15 +173,17 @@ export async function searchHeaders(
   const cut = `ut_datetime ${dir} NULLS LAST, id ${dir}`;
   const shown = [...requested.map((c) => `${c} ${opts.desc ? 'DESC' : 'ASC'} NULLS LAST`), cut].join(', ');
 
+  // Worked out on the outer query: only for the rows that made the cut.
+  const pending = opts.withPendingIngest ? `, ${pendingIngestSql('picked.name')} AS pending_ingest` : '';
   let text: string;
   if (limit === null) {
-    text = `SELECT * FROM (SELECT ${SELECT_COLUMNS} FROM header h JOIN diskfile df ON df.id = h.diskfile_id
+    text = `SELECT *${pending} FROM (SELECT ${SELECT_COLUMNS} FROM header h JOIN diskfile df ON df.id = h.diskfile_id
       JOIN file f ON f.id = df.file_id WHERE ${where}) picked ORDER BY ${shown}`;
   } else {
     // One row past the limit tells whether there were more; search_rank finds it again after
     // the rows are put in the order asked for.
     values.push(limit + 1);
-    text = `SELECT *, row_number() OVER (ORDER BY ${cut}) AS search_rank FROM (
+    text = `SELECT *${pending}, row_number() OVER (ORDER BY ${cut}) AS search_rank FROM (
       SELECT ${SELECT_COLUMNS} FROM header h JOIN diskfile df ON df.id = h.diskfile_id
       JOIN file f ON f.id = df.file_id WHERE ${where}
       ORDER BY h.ut_datetime ${dir} NULLS LAST, h.id ${dir} LIMIT $${values.length}::integer) picked

@@ -6,6 +6,7 @@ import {
   unrecognisedMessage,
   type Selection,
 } from '../../gemini/selection/index.js';
+import { pendingIngestSql } from '../../services/ingestqueue.js';
 import { searchHeaders, type SearchOptions } from '../../services/search.js';
 import type { RouteContext } from '../app.js';
 import { fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijson.js';
@@ -31,21 +32,15 @@ function selectionOf(req: FastifyRequest): Selection {
 function searchOptions(kind: Kind, open: boolean): SearchOptions {
   // The ODB reads jsonqastate over whole nights and programs: the archive sets no limit there.
   if (kind === 'jsonqastate') return { limit: null, orderBy: open ? undefined : 'filename' };
-  return open ? {} : { orderBy: 'filename' };
+  // Entries of these two say whether ingest is pending: found in the same query.
+  const extra = kind === 'jsonfilelist' || kind === 'jsonsummary' ? { withPendingIngest: true } : {};
+  return open ? extra : { orderBy: 'filename', ...extra };
 }
 
 /** Names (file.name) among `names` with an ingest or an upload hand-off still to come. */
 export async function pendingIngestNames(db: Queryable, names: string[]): Promise<Set<string>> {
   if (names.length === 0) return new Set();
-  const r = await db.query(
-    `SELECT n FROM unnest($1::text[]) AS n
-     WHERE EXISTS (SELECT 1 FROM ingestqueue q WHERE NOT q.failed AND q.filename IN (n, n || '.bz2'))
-        OR EXISTS (SELECT 1 FROM fileuploadlog u
-                   WHERE u.processed_cleanly IS NULL AND u.ut_transfer_complete IS NOT NULL
-                     AND u.ut_transfer_start > now() - interval '1 day'
-                     AND (u.filename IN (n, n || '.bz2') OR u.filename LIKE '%/' || n OR u.filename LIKE '%/' || n || '.bz2'))`,
-    [names],
-  );
+  const r = await db.query(`SELECT n FROM unnest($1::text[]) AS n WHERE ${pendingIngestSql('n')}`, [names]);
   return new Set(r.rows.map((x) => x.n as string));
 }
 
@@ -69,20 +64,20 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
     } else if (kind === 'jsonqastate') {
       entries = rows.map(qaStateEntry);
     } else {
-      const names = rows.map((r) => r.name as string);
       const asked = 'pending_ingest' in (req.query as object);
-      if (asked && sel.filename && !names.includes(sel.filename)) names.push(sel.filename);
-      const pending = await pendingIngestNames(ctx.db, names);
+      const pending = (r: Row) => r.pending_ingest === true;
       if (kind === 'jsonfilelist') {
-        entries = rows.map((r) => fileListEntry(r, pending.has(r.name as string)));
-        if (asked && entries.length === 0 && sel.filename && pending.has(sel.filename)) {
-          entries.push(placeholder(sel.filename));
+        entries = rows.map((r) => fileListEntry(r, pending(r)));
+        // A named file not in the database yet, but on its way: say so (the exporter then waits).
+        if (asked && entries.length === 0 && sel.filename) {
+          if ((await pendingIngestNames(ctx.db, [sel.filename])).has(sel.filename))
+            entries.push(placeholder(sel.filename));
         }
       } else {
         entries = [];
         for (const r of rows) {
           const coords = await ctx.access.canHaveCoords(req, r);
-          entries.push(summaryEntry(r, coords, pending.has(r.name as string)));
+          entries.push(summaryEntry(r, coords, pending(r)));
         }
       }
     }
