@@ -5,6 +5,7 @@
 
 import type { Queryable } from '../db/pool.js';
 import { isOpenQuery, selectionToSql, type Selection } from '../gemini/selection/index.js';
+import { HEADER_COLUMNS } from './diskfile.js';
 import { pendingIngestSql } from './ingestqueue.js';
 
 export const OPEN_QUERY_LIMIT = 500;
@@ -118,6 +119,7 @@ export interface HeaderRow {
   science_verification: boolean | null;
   calibration_program: boolean | null;
   types: string[] | null;
+  /** Only RESULT_KEYWORDS (a JSON null when the header lacks one). */
   keywords: Record<string, unknown> | null;
   // diskfile
   filename: string;
@@ -146,7 +148,18 @@ export interface SearchResult {
   limit: number | null;
 }
 
-const SELECT_COLUMNS = `h.*, df.filename, df.path, df.file_md5, df.file_size, df.data_md5, df.data_size,
+/**
+ * The primary-header keywords a search result carries in `keywords`: those the JSON API reports
+ * (geminijson.ts). The whole document (every card, ~1 kB and more per header) would cost more
+ * to send and parse than all the other columns together.
+ */
+export const RESULT_KEYWORDS = ['PROCMODE', 'CRPA'] as const;
+
+const SELECT_COLUMNS = `h.id, h.diskfile_id, ${HEADER_COLUMNS.filter((c) => c !== 'keywords')
+  .map((c) => `h."${c}"`)
+  .join(', ')},
+  jsonb_build_object(${RESULT_KEYWORDS.map((k) => `'${k}', h.keywords->'${k}'`).join(', ')}) AS keywords,
+  df.filename, df.path, df.file_md5, df.file_size, df.data_md5, df.data_size,
   df.lastmod, df.entrytime, df.present, df.canonical, df.compressed, df.mdready, f.name`;
 
 export async function searchHeaders(
