@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +12,76 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
-const CORPUS = '/work/shared/corpus/gemini/json/json';
+/** Every field of the real archive's /jsonsummary entries (collected from its answers). */
+const ARCHIVE_SUMMARY_KEYS = [
+  'name',
+  'filename',
+  'path',
+  'compressed',
+  'file_size',
+  'data_size',
+  'file_md5',
+  'data_md5',
+  'lastmod',
+  'mdready',
+  'entrytime',
+  'size',
+  'md5',
+  'program_id',
+  'engineering',
+  'science_verification',
+  'calibration_program',
+  'observation_id',
+  'data_label',
+  'telescope',
+  'instrument',
+  'ut_datetime',
+  'local_time',
+  'observation_type',
+  'observation_class',
+  'object',
+  'ra',
+  'dec',
+  'azimuth',
+  'elevation',
+  'cass_rotator_pa',
+  'airmass',
+  'filter_name',
+  'exposure_time',
+  'disperser',
+  'camera',
+  'central_wavelength',
+  'wavelength_band',
+  'focal_plane_mask',
+  'detector_binning',
+  'detector_gain_setting',
+  'detector_roi_setting',
+  'detector_readspeed_setting',
+  'detector_welldepth_setting',
+  'detector_readmode_setting',
+  'spectroscopy',
+  'mode',
+  'adaptive_optics',
+  'laser_guide_star',
+  'wavefront_sensor',
+  'gcal_lamp',
+  'raw_iq',
+  'raw_cc',
+  'raw_wv',
+  'raw_bg',
+  'requested_iq',
+  'requested_cc',
+  'requested_wv',
+  'requested_bg',
+  'qa_state',
+  'release',
+  'reduction',
+  'types',
+  'phot_standard',
+  'procmode',
+  'pending_ingest',
+  'processing',
+];
 const FILE_LIST_KEYS = [
   'name',
   'filename',
@@ -141,13 +208,7 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
     const r = await app.inject('/jsonsummary/20230601');
     expect(r.statusCode).toBe(200);
     const [e] = r.json();
-    const corpusFiles = readdirSync(CORPUS).filter((f) => f.endsWith('.json') && f !== 'reproduce.json');
-    const archiveKeys = new Set<string>();
-    for (const f of corpusFiles) {
-      for (const entry of JSON.parse(readFileSync(path.join(CORPUS, f), 'utf8')))
-        for (const k of Object.keys(entry)) archiveKeys.add(k);
-    }
-    for (const k of archiveKeys) expect(e, `field ${k}`).toHaveProperty(k);
+    for (const k of ARCHIVE_SUMMARY_KEYS) expect(e, `field ${k}`).toHaveProperty(k);
     expect(e).toMatchObject({
       name: 'N20230601S0021.fits',
       instrument: 'GMOS-N',
@@ -163,6 +224,19 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
     expect(e.ut_datetime).toMatch(/^2023-06-01 10:00:21(\.\d{6})?$/);
     expect(typeof e.ra).toBe('number');
     expect(e.types === null || /^\[('[A-Z_0-9]+'(, )?)*\]$/.test(e.types)).toBe(true);
+  });
+
+  it('reports procmode, processing and cass_rotator_pa from the primary header', async () => {
+    await ingestSample({
+      date: '20230603',
+      serial: 23,
+      extraCards: [
+        ['PROCMODE', 'sq'],
+        ['CRPA', 12.5],
+      ],
+    });
+    const [e] = (await app.inject('/jsonsummary/20230603')).json();
+    expect(e).toMatchObject({ procmode: 'sq', processing: 'Science-Quality', cass_rotator_pa: 12.5 });
   });
 
   it('blanks coordinates and target of proprietary data, unless the magic cookie is there', async () => {
