@@ -63,6 +63,8 @@ export const configSchema = z
         api_auth: z.string().default(''),
         magic_download_cookie: z.string().default(''),
         public_url: z.string().optional(),
+        /** Memory for anonymous JSON API answers kept until the data change (MB); 0 turns it off. */
+        answer_cache_mb: z.number().min(0).default(256),
       })
       .default({
         host: '127.0.0.1',
@@ -71,6 +73,7 @@ export const configSchema = z
         upload_open: false,
         api_auth: '',
         magic_download_cookie: '',
+        answer_cache_mb: 256,
       }),
     mail: z
       .object({

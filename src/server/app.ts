@@ -7,6 +7,7 @@ import type { Storage } from '../storage/types.js';
 import { Access } from './access.js';
 import { calmgrRoutes } from './routes/calmgr.js';
 import { fileRoutes } from './routes/file.js';
+import { AnswerCache } from './answercache.js';
 import { healthRoutes } from './routes/health.js';
 import { jsonListRoutes } from './routes/jsonlists.js';
 import { notificationRoutes } from './routes/notification.js';
@@ -30,6 +31,8 @@ export interface ServerDeps {
 /** What every route plugin receives. */
 export interface RouteContext extends ServerDeps {
   access: Access;
+  /** Anonymous JSON API answers, kept until the data change. */
+  answers: AnswerCache;
   /** Work started by a request that outlives it (upload hand-off); awaited on close. */
   background(work: Promise<unknown>): void;
 }
@@ -53,15 +56,18 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
   });
   const pending = new Set<Promise<unknown>>();
   const access = new Access(deps.config, deps.db);
+  const answers = new AnswerCache(deps.db, deps.config.server.answer_cache_mb * 1024 * 1024, deps.log);
   const ctx: RouteContext = {
     ...deps,
     access,
+    answers,
     background(work) {
       const p = work.catch(() => {}).finally(() => pending.delete(p));
       pending.add(p);
     },
   };
   app.decorate('access', access);
+  app.decorate('answers', answers);
 
   app.register(cookie);
   // The web site first: its hooks (usage log, sessions, errors) must see every route.
@@ -73,6 +79,7 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
     return payload;
   });
   app.addHook('onClose', async () => {
+    await answers.close();
     if (pending.size === 0) return;
     const grace = (opts.closeGraceSeconds ?? 30) * 1000;
     deps.log.info(`waiting for ${pending.size} upload hand-off(s) to finish`);
@@ -94,6 +101,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The access rules; the user system sets its session resolver here. */
     access: Access;
+    /** Cached anonymous JSON API answers (for tests and tools). */
+    answers: AnswerCache;
     /** The web site's context (sessions, usage log), for tests and tools. */
     site: SiteContext;
   }

@@ -34,7 +34,11 @@ export interface SiteOptions {
   usageFlush?: { flushMs?: number; maxRows?: number };
 }
 
-export function registerSite(app: FastifyInstance, ctx: RouteContext, opts: SiteOptions = {}): SiteContext {
+export function registerSite(
+  app: FastifyInstance,
+  ctx: Omit<RouteContext, 'answers'>,
+  opts: SiteOptions = {},
+): SiteContext {
   const user = sessionResolver(ctx.db);
   app.access.setSessionResolver(user);
   const usage = new UsageLog(ctx.db, ctx.log, opts.usageFlush);

@@ -10,7 +10,7 @@ import { messagePage } from './views/pages.js';
 // What the web pages share: the context their plugins receive, and the few request helpers every
 // page uses (who is asking, the CSRF token, staff-only gates, the raw selection path).
 
-export interface SiteContext extends RouteContext {
+export interface SiteContext extends Omit<RouteContext, 'answers'> {
   /** The request's logged-in user (one lookup per request). */
   user(req: FastifyRequest): Promise<WebUser | null>;
   usage: UsageLog;

@@ -128,7 +128,6 @@ describe.each([
   ['a stream', (bytes: Buffer) => readFits(chunked(bytes))],
   ['a random-access source', (bytes: Buffer) => readFits(randomAccess(bytes))],
 ])('problems found while reading %s', (_source, read) => {
-
   it('not FITS: the first card is not SIMPLE = T', async () => {
     const r1 = await read(Buffer.from('<html>hello</html>'.padEnd(5000)));
     expect(r1.problems).toEqual([

@@ -24,6 +24,8 @@ import { fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijs
 
 type Kind = 'jsonfilelist' | 'jsonfilenames' | 'jsonsummary' | 'jsonqastate';
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 function selectionOf(req: FastifyRequest): Selection {
   const rest = (req.params as { '*'?: string })['*'] ?? '';
   return parseSelection(rest);
@@ -50,11 +52,32 @@ function placeholder(name: string): Row {
 
 export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app, { ctx }) => {
   const handler = (kind: Kind) => async (req: FastifyRequest, reply: FastifyReply) => {
+    // Only answers that depend on nothing but the URL and the day are kept: no cookies (so no
+    // session, grant or magic cookie can widen what is shown), and the UTC date in the key
+    // (proprietary periods end at day boundaries).
+    const cacheable = !req.headers.cookie && ctx.answers.enabled;
+    const generation = cacheable ? await ctx.answers.current() : null;
+    const key = `${req.url}\u0000${new Date().toISOString().slice(0, 10)}`;
+    if (generation !== null) {
+      const hit = ctx.answers.get(key, generation);
+      if (hit) return reply.type(JSON_TYPE).send(hit);
+    }
+    const entries = await answer(kind, req, reply);
+    if (!entries) return reply;
+    const body = Buffer.from(JSON.stringify(entries));
+    // A file waiting for ingest changes state without a notification (completions are silent).
+    if (generation !== null && !entries.some((e) => e.pending_ingest === true))
+      ctx.answers.put(key, generation, body);
+    return reply.type(JSON_TYPE).send(body);
+  };
+
+  const answer = async (kind: Kind, req: FastifyRequest, reply: FastifyReply): Promise<Row[] | null> => {
     const sel = selectionOf(req);
     const warning = unrecognisedMessage(sel);
     if (warning) {
       // Answering a partly understood query with more than was asked for would mislead a script.
-      return reply.code(400).send({ error: warning, unrecognised: sel.unrecognised });
+      reply.code(400).send({ error: warning, unrecognised: sel.unrecognised });
+      return null;
     }
     const result = await searchHeaders(ctx.db, sel, searchOptions(kind, isOpenQuery(sel)));
     const rows = result.rows as unknown as Row[];
