@@ -10,13 +10,13 @@ import { LocalStorage } from '../src/storage/local.js';
 
 // A bench archive server in a process of its own (forked with IPC by the archive benches):
 // buildServer, role archive, upload_auth from argv[3], LocalStorage in a temp dir, database
-// argv[2]. Sends {ready: true, port} once listening; {cmd: 'exit'} closes it.
+// argv[2], pool size argv[4], answer cache argv[5] MB. Sends {ready: true, port} once listening; {cmd: 'exit'} closes it.
 
-const [url, secret = 'bench-upload-secret', poolSize = '10'] = process.argv.slice(2);
+const [url, secret = 'bench-upload-secret', poolSize = '10', cacheMb = '256'] = process.argv.slice(2);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fitsstore-bench-archive-'));
 const config = parseConfig({
   role: 'archive',
-  server: { upload_auth: secret },
+  server: { upload_auth: secret, answer_cache_mb: Number(cacheMb) },
   paths: {
     var_dir: dir,
     storage_root: path.join(dir, 'store'),
