@@ -433,7 +433,8 @@ describe('searchHeaders', () => {
       ra: 40.6696,
     });
     expect(row.ut_datetime).toEqual(new Date('2020-01-01T05:00:00Z'));
-    expect(row.keywords).toEqual({ CRPA: 45.5, PREIMAGE: false });
+    // Only the keywords the JSON API reports come with a search result (RESULT_KEYWORDS).
+    expect(row.keywords).toEqual({ CRPA: 45.5, PROCMODE: null });
     expect(row).not.toHaveProperty('search_rank');
     for (const k of [
       'path',
