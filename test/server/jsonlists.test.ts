@@ -12,8 +12,8 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
-/** Every field of the real archive's /jsonsummary entries (collected from its answers). */
-const ARCHIVE_SUMMARY_KEYS = [
+
+const FILE_LIST_KEYS = [
   'name',
   'filename',
   'path',
@@ -27,6 +27,11 @@ const ARCHIVE_SUMMARY_KEYS = [
   'entrytime',
   'size',
   'md5',
+  'pending_ingest',
+];
+/** Every field of the real archive's /jsonsummary entries (collected from its answers): the file list's and these. */
+const ARCHIVE_SUMMARY_KEYS = [
+  ...FILE_LIST_KEYS,
   'program_id',
   'engineering',
   'science_verification',
@@ -79,24 +84,7 @@ const ARCHIVE_SUMMARY_KEYS = [
   'types',
   'phot_standard',
   'procmode',
-  'pending_ingest',
   'processing',
-];
-const FILE_LIST_KEYS = [
-  'name',
-  'filename',
-  'path',
-  'compressed',
-  'file_size',
-  'data_size',
-  'file_md5',
-  'data_md5',
-  'lastmod',
-  'mdready',
-  'entrytime',
-  'size',
-  'md5',
-  'pending_ingest',
 ];
 const FUTURE = `${new Date().getUTCFullYear() + 2}-01-01`;
 
