@@ -75,12 +75,26 @@ export const HEADER_COLUMNS = [
 export type HeaderRow = Partial<Record<(typeof HEADER_COLUMNS)[number], unknown>>;
 
 export async function presentDiskfile(db: Queryable, name: string): Promise<DiskfileRow | null> {
-  // Named: asked once per queue item, so planned once per connection.
-  const r = await db.query({
-    name: 'present-diskfile',
-    text: `SELECT df.* FROM diskfile df JOIN file f ON f.id = df.file_id WHERE f.name = $1 AND df.present`,
-    values: [name],
-  });
+  // Not a named statement on purpose: a prepared statement keeps a generic plan made from the
+  // statistics of its time (an empty table: sequential scans), and this lookup must stay an index
+  // probe while file and diskfile grow. Planned per call, it follows the table's real size.
+  const r = await db.query(
+    `SELECT df.* FROM diskfile df JOIN file f ON f.id = df.file_id WHERE f.name = $1 AND df.present`,
+    [name],
+  );
+  return r.rows[0] ?? null;
+}
+
+/**
+ * The present version stored under exactly this filename and path, if that is where it is: one
+ * table, no join (the common case of a re-queued, unchanged file). Null says nothing about other
+ * names of the same file: ask presentDiskfile then.
+ */
+export async function presentAt(db: Queryable, filename: string, path: string): Promise<DiskfileRow | null> {
+  const r = await db.query('SELECT * FROM diskfile WHERE filename = $1 AND path = $2 AND present', [
+    filename,
+    path,
+  ]);
   return r.rows[0] ?? null;
 }
 

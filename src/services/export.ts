@@ -102,11 +102,11 @@ export async function exportFile(
   // a catch-up are files the destination already has, and these two waits are all they cost).
   const asked = destinationInfo(deps, dest, trimBz2(item.filename), signal);
   asked.catch(() => {}); // awaited below unless the local lookup fails first
-  const df = await db.query({
-    name: 'export-diskfile',
-    text: `SELECT filename, path, data_md5, file_size FROM diskfile WHERE filename = $1 AND path = $2 AND present`,
-    values: [item.filename, item.path],
-  });
+  // Planned per call (not named): see presentDiskfile in diskfile.ts.
+  const df = await db.query(
+    `SELECT filename, path, data_md5, file_size FROM diskfile WHERE filename = $1 AND path = $2 AND present`,
+    [item.filename, item.path],
+  );
   if (df.rowCount === 0)
     throw new ExportError(`${joinKey(item.path, item.filename)}: no present diskfile to export`);
   const local = df.rows[0] as { data_md5: string | null; file_size: number | null };

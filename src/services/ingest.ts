@@ -67,7 +67,9 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
     return { action: 'deferred', seconds: Math.max(0.5, deferSeconds - ageMs / 1000) };
   }
   const name = trimBz2(req.filename);
-  const existing = await diskfiles.presentDiskfile(db, name);
+  // Present versions are one per file, so one found at this very place is the file's.
+  const existing =
+    (await diskfiles.presentAt(db, req.filename, path)) ?? (await diskfiles.presentDiskfile(db, name));
   if (existing && !req.force && existing.filename === req.filename && existing.path === path) {
     const sameLastmod =
       existing.lastmod?.getTime() === st.lastmod.getTime() && Number(existing.file_size) === st.size;
