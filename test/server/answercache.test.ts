@@ -95,10 +95,12 @@ describe('cached JSON API answers', () => {
     await summary('/jsonfilenames/20230701');
     expect(answers.stats().entries).toBeGreaterThan(0);
     const g = answers.stats().generation;
-    await other.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+    // The listener is the only connection whose last statement was its sync round trip.
+    const killed = await other.query(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
        WHERE datname = current_database() AND query LIKE 'SELECT 1%' AND pid <> pg_backend_pid()`,
     );
+    expect(killed.rows).toEqual([{ ok: true }]);
     // The change below is made while the listener may be gone: it must still show.
     await other.query(`UPDATE header SET qa_state = 'Pass'`);
     for (let i = 0; i < 3; i++) {
@@ -106,5 +108,8 @@ describe('cached JSON API answers', () => {
       expect(list[0].qa_state).toBe('Pass');
     }
     expect(answers.stats().generation).toBeGreaterThan(g);
+    // Listening again: answers are kept once more.
+    await summary('/jsonfilenames/20230701');
+    expect(answers.stats().entries).toBeGreaterThan(0);
   });
 });

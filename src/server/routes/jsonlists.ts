@@ -39,11 +39,10 @@ function searchOptions(kind: Kind, open: boolean): SearchOptions {
   return open ? extra : { orderBy: 'filename', ...extra };
 }
 
-/** Names (file.name) among `names` with an ingest or an upload hand-off still to come. */
-export async function pendingIngestNames(db: Queryable, names: string[]): Promise<Set<string>> {
-  if (names.length === 0) return new Set();
-  const r = await db.query(`SELECT n FROM unnest($1::text[]) AS n WHERE ${pendingIngestSql('n')}`, [names]);
-  return new Set(r.rows.map((x) => x.n as string));
+/** A file (file.name) not in the database yet that has an ingest or upload hand-off to come. */
+async function isPendingIngest(db: Queryable, name: string): Promise<boolean> {
+  const r = await db.query(`SELECT ${pendingIngestSql('$1::text')} AS pending`, [name]);
+  return r.rows[0].pending === true;
 }
 
 function placeholder(name: string): Row {
@@ -93,8 +92,7 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
         entries = rows.map((r) => fileListEntry(r, pending(r)));
         // A named file not in the database yet, but on its way: say so (the exporter then waits).
         if (asked && entries.length === 0 && sel.filename) {
-          if ((await pendingIngestNames(ctx.db, [sel.filename])).has(sel.filename))
-            entries.push(placeholder(sel.filename));
+          if (await isPendingIngest(ctx.db, sel.filename)) entries.push(placeholder(sel.filename));
         }
       } else {
         entries = [];
