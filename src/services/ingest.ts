@@ -17,7 +17,6 @@ import { QUEUES } from '../queues/tables.js';
 import type { Handler } from '../queues/worker.js';
 import { compressionOf, decompressStream } from '../storage/decompress.js';
 import { hashFd, threadHashingStream } from '../storage/hashthread.js';
-import { LocalStorage } from '../storage/local.js';
 import { md5OfStored } from '../storage/md5.js';
 import { joinKey, type Storage } from '../storage/types.js';
 import * as diskfiles from './diskfile.js';
@@ -84,7 +83,8 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
     }
   }
 
-  const parsed = await readAndHash(storage, key, req.filename);
+  const compressed = compressionOf(req.filename) !== 'none';
+  const parsed = await readAndHash(storage, key, compressed);
   if (parsed.changed) return { action: 'deferred', seconds: deferSeconds || 1 };
   const fatal = parsed.problems.filter((p) => p.fatal);
   if (fatal.length || !parsed.file || !parsed.data) {
@@ -110,7 +110,7 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
         file_size: parsed.file.size,
         data_md5: parsed.data.md5,
         data_size: parsed.data.size,
-        compressed: compressionOf(req.filename) !== 'none',
+        compressed,
         lastmod: st.lastmod,
         fvwarnings: parsed.problems.length,
         fverrors: 0,
@@ -159,16 +159,15 @@ async function queueFollowUps(
  * md5/size of the file as stored and of the decompressed data, in the same pass that reads the
  * headers; nothing is written to a temporary file. Hashing happens on the md5 thread.
  */
-async function readAndHash(storage: Storage, key: string, filename: string) {
-  if (storage instanceof LocalStorage && compressionOf(filename) === 'none') {
-    return readLocalAndHash(storage.localPath(key), key);
-  }
+async function readAndHash(storage: Storage, key: string, compressed: boolean) {
+  const local = storage.localPath(key);
+  if (local && !compressed) return readLocalAndHash(local, key);
   const raw = await storage.read(key);
   const fileHash = threadHashingStream();
   raw.on('error', (e) => fileHash.destroy(e));
   let data: Readable = raw.pipe(fileHash);
   let dataHash = fileHash;
-  if (compressionOf(filename) !== 'none') {
+  if (compressed) {
     dataHash = threadHashingStream();
     const d = decompressStream(fileHash, key);
     d.on('error', (e) => dataHash.destroy(e));

@@ -1,12 +1,12 @@
 import { open } from 'node:fs/promises';
 import { hashFd, threadHashingStream } from './hashthread.js';
-import { LocalStorage } from './local.js';
 import type { Storage } from './types.js';
 
 /** md5 and size of a stored object, read once (never buffered whole), hashed on the md5 thread. */
 export async function md5OfStored(storage: Storage, key: string): Promise<{ md5: string; size: number }> {
-  if (storage instanceof LocalStorage) {
-    const fh = await open(storage.localPath(key), 'r');
+  const local = storage.localPath(key);
+  if (local) {
+    const fh = await open(local, 'r');
     try {
       return await hashFd(fh.fd);
     } finally {
