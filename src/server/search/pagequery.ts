@@ -9,11 +9,12 @@ import {
   type SearchResult,
 } from '../../services/search.js';
 
-// searchHeaders (services/search.ts) with only the columns the pages show. searchHeaders returns
-// whole header rows, `keywords` included (every primary-header card, several kB each): for a
-// page of 250 rows that was two thirds of /searchform's time in the 1,000,000-header benchmark
-// (35 ms → 14 ms without it), for data the pages never show. Same selection, limits and order;
-// test/web/pages.test.ts checks both return the same files in the same order.
+// searchHeaders (services/search.ts) with only the columns the pages show. This file was written
+// when searchHeaders returned the whole `keywords` document (every primary-header card, several
+// kB each), two thirds of /searchform's time in the 1,000,000-header benchmark (35 ms → 14 ms
+// without it). searchHeaders now carries only RESULT_KEYWORDS, so most of that reason is gone.
+// Same selection, limits and order; test/web/pages.test.ts checks both return the same files in
+// the same order.
 // TODO(lead): fold into searchHeaders as a `columns` option, and delete this file.
 
 const PAGE_COLUMNS = `h.id, h.diskfile_id, h.program_id, h.observation_id, h.data_label, h.telescope, h.instrument,
