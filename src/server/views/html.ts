@@ -80,3 +80,24 @@ export function ageText(seconds: number | null | undefined): string {
   if (s < 172_800) return `${Math.round(s / 3600)} h`;
   return `${Math.round(s / 86_400)} d`;
 }
+
+/** A labelled one-line form input, in its own paragraph (search and usage-report forms). */
+export function labelledInput(o: {
+  id: string;
+  name: string;
+  label: string;
+  value: string | null | undefined;
+  type?: string;
+  hint?: string;
+}): Html {
+  return html`<p>
+    <label for="${o.id}">${o.label}</label>
+    <input
+      type="${o.type ?? 'text'}"
+      id="${o.id}"
+      name="${o.name}"
+      value="${o.value ?? ''}"
+      ${o.hint ? html` placeholder="${o.hint}"` : ''}
+    />
+  </p>`;
+}

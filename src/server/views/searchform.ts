@@ -12,7 +12,7 @@ import {
   type Options,
 } from '../search/fields.js';
 import type { PageSearch } from '../search/results.js';
-import { html, seg, utText, type Html } from './html.js';
+import { html, labelledInput, seg, utText, type Html } from './html.js';
 import { layout, type PageContext } from './layout.js';
 import { downloadCell, objectCell, previewCell, searchNotices, sortHeading } from './results.js';
 
@@ -20,16 +20,7 @@ import { downloadCell, objectCell, previewCell, searchNotices, sortHeading } fro
 // table, inside a POST form for "download the ticked files".
 
 function text(name: keyof FormValues, label: string, v: FormValues, hint?: string): Html {
-  return html`<p>
-    <label for="f-${name}">${label}</label>
-    <input
-      type="text"
-      id="f-${name}"
-      name="${name}"
-      value="${v[name]}"
-      ${hint ? html` placeholder="${hint}"` : ''}
-    />
-  </p>`;
+  return labelledInput({ id: `f-${name}`, name, label, value: v[name], hint });
 }
 
 function select(name: keyof FormValues, label: string, v: FormValues, options: Options, any = 'Any'): Html {

@@ -1,21 +1,12 @@
 import type { UsageDetails, UsageFilter, UsageRow } from '../status/usage.js';
-import { html, query, utText, type Html, type Interpolation } from './html.js';
+import { html, labelledInput, query, utText, type Html, type Interpolation } from './html.js';
 import { layout, notice, type PageContext } from './layout.js';
 
 // /usagereport (filters and the newest rows first) and /usagedetails/<id> (one row in full, with
 // the exception and stack of a failed request, and its query and download logs).
 
 function field(name: keyof UsageFilter, label: string, f: UsageFilter, type = 'text', hint?: string): Html {
-  return html`<p>
-    <label for="u-${name}">${label}</label>
-    <input
-      type="${type}"
-      id="u-${name}"
-      name="${name}"
-      value="${f[name] ?? ''}"
-      ${hint ? html` placeholder="${hint}"` : ''}
-    />
-  </p>`;
+  return labelledInput({ id: `u-${name}`, name, label, value: f[name], type, hint });
 }
 
 export function usageReportPage(
