@@ -473,10 +473,14 @@ describe('searchHeaders', () => {
     expect(parseOrderBy('password')).toBeNull();
   });
 
-  it('keeps the newest rows under a limit, in the order asked, and says it truncated', async () => {
+  it('under a limit keeps the first rows in the order asked (as the archive), and says it truncated', async () => {
+    const all5 = (await searchHeaders(t.db, parseSelection('/GMOS'))).rows.map((x) => x.name);
     const r = await searchHeaders(t.db, parseSelection('/GMOS'), { limit: 2, orderBy: 'filename' });
     expect(r.truncated).toBe(true);
-    expect(r.rows.map((x) => x.name)).toEqual([SS, TW]);
+    expect(r.rows.map((x) => x.name)).toEqual([...all5].sort().slice(0, 2));
+    // Without an order asked for, the newest two.
+    const newest = await searchHeaders(t.db, parseSelection('/GMOS'), { limit: 2 });
+    expect(newest.rows.map((x) => x.name)).toEqual([TW, SS]);
     const all = await searchHeaders(t.db, parseSelection('/GMOS'), { limit: null });
     expect(all).toMatchObject({ truncated: false, limit: null });
     expect(all.rows).toHaveLength(5);
