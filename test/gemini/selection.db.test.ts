@@ -298,10 +298,18 @@ describe('selection against the database', () => {
   });
 
   it('UT dates and ranges', async () => {
-    expect(await names('/20200101')).toEqual(sorted(S1, S2, SS));
-    expect(await names('/20200102')).toEqual(sorted());
-    expect(await names('/20200101-20200105/includeengineering')).toEqual(sorted(S1, S2, ENG, AO, SS));
+    expect(await names('/date=20200101')).toEqual(sorted(S1, S2, SS));
+    expect(await names('/date=20200102')).toEqual(sorted());
+    expect(await names('/daterange=20200101-20200105/includeengineering')).toEqual(
+      sorted(S1, S2, ENG, AO, SS),
+    );
     expect(await names('/daterange=20200105-20200103')).toEqual(sorted(AO));
+  });
+
+  it('bare dates and ranges are observing nights, as on archive.gemini.edu', async () => {
+    expect(await names('/20200101')).toEqual(await names('/night=20200101'));
+    expect(await names('/20200102')).toEqual(sorted(SS)); // the Chilean evening of 1 January
+    expect(await names('/20200101-20200102')).toEqual(await names('/nightrange=20200101-20200102'));
   });
 
   it('nights: a Chilean evening belongs to the next night', async () => {

@@ -127,15 +127,18 @@ describe('selectionToSql: terms', () => {
   });
 
   it('UT dates and ranges', () => {
-    expect(one('/20200101').values).toEqual(['2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z']);
-    expect(one('/20200101').where).toContain(
+    expect(one('/date=20200101').values).toEqual(['2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z']);
+    expect(one('/date=20200101').where).toContain(
       'h.ut_datetime >= $1::timestamptz AND h.ut_datetime < $2::timestamptz',
     );
-    expect(one('/20200103-20200101').values).toEqual([
+    expect(one('/daterange=20200103-20200101').values).toEqual([
       '2020-01-01T00:00:00.000Z',
       '2020-01-04T00:00:00.000Z',
     ]);
-    expect(one('/today').values).toEqual(['2024-05-06T00:00:00.000Z', '2024-05-07T00:00:00.000Z']);
+    expect(one('/date=today').values).toEqual(['2024-05-06T00:00:00.000Z', '2024-05-07T00:00:00.000Z']);
+    // Bare dates are nights.
+    expect(one('/20200101')).toEqual(one('/night=20200101'));
+    expect(one('/20200103-20200101')).toEqual(one('/nightrange=20200101-20200103'));
   });
 
   it('nights: the UT date in the north, from 14:00 local the day before in the south', () => {
