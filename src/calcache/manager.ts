@@ -184,6 +184,8 @@ export async function calibrationsForRequest(
     name: '',
     data_md5: null,
     caltypes: [caltype],
-    cals: (files.get(0) ?? []).sort((a, b) => a.rank - b.rank),
+    // Only files we can serve: DRAGONS downloads every URL it is given, and pairs the n-th URL
+    // of an XML answer with its n-th <md5>, so a calibration without a URL would shift the pairs.
+    cals: (files.get(0) ?? []).filter((c) => c.present).sort((a, b) => a.rank - b.rank),
   };
 }

@@ -66,6 +66,7 @@ const F2_LS: Partial<Frame> = {
 
 // name → [configuration, observation time, what differs]
 const CALS: Array<[string, Partial<Frame>, string, Partial<Frame>]> = [
+  ['S20250110S0003.fits', GMOS_S_LS, '2025-01-10T08:05:00Z', { observation_type: 'BIAS' }],
   // GMOS-S long slit, science on 2025-01-10 08:00
   [
     'S20250110S0001.fits',
@@ -348,6 +349,8 @@ beforeAll(async () => {
     );
   }
   await t.db.query(`UPDATE header SET release = '2020-01-01', program_id = 'GS-CAL20250101'`);
+  // The nearest bias of all, but its file is gone from the store: never offered for download.
+  await t.db.query(`UPDATE diskfile SET present = false WHERE filename = 'S20250110S0003.fits'`);
   app = buildServer({ config, db: t.db, storage, log: quietLog });
   base = await listen(app);
   // Answers carry absolute URLs on the address the request came to.
