@@ -175,7 +175,10 @@ function reductionOf(tags: ReadonlySet<string>): string {
 }
 
 /** A posted frame as the Target the association rules read. The id 0 matches no header. */
-export function targetFromRequest(rq: CalRequest): Target & { data_label: string | null } {
+export function targetFromRequest(
+  rq: CalRequest,
+  procmode: string | null = null,
+): Target & { data_label: string | null } {
   const d = rq.descriptors;
   const tags = new Set(rq.tags);
   const rawInstrument = str(d.instrument);
@@ -201,6 +204,7 @@ export function targetFromRequest(rq: CalRequest): Target & { data_label: string
     // A missing or malformed program id is engineering data, as in the archive.
     engineering: tags.has('ENGINEERING') || isEngineering(programId),
     keywordText,
+    procmode,
     instrument,
     observation_class: str(d.observation_class),
     object: str(d.object),

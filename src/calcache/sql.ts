@@ -140,6 +140,8 @@ function conditions(r: CalRule, target: Target, p: Params): string[] {
   c.push('df.canonical', `h.qa_state IS DISTINCT FROM 'Fail'`, `h.id <> ${p.ref('id', target.id, 'bigint')}`);
   // Engineering calibrations only for engineering frames.
   if (!target.engineering) c.push('h.engineering IS NOT TRUE');
+  // A science-quality reduction takes only science-quality calibrations (the archive's rule).
+  if (target.procmode === 'sq') c.push(`lower(btrim(h.keywords->>'PROCMODE')) = 'sq'`);
   return c;
 }
 

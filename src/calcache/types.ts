@@ -73,6 +73,8 @@ export type Target = {
   engineering: boolean | null;
   /** Text of the primary-header keywords the rules compare (header.keywords->>'KEY'). */
   keywordText?: Record<string, string | null>;
+  /** DRAGONS' processing mode of the reduction asking ('sq': science-quality calibrations only). */
+  procmode?: string | null;
 } & { [K in MatchColumn]: ColumnValue<K> };
 
 export interface InstrumentRules {

@@ -96,7 +96,22 @@ const CALS: Array<[string, Partial<Frame>, string, Partial<Frame>]> = [
     'S20250109S0500.fits',
     GMOS_S_LS,
     '2025-01-09T21:00:00Z',
-    { observation_type: 'BIAS', reduction: 'PROCESSED_BIAS' },
+    {
+      observation_type: 'BIAS',
+      reduction: 'PROCESSED_BIAS',
+      keywords: { DETTYPE: 'S10892', PROCMODE: 'sq' },
+    },
+  ],
+  // Nearer, but made by quick-look reduction: not for a science-quality (sq) request.
+  [
+    'S20250110S0502.fits',
+    GMOS_S_LS,
+    '2025-01-10T07:00:00Z',
+    {
+      observation_type: 'BIAS',
+      reduction: 'PROCESSED_BIAS',
+      keywords: { DETTYPE: 'S10892', PROCMODE: 'ql' },
+    },
   ],
   ['S20250110S0101.fits', GMOS_S_LS, '2025-01-10T08:10:00Z', { observation_type: 'FLAT' }],
   [
@@ -365,7 +380,7 @@ afterAll(async () => {
 // caltype → what each science frame gets, nearest in time first
 const EXPECTED: Array<[string, string, Descriptors, string[], string[]]> = [
   ['GMOS-S long slit', 'bias', GMOS_S_SCIENCE, GMOS_S_TAGS, ['S20250110S0001.fits', 'S20250112S0001.fits']],
-  ['GMOS-S long slit', 'processed_bias', GMOS_S_SCIENCE, PREPARED(GMOS_S_TAGS), ['S20250109S0500.fits']],
+  ['GMOS-S long slit', 'processed_bias', GMOS_S_SCIENCE, PREPARED(GMOS_S_TAGS), ['S20250110S0502.fits']],
   ['GMOS-S long slit', 'flat', GMOS_S_SCIENCE, GMOS_S_TAGS, ['S20250110S0101.fits']],
   ['GMOS-S long slit', 'processed_flat', GMOS_S_SCIENCE, PREPARED(GMOS_S_TAGS), ['S20250110S0501.fits']],
   ['GMOS-S long slit', 'arc', GMOS_S_SCIENCE, GMOS_S_TAGS, ['S20250110S0103.fits']],
@@ -386,6 +401,17 @@ describe('DRAGONS ≥ 4.1: POST /jsoncalmgr with a JSON body labelled urlencoded
     expect(a.names).toEqual(names);
     expect(a.label).toBe(d.data_label);
     await verify(a.pairs);
+  });
+
+  it('/<caltype>/sq/<file>: science quality asks for science-quality calibrations only', async () => {
+    const r = await fetch(`${base}/jsoncalmgr/processed_bias/sq/frame.fits`, {
+      method: 'POST',
+      headers: FORM,
+      body: jsonBody(GMOS_S_SCIENCE, PREPARED(GMOS_S_TAGS)),
+    });
+    const cals = (await r.json())[0].cal_info[0].cals;
+    expect(cals.map((c: { name: string }) => c.name)).toEqual(['S20250109S0500.fits']);
+    await verify(cals.map((c: { url: string; md5: string }) => [c.url, c.md5] as const));
   });
 
   it('an imaging frame asking for an arc gets an empty list, not an error', async () => {

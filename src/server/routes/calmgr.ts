@@ -161,7 +161,7 @@ export const calmgrRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (ap
     done(null, body),
   );
   const post = (json: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const { caltype } = requestPath((req.params as { '*'?: string })['*'] ?? '');
+    const { caltype, procmode } = requestPath((req.params as { '*'?: string })['*'] ?? '');
     if (!caltype) {
       return reply.code(405).type('text/plain').send('<!-- Error: No calibration type specified-->\n');
     }
@@ -175,7 +175,7 @@ export const calmgrRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (ap
     }
     let target;
     try {
-      target = targetFromRequest(parseCalRequest(typeof req.body === 'string' ? req.body : ''));
+      target = targetFromRequest(parseCalRequest(typeof req.body === 'string' ? req.body : ''), procmode);
     } catch (e) {
       if (!(e instanceof CalRequestError)) throw e;
       return reply.code(400).type('text/plain').send(`calibration request: ${e.message}\n`);
