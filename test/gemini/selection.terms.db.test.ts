@@ -92,7 +92,9 @@ afterAll(async () => {
 const names = async (path: string) => {
   const sel = parseSelection(path);
   expect(sel.unrecognised, path).toEqual([]);
-  return (await searchHeaders(t.db, sel, { orderBy: 'filename' })).rows.map((r) => r.name.slice(10, 14)).sort();
+  return (await searchHeaders(t.db, sel, { orderBy: 'filename' })).rows
+    .map((r) => r.name.slice(10, 14))
+    .sort();
 };
 
 const ROWS: Array<[string, string[]]> = [
