@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSelection, type Selection } from '../../src/gemini/selection/index.js';
+import { parseSelection, selectionToString, type Selection } from '../../src/gemini/selection/index.js';
 
 // Every term the Gemini archive's URL parser knows (FitsStorage fits_storage/db/selection/
 // get_selection.py: getselection_tests, getselection_key_value, getselection_booleans,
@@ -195,5 +195,13 @@ const ROWS: Array<[string, Record<string, unknown>]> = [
 describe("the archive's selection grammar, one row per term", () => {
   it.each(ROWS)('%s', (term, expected) => {
     expect(terms('/' + term)).toEqual(expected);
+  });
+});
+
+describe('the canonical form of each term reads back the same', () => {
+  it.each(ROWS)('%s', (term) => {
+    const sel = terms('/' + term);
+    const written = selectionToString(parseSelection('/' + term, { now: NOW }));
+    expect(terms('/' + written)).toEqual(sel);
   });
 });
