@@ -191,7 +191,8 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
   const localMicros = get(d.localTime);
   const xbin = get(d.detectorXBin);
   const ybin = get(d.detectorYBin);
-  const spectroscopy = tags.has('SPECT') || (tags.has('GHOST') && tags.has('BUNDLE'));
+  // As the archive: a GHOST bundle (several cameras in one file) carries no SPECT tag of its own.
+  const spectroscopy = tags.has('SPECT');
   // Only the archive's vocabularies are stored (both are enums there).
   const observationType = oneOf(get(d.observationType), OBSERVATION_TYPES);
   const exposure = get(d.exposureTime);

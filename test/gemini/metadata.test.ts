@@ -130,10 +130,12 @@ describe('extractMetadata: odd headers', () => {
 
   it('upper-cases ids and normalises names', () => {
     const row = extractMetadata(
-      file(dhsPrimary({ DATALAB: 'gn-2021a-q-7-3-012', TELESCOP: 'Gemini North', INSTRUME: 'gmos-n' })),
+      file(dhsPrimary({ DATALAB: 'gn-2021a-q-7-3-012', TELESCOP: 'gemini_north', INSTRUME: 'gmos-n' })),
     );
     expect(row.data_label).toBe('GN-2021A-Q-7-3-012');
     expect(row.telescope).toBe('Gemini-North');
+    // A blank is not one of the spellings the archive mends (IGRINS writes 'Gemini South').
+    expect(extractMetadata(file(dhsPrimary({ TELESCOP: 'Gemini South' }))).telescope).toBeNull();
     expect(row.instrument).toBe('GMOS-N');
   });
 

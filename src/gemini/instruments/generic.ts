@@ -58,6 +58,42 @@ export function crvalPosition(h: HeaderSet, axis: 'ra' | 'dec'): number | undefi
   return axis === 'ra' ? raDegrees(h.raw('RA')) : decDegrees(h.raw('DEC'));
 }
 
+/** Decimal year of an instant (epoch microseconds), leap years counted. */
+function decimalYear(micros: number): number {
+  const year = new Date(micros / 1000).getUTCFullYear();
+  const start = Date.UTC(year, 0, 1) * 1000;
+  const end = Date.UTC(year + 1, 0, 1) * 1000;
+  return year + (micros - start) / (end - start);
+}
+
+/**
+ * The target's position from the RA/DEC cards (degrees), moved by the telescope and target
+ * offsets (RAOFFSET + RATRGOFF, DECOFFSE + DECTRGOF, arcseconds) and by the proper motion from
+ * EPOCH to the time of the observation (PMRA in seconds of time per year, PMDEC in arcseconds
+ * per year): astrodata's target_ra/target_dec with offsets, which the archive uses where an
+ * instrument's WCS does not describe the sky.
+ */
+export function targetPosition(c: Ctx): { ra: number; dec: number } | undefined {
+  const ra0 = c.h.num('RA');
+  const dec0 = c.h.num('DEC');
+  if (ra0 === undefined || dec0 === undefined) return undefined;
+  const dec = dec0 + ((c.h.num('DECOFFSE') ?? 0) + (c.h.num('DECTRGOF') ?? 0)) / 3600;
+  const cosDec = Math.cos((dec * Math.PI) / 180);
+  let ra = ra0 + ((c.h.num('RAOFFSET') ?? 0) + (c.h.num('RATRGOFF') ?? 0)) / 3600 / cosDec;
+  let decOut = dec;
+  const pmra = c.h.num('PMRA') ?? 0;
+  const pmdec = c.h.num('PMDEC') ?? 0;
+  if (pmra !== 0 || pmdec !== 0) {
+    const ut = c.d.utDatetime(c);
+    if (ut !== undefined) {
+      const years = decimalYear(ut) - (c.h.num('EPOCH') ?? 2000);
+      ra += (pmra * years * 15 * cosDec) / 3600;
+      decOut += (pmdec * years) / 3600;
+    }
+  }
+  return { ra, dec: decOut };
+}
+
 function wcsCentre(h: HeaderSet): { ra: number; dec: number } | undefined {
   const ext = h.exts[0];
   if (!ext) return h.has('CTYPE1') ? imageCentre(h.phu) : undefined;
@@ -233,9 +269,17 @@ export const generic: Descriptors = {
  * The archive's "pretty" filter name: clear and neutral-density positions dropped, blanks and
  * darks reported as such, at most two names joined with '&'.
  */
-export function combineFilters(names: readonly string[]): string {
+export function combineFilters(
+  names: readonly string[],
+  opts: { keepNeutralDensity?: boolean } = {},
+): string {
   const comps = names.filter(
-    (f) => !(f.toLowerCase().includes('open') || f.includes('Clear') || f.toLowerCase().startsWith('nd')),
+    (f) =>
+      !(
+        f.toLowerCase().includes('open') ||
+        f.includes('Clear') ||
+        (!opts.keepNeutralDensity && f.toLowerCase().startsWith('nd'))
+      ),
   );
   if (comps.length === 0) comps.push('open');
   const cals: ReadonlyArray<[string, string]> = [

@@ -7,7 +7,7 @@ import { gmos } from './gmos.js';
 import { gpi } from './gpi.js';
 import { gsaoi } from './gsaoi.js';
 import { igrins, igrins2 } from './igrins.js';
-import { bhros, michelle, nici, oscir, phoenix, trecs } from './legacy.js';
+import { bhros, cirpass, flamingos, michelle, nici, oscir, phoenix, trecs } from './legacy.js';
 import { alopeke, graces, maroonx, zorro } from './visitors.js';
 import { gnirs } from './gnirs.js';
 import { nifs } from './nifs.js';
@@ -38,6 +38,8 @@ export const INSTRUMENTS: readonly Instrument[] = [
   phoenix,
   bhros,
   oscir,
+  flamingos,
+  cirpass,
 ];
 
 const BY_NAME = new Map<string, Instrument>();

@@ -1,9 +1,9 @@
 // Retired and visiting instruments, best effort: enough to classify and search their archive
-// holdings (michelle, T-ReCS, NICI, PHOENIX, bHROS, OSCIR; the others, such as FLAMINGOS and TEXES,
-// are read by the Gemini-wide rules alone, which is what the archive does). Their headers
-// predate many Gemini conventions, so each maps its own keywords onto the archive's fields.
+// holdings (michelle, T-ReCS, NICI, PHOENIX, bHROS, OSCIR, FLAMINGOS, CIRPASS; the others, such as
+// TEXES, are read by the Gemini-wide rules alone). Their headers predate many Gemini
+// conventions, so each maps its own keywords onto the archive's fields.
 
-import { pretty } from './generic.js';
+import { pretty, raDegrees } from './generic.js';
 import { parseIsoDate, parseTimeOfDay } from './time.js';
 import type { Instrument } from './types.js';
 
@@ -42,7 +42,8 @@ export const trecs: Instrument = {
   names: ['TRECS'],
   tags: (h) => [
     { add: ['TRECS'] },
-    { add: [(h.str('GRATING') ?? '').toUpperCase().includes('MIRROR') ? 'IMAGE' : 'SPECT'] },
+    // GRATING: 'Mirror' images; any grating is long-slit spectroscopy (T-ReCS has no other mode).
+    (h.str('GRATING') ?? '').toUpperCase().includes('MIRROR') ? { add: ['IMAGE'] } : { add: ['SPECT', 'LS'] },
   ],
   descriptors: {
     camera: (c) => c.h.str('OBSMODE'),
@@ -105,7 +106,70 @@ export const bhros: Instrument = {
 
 export const oscir: Instrument = {
   names: ['OSCIR'],
+  // OSCIR has no class of its own in astrodata: the Gemini-wide OBSMODE rule applies, and any
+  // observing mode other than IMAGE ('chop-nod', 'stare') counts as spectroscopy.
+  tags: (h) => {
+    const mode = h.str('OBSMODE')?.toUpperCase();
+    return [{ add: ['OSCIR'] }, mode !== undefined && { add: mode === 'IMAGE' ? [mode] : [mode, 'SPECT'] }];
+  },
   descriptors: {
     airmass: (c) => c.h.num('AIRMASS') ?? c.h.num('AIRMASS1'),
+  },
+};
+
+/** Calibration tags from a word in a free-text card (OBJECT or OBSTYPE), as the old instruments wrote them. */
+function calibrationWords(text: string | undefined, blocks: readonly string[]) {
+  const t = (text ?? '').toLowerCase();
+  return [
+    t.includes('flat') && { add: ['FLAT', 'CAL'] },
+    t.includes('twilight') && { add: ['TWILIGHT', 'CAL'] },
+    t.includes('dark') && { add: ['DARK', 'CAL'], blocks },
+    t.includes('bias') && { add: ['BIAS', 'CAL'], blocks },
+  ];
+}
+
+/**
+ * FLAMINGOS (the University of Florida imager / multi-object spectrograph, at Gemini-South in
+ * 2002): BIAS (detector bias voltage) is 1.0 for imaging and 0.75 for spectroscopy; OBJECT names
+ * the calibrations; EXP_TIME, FILTER and GRISM describe the exposure. Its RA/DEC cards are absent
+ * (only RA_BASE/RA_TEL are written), so the archive records no position.
+ */
+export const flamingos: Instrument = {
+  names: ['FLAMINGOS'],
+  tags: (h) => [
+    { add: ['FLAMINGOS'] },
+    h.num('BIAS') === 1 ? { add: ['IMAGE'] } : { add: ['SPECT'] },
+    ...calibrationWords(h.str('OBJECT'), []),
+  ],
+  descriptors: {
+    exposureTime: (c) => c.h.num('EXP_TIME'),
+    filterName: (c) => c.h.str('FILTER'),
+    // GRISM positions: open1, open2, leaky-dark, true-dark or a grism name.
+    disperser: (c) => {
+      const g = c.h.str('GRISM');
+      return g === undefined || g.includes('open') || g.includes('dark') ? undefined : g;
+    },
+    // The fixed central wavelength of its JH and HK grisms, microns.
+    centralWavelength: () => 1.5,
+    ra: (c) => c.h.num('RA'),
+    dec: (c) => c.h.num('DEC'),
+  },
+};
+
+/**
+ * CIRPASS (Cambridge near-infrared IFU spectrograph, visiting Gemini-South in 2003): the
+ * archive classes its files as images, takes the calibrations from OBSTYPE and the position
+ * from TEL_RA (sexagesimal hours). The declination it reads from a keyword CIRPASS never wrote
+ * (astrodata's table names 'TEC_DEC'), so no declination is recorded.
+ */
+export const cirpass: Instrument = {
+  names: ['CIRPASS'],
+  tags: (h) => [
+    { add: ['CIRPASS', 'IMAGE'] },
+    ...calibrationWords(h.str('OBSTYPE'), ['IMAGE']).filter((r) => !r || !r.add.includes('TWILIGHT')),
+  ],
+  descriptors: {
+    ra: (c) => raDegrees(c.h.raw('TEL_RA')),
+    dec: () => undefined,
   },
 };

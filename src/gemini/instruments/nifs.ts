@@ -26,6 +26,16 @@ export const nifs: Instrument = {
       return w === undefined || w < 0 ? undefined : w;
     },
     disperser: (c) => pretty(c.h.str('GRATING')),
+    // NIFS sees GCAL only through its shutter: with GCALSHUT closed no lamp reaches it, whatever
+    // GCALLAMP names (the Gemini-wide rule says so only for the IR lamps).
+    gcalLamp: (c) => {
+      const lamp = c.h.str('GCALLAMP');
+      const shut = c.h.str('GCALSHUT');
+      if (!c.h.has('GCALLAMP') || shut === undefined) return undefined;
+      if (shut.toUpperCase() === 'CLOSED' || lamp === undefined || lamp.toUpperCase() === 'NO VALUE')
+        return 'Off';
+      return lamp;
+    },
     focalPlaneMask: (c) => pretty(c.h.str('APERTURE')),
     filterName: (c) => {
       const f = pretty(c.h.str('FILTER'));
