@@ -68,6 +68,11 @@ export const f2: Instrument = {
     ];
   },
   descriptors: {
+    // F2's read mode is its number of reads (LNRS: 1 bright, 4 medium, 8 faint objects).
+    readMode: (c) => {
+      const n = c.h.num('LNRS');
+      return n === undefined ? 'None' : String(n);
+    },
     camera: (c) => pretty(c.h.str('LYOT')),
     disperser: (c) => pretty(c.h.str('GRISM')),
     focalPlaneMask: (c) => pretty(c.h.str('MOSPOS')),

@@ -223,6 +223,11 @@ export const generic: Descriptors = {
   gainSetting: (c) => c.h.str('GAINSET'),
   readSpeedSetting: (c) => c.h.str('RDSPDSET'),
   wellDepthSetting: (c) => c.h.str('WELDEPTH'),
+  readMode: (c) => readModeName(c.h.str('READMODE')),
+  cassRotatorPa: (c) => {
+    const crpa = c.h.raw('CRPA');
+    return typeof crpa === 'number' && Math.abs(crpa) <= 360 ? crpa : undefined;
+  },
   coadds: (c) => {
     const v = c.h.num('COADDS');
     return v === undefined ? 1 : Math.trunc(v);
@@ -264,6 +269,11 @@ export const generic: Descriptors = {
     return day === undefined ? undefined : v.slice(0, 10);
   },
 };
+
+/** A read mode as the archive stores it: blanks become '_', a missing mode is 'None'. */
+export function readModeName(mode: string | undefined): string {
+  return (mode ?? 'None').replace(/ /g, '_');
+}
 
 /**
  * The archive's "pretty" filter name: clear and neutral-density positions dropped, blanks and

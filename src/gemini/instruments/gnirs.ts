@@ -3,7 +3,7 @@
 
 import type { HeaderSet } from './headers.js';
 import { removeComponentId } from './headers.js';
-import { combineFilters, decDegrees, pretty, raDegrees } from './generic.js';
+import { combineFilters, decDegrees, pretty, raDegrees, readModeName } from './generic.js';
 import type { Ctx, Instrument } from './types.js';
 import { tanPixelToSky } from './wcs.js';
 
@@ -87,6 +87,17 @@ export const gnirs: Instrument = {
     ];
   },
   descriptors: {
+    // The OT's read modes, by non-destructive read pairs (LNRS) and digital averages (NDAVGS).
+    readMode: (c) => {
+      const key = `${c.h.num('LNRS')}/${c.h.num('NDAVGS')}`;
+      const modes: Record<string, string> = {
+        '32/16': 'Very Faint Objects',
+        '16/16': 'Faint Objects',
+        '1/16': 'Bright Objects',
+        '1/1': 'Very Bright Objects',
+      };
+      return readModeName(modes[key] ?? 'Invalid');
+    },
     // FILTER1 + FILTER2; GNIRS's neutral-density filters (ND100X for bright acquisitions) are
     // part of the filter name, unlike the ND positions of other instruments' wheels.
     filterName: (c) => {

@@ -89,6 +89,8 @@ export const igrins2: Instrument = {
     ];
   },
   descriptors: {
+    // No read mode is recorded for IGRINS-2.
+    readMode: () => undefined,
     // The H and K arms are exposed separately, with their own EXPTIME in the first two extensions.
     exposureTime: (c) => {
       const times = c.h.allExts

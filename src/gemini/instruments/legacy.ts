@@ -3,7 +3,7 @@
 // TEXES, are read by the Gemini-wide rules alone). Their headers predate many Gemini
 // conventions, so each maps its own keywords onto the archive's fields.
 
-import { pretty, raDegrees } from './generic.js';
+import { pretty, raDegrees, readModeName } from './generic.js';
 import { parseIsoDate, parseTimeOfDay } from './time.js';
 import type { Instrument } from './types.js';
 
@@ -22,6 +22,8 @@ export const michelle: Instrument = {
   },
   descriptors: {
     centralWavelength: (c) => c.h.num('GRATPOS'),
+    // MODE: the observing mode (stare, nod, chop-nod) is what astrodata calls michelle's read mode.
+    readMode: (c) => readModeName(c.h.str('MODE')),
     coadds: (c) => c.h.num('NUMEXPOS') ?? 1,
     disperser: (c) => c.h.str('GRATNAME'),
     // EXPOSURE is per coadd, and each of NUMEXT extensions (nod positions) holds NUMEXPOS coadds.

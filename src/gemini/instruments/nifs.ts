@@ -1,6 +1,6 @@
 // NIFS: Gemini-North near-infrared integral-field spectrograph (behind the Altair AO system).
 
-import { pretty } from './generic.js';
+import { pretty, readModeName } from './generic.js';
 import type { Instrument } from './types.js';
 
 export const nifs: Instrument = {
@@ -20,6 +20,11 @@ export const nifs: Instrument = {
     ];
   },
   descriptors: {
+    // Read modes by the number of non-destructive read pairs (LNRS).
+    readMode: (c) => {
+      const modes: Record<number, string> = { 1: 'Bright Object', 4: 'Medium Object', 16: 'Faint Object' };
+      return readModeName(modes[c.h.num('LNRS') ?? -1] ?? 'Invalid');
+    },
     camera: (c) => c.h.str('INSTRUME'),
     centralWavelength: (c) => {
       const w = c.h.num('GRATWAVE');

@@ -17,6 +17,8 @@ export const graces: Instrument = {
 export const maroonx: Instrument = {
   names: ['MAROON-X'],
   tags: () => [{ add: ['MAROON-X', 'SPECT'] }],
+  // Read without astrodata's Gemini descriptors: no read mode is recorded.
+  descriptors: { readMode: () => undefined },
 };
 
 /**
