@@ -1,5 +1,6 @@
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenSample, bzip2, sampleFits } from '../../src/services/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -155,6 +156,56 @@ describe('fitsheader and fitsverify', () => {
       { keyword: 'NAXIS', value: 2, comment: 'number of array dimensions' },
       { keyword: 'TELESCOP', value: 'Gemini-North', comment: null },
     ]);
+  });
+
+  it('shows a tile-compressed image as astropy does: the image header; --compressed for the table', async () => {
+    const fz = fileURLToPath(new URL('../fixtures/fits/tiles-rice.fits.fz', import.meta.url));
+    const view = await runCli(['fitsheader', '--hdu', '1', fz]);
+    expect(view.code).toBe(0);
+    const lines = view.stdout.trimEnd().split('\n');
+    expect(lines[1]).toBe("XTENSION= 'IMAGE   '           / Image extension".padEnd(80));
+    expect(lines.slice(2, 5).map((l) => l.trimEnd())).toEqual([
+      'BITPIX  =                   16 / array data type',
+      'NAXIS   =                    2 / number of array dimensions',
+      'NAXIS1  =                  100',
+    ]);
+    expect(view.stdout).not.toMatch(/^(TFORM1|ZIMAGE|ZCMPTYPE) /m);
+    const table = await runCli(['fitsheader', '--hdu', '1', '--compressed', fz]);
+    expect(table.stdout).toMatch(/^XTENSION= 'BINTABLE'/m);
+    expect(table.stdout).toMatch(/^ZCMPTYPE= 'RICE_1  '/m);
+  });
+
+  it('reads a SIMPLE = F file with a warning, as astropy does', async () => {
+    const file = path.join(tmp.dir, 'nonstandard.fits');
+    const cards = [
+      'SIMPLE  =                    F / not standard',
+      'BITPIX  =                    8',
+      'NAXIS   =                    0',
+      "OBJECT  = 'odd'",
+      'END',
+    ];
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from(
+          cards
+            .map((c) => c.padEnd(80))
+            .join('')
+            .padEnd(2880),
+        ),
+        Buffer.alloc(2880),
+      ]),
+    );
+    const r = await runCli(['fitsheader', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: SIMPLE = F/);
+    expect(r.stdout).toBe(
+      `# HDU 0 in ${file}:\n` +
+        cards
+          .slice(0, 4)
+          .map((c) => c.padEnd(80) + '\n')
+          .join(''),
+    );
   });
 
   it('fitsverify lists structural problems and exits 1', async () => {
