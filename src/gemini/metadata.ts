@@ -154,12 +154,45 @@ function modeOf(tags: ReadonlySet<string>): Mode {
   return mode;
 }
 
-function reductionOf(tags: ReadonlySet<string>): Reduction {
+/**
+ * The calibration a processed file's name says it is: DRAGONS and the Gemini IRAF scripts end
+ * their outputs' names in the kind, sometimes followed by further steps
+ * ('N20120320S0328_stack_fringe', 'S20140124S0039_dark', 'N20200101S0001_flat_pasted').
+ */
+const NAME_KINDS: Readonly<Record<string, Reduction>> = {
+  flat: 'PROCESSED_FLAT',
+  bias: 'PROCESSED_BIAS',
+  dark: 'PROCESSED_DARK',
+  arc: 'PROCESSED_ARC',
+  fringe: 'PROCESSED_FRINGE',
+  standard: 'PROCESSED_STANDARD',
+  telluric: 'PROCESSED_TELLURIC',
+  slitillum: 'PROCESSED_SLITILLUM',
+  bpm: 'PROCESSED_BPM',
+  pinhole: 'PROCESSED_PINHOLE',
+};
+
+function reductionFromName(filename: string | undefined): Reduction | undefined {
+  if (!filename) return undefined;
+  const stem = filename.replace(/\.(bz2|gz|fz)$/i, '').replace(/\.fits?$/i, '');
+  // The words after the observation's own name (N20120320S0328, 2004may19_0255 ...).
+  const words = stem.split('_').slice(1);
+  for (const w of words) {
+    const kind = NAME_KINDS[w.toLowerCase()];
+    if (kind) return kind;
+  }
+  return undefined;
+}
+
+/** From the tags (keywords the reduction wrote); a name suffix only when they say nothing. */
+function reductionOf(tags: ReadonlySet<string>, filename: string | undefined): Reduction {
   if (tags.has('PROCESSED_SCIENCE')) return 'PROCESSED_SCIENCE';
   if (tags.has('PROCESSED')) {
     for (const [tag, reduction] of PROCESSED_KINDS) if (tags.has(tag)) return reduction;
     return 'PROCESSED_UNKNOWN';
   }
+  const byName = reductionFromName(filename);
+  if (byName) return byName;
   if (tags.has('PREPARED')) return 'PREPARED';
   return 'RAW';
 }
@@ -214,7 +247,7 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
   const observationType = oneOf(get(d.observationType), OBSERVATION_TYPES);
   const exposure = get(d.exposureTime);
   const qa = observationType === 'MASK' ? 'Pass' : get(d.qaState);
-  const reduction = reductionOf(tags);
+  const reduction = reductionOf(tags, c.filename);
   const procmode = c.h.str('PROCMODE')?.toLowerCase() ?? null;
 
   return {
