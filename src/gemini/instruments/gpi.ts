@@ -23,8 +23,12 @@ export const gpi: Instrument = {
     // offsets and proper motion (RA, DEC, RAOFFSET, RATRGOFF, DECOFFSE, DECTRGOF, PMRA, PMDEC, EPOCH).
     ra: (c) => targetPosition(c)?.ra,
     dec: (c) => targetPosition(c)?.dec,
-    // ITIME: true integration time per coadd, in the science extension.
-    exposureTime: (c) => c.h.extNum('ITIME') ?? c.h.num('ITIME'),
+    // ITIME: true integration time per coadd, in the science extension; raw data sum COADDS of them.
+    exposureTime: (c) => {
+      const t = c.h.extNum('ITIME') ?? c.h.num('ITIME');
+      if (t === undefined || t < 0) return undefined;
+      return c.tags.has('PREPARED') ? t : t * (c.d.coadds(c) ?? 1);
+    },
     // 'IFSFILT_K2_G1215' → 'K2'
     filterName: (c) => {
       const f = c.h.str('IFSFILT');

@@ -3,7 +3,7 @@
 // TEXES, are read by the Gemini-wide rules alone). Their headers predate many Gemini
 // conventions, so each maps its own keywords onto the archive's fields.
 
-import { pretty, raDegrees, readModeName } from './generic.js';
+import { pretty, raDegrees, readModeName, WAVELENGTH_BANDS } from './generic.js';
 import { parseIsoDate, parseTimeOfDay } from './time.js';
 import type { Instrument } from './types.js';
 
@@ -173,5 +173,59 @@ export const cirpass: Instrument = {
   descriptors: {
     ra: (c) => raDegrees(c.h.raw('TEL_RA')),
     dec: () => undefined,
+  },
+};
+
+/** hrwfs (the Gemini-South high-resolution wavefront sensor camera): images; position from CRVAL1/2. */
+export const hrwfs: Instrument = {
+  names: ['HRWFS'],
+  tags: (h) => [{ add: ['HRWFS', 'IMAGE'] }, ...calibrationWords(h.str('OBSTYPE'), ['IMAGE'])],
+  descriptors: {
+    ra: (c) => c.h.num('CRVAL1'),
+    dec: (c) => c.h.num('CRVAL2'),
+  },
+};
+
+/**
+ * TEXES (the visiting mid-infrared echelle spectrograph): always a spectrum (biases and darks
+ * excepted); OBSTIME is the exposure time.
+ */
+export const texes: Instrument = {
+  names: ['TEXES'],
+  tags: (h) => {
+    const t = (h.str('OBSTYPE') ?? '').toLowerCase();
+    return [
+      { add: ['TEXES', 'SPECT'] },
+      t.includes('dark') && { add: ['DARK', 'CAL'], blocks: ['SPECT'] },
+      t.includes('flat') && { add: ['FLAT', 'CAL'] },
+      t.includes('bias') && { add: ['BIAS', 'CAL'], blocks: ['SPECT'] },
+    ];
+  },
+  descriptors: {
+    exposureTime: (c) => c.h.num('OBSTIME'),
+  },
+};
+
+/**
+ * Hokupa'a + QUIRC (the University of Hawaii AO system and its near-infrared camera, at
+ * Gemini-North in 2000-2002): images; IMAGETYP is the observation type, AMEND the airmass, and
+ * the FILTER card names the band, which the archive also shows as the filter.
+ */
+export const hokupaa: Instrument = {
+  names: ['HOKUPAA+QUIRC'],
+  tags: (h) => {
+    const object = (h.str('OBJECT') ?? '').toLowerCase();
+    return [
+      { add: ['HOKUPAAQUIRC', 'IMAGE'] },
+      object.includes('dark') && { add: ['DARK'], blocks: ['IMAGE', 'SPECT'] },
+      object.includes('flat') && { add: ['FLAT', 'CAL'] },
+    ];
+  },
+  descriptors: {
+    airmass: (c) => c.h.num('AMEND'),
+    observationType: (c) => c.h.str('IMAGETYP')?.toUpperCase(),
+    filterName: (c) => c.h.str('FILTER'),
+    // The band is named by the FILTER card itself; its effective wavelength picks it again.
+    effectiveWavelength: (c) => WAVELENGTH_BANDS[c.h.str('FILTER') ?? ''],
   },
 };
