@@ -96,14 +96,26 @@ export function agrees(field: string, got: unknown, want: unknown): boolean {
   return got === want;
 }
 
-export function compareRow(name: string, row: HeaderRow, expected: Expected): FileResult {
+/**
+ * Compares the fields of an extracted row (or a /jsonsummary entry) with the archive's answer.
+ * 'row': the fields both have (an extraction has no file sizes, the archive's old answers lack
+ * newer fields); 'expected': every field of the answer, missing ones counting as disagreements.
+ */
+export function compareRow(
+  name: string,
+  row: HeaderRow | Record<string, unknown>,
+  expected: Expected,
+  fieldsFrom: 'row' | 'expected' = 'row',
+): FileResult {
   const fields: FieldResult[] = [];
-  for (const [field, got] of Object.entries(row)) {
-    if (NOT_COMPARED.has(field) || !(field in expected)) continue;
+  const got = row as Record<string, unknown>;
+  const names = fieldsFrom === 'row' ? Object.keys(got).filter((f) => f in expected) : Object.keys(expected);
+  for (const field of names) {
+    if (NOT_COMPARED.has(field)) continue;
     const want = expected[field];
-    fields.push({ field, ok: agrees(field, got, want), got, want });
+    fields.push({ field, ok: agrees(field, got[field], want), got: got[field], want });
   }
-  return { name, instrument: String(expected.instrument ?? row.instrument ?? '?'), fields };
+  return { name, instrument: String(expected.instrument ?? got.instrument ?? '?'), fields };
 }
 
 export interface Tally {
