@@ -28,7 +28,9 @@ function headersOf(bytes: Buffer) {
 
 const results = FIDELITY_CASES.map((c) => {
   const row = extractMetadata(headersOf(fitsOf(c)), { filename: c.filename });
-  return compareRow(c.filename, row, { instrument: c.instrument, ...c.expected }, 'expected');
+  // phot_standard needs the database's list of standards: the fidelity test checks it.
+  const { phot_standard: _skipped, ...expected } = c.expected;
+  return compareRow(c.filename, row, { instrument: c.instrument, ...expected }, 'expected');
 });
 const t = summarise(results, {
   showDiff: process.argv.includes('--diff'),

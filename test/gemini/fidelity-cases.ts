@@ -54,6 +54,16 @@ export const ARCHIVE_INSTRUMENTS = [
   'Hokupaa+QUIRC',
 ];
 
+/**
+ * Photometric standards known to the test archive (the archive's CSV: name, field, RA in hours,
+ * Dec in degrees). One lies in the NIRI image's field (RA 35.5° = 2.366667 h, Dec 40.25°).
+ */
+export const PHOT_STANDARDS_CSV = [
+  '#Name,Field,RA,DEC,j_mag',
+  'FS-test-1,FS1,2.3666667,40.2502,12.1',
+  'FS-test-2,FS2,18.4538,4.05261,12.2',
+].join('\n');
+
 const south = (over: Cards): Cards =>
   dhsPrimary({
     TELESCOP: 'Gemini-South',
@@ -160,6 +170,7 @@ export const FIDELITY_CASES: FidelityCase[] = [
       processing: 'Raw',
       procmode: null,
       central_wavelength: null,
+      phot_standard: null,
     },
   },
   {
@@ -294,6 +305,8 @@ export const FIDELITY_CASES: FidelityCase[] = [
     expected: {
       ...DHS_NORTH,
       instrument: 'NIRI',
+      // A standard of the list lies in the 32×32 image.
+      phot_standard: true,
       ra: 35.5,
       dec: 40.25,
       exposure_time: 40,

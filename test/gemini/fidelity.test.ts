@@ -12,7 +12,8 @@ import { ingestFile, type IngestDeps } from '../../src/services/ingest.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
-import { ARCHIVE_INSTRUMENTS, FIDELITY_CASES } from './fidelity-cases.js';
+import { loadPhotStandards, parsePhotStandards } from '../../src/services/photstandards.js';
+import { ARCHIVE_INSTRUMENTS, FIDELITY_CASES, PHOT_STANDARDS_CSV } from './fidelity-cases.js';
 import { fitsOf } from './fidelity-build.js';
 
 let t: TestDb;
@@ -32,6 +33,7 @@ beforeAll(async () => {
     log: quietLog,
     params: fixedParams({ ingest_defer_seconds: 0 }),
   };
+  await loadPhotStandards(t.db, parsePhotStandards(PHOT_STANDARDS_CSV));
   for (const c of FIDELITY_CASES) {
     await storage.write(c.filename, Readable.from([fitsOf(c)]));
     const out = await ingestFile(deps, { filename: c.filename, path: '' });

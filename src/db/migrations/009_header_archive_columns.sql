@@ -23,3 +23,15 @@ UPDATE header SET
   END;
 
 CREATE INDEX header_processing ON header (processing);
+
+-- Photometric standard stars (the archive's standards list: name, field, position), loaded with
+-- `fitsstore photstandards load FILE`. Ingest sets header.phot_standard when one lies inside a
+-- science image's footprint (src/services/photstandards.ts).
+CREATE TABLE photstandard (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  field text,
+  ra double precision NOT NULL,
+  dec double precision NOT NULL
+);
+CREATE INDEX photstandard_position ON photstandard USING gist (point(ra, dec));
