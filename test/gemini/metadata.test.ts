@@ -198,6 +198,11 @@ describe('reduction, processing and the new archive columns', () => {
     );
   });
 
+  it('airmass only from a number card (a string such as CIRPASS writes gives none, as in the archive)', () => {
+    expect(extractMetadata(file({ ...flat, AIRMASS: 1.25 })).airmass).toBe(1.25);
+    expect(extractMetadata(file({ ...flat, AIRMASS: '1.250' })).airmass).toBeNull();
+  });
+
   it('cass_rotator_pa from CRPA, within ±360 degrees; no photometric standard without a catalogue', () => {
     expect(extractMetadata(file({ ...flat, CRPA: -90.5 })).cass_rotator_pa).toBe(-90.5);
     expect(extractMetadata(file({ ...flat, CRPA: 400 })).cass_rotator_pa).toBeNull();

@@ -182,9 +182,11 @@ export const generic: Descriptors = {
   dec: (c) => wcsCentre(c.h)?.dec ?? decDegrees(c.h.raw('DEC')),
   azimuth: (c) => decDegrees(c.h.raw('AZIMUTH')),
   elevation: (c) => decDegrees(c.h.raw('ELEVATIO')),
+  // A number card only: the archive's ingest compares AIRMASS with 1 and gives none for a
+  // string such as '1.000' (CIRPASS writes it so).
   airmass: (c) => {
-    const am = c.h.num('AIRMASS');
-    return am !== undefined && am >= 1 ? am : undefined;
+    const am = c.h.raw('AIRMASS');
+    return typeof am === 'number' && am >= 1 ? am : undefined;
   },
   exposureTime: (c) => {
     const t = c.h.num('EXPTIME');
