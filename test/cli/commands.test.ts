@@ -219,6 +219,27 @@ describe('fitsheader and fitsverify', () => {
   });
 });
 
+describe('photstandards load', () => {
+  it('loads the standards CSV (RA in hours) and names a bad line with exit 2', async () => {
+    const csv = path.join(tmp.dir, 'standards.txt');
+    writeFileSync(
+      csv,
+      '#Name,Field,RA,DEC,j\nfs35,35,18.4538,4.05261,12.188\nGD71,12,5.87435,15.8873,13.4\n',
+    );
+    const ok = await runCli(['photstandards', 'load', csv], { config });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/loaded 2 photometric standards/);
+    const r = await t.db.query('SELECT name, ra, dec FROM photstandard ORDER BY name');
+    expect(r.rows.map((x) => x.name)).toEqual(['GD71', 'fs35']);
+    expect(r.rows[1].ra).toBeCloseTo(18.4538 * 15, 9);
+    const bad = path.join(tmp.dir, 'bad.txt');
+    writeFileSync(bad, 'fs35,35,18.4538,4.05261\nbroken line\n');
+    const no = await runCli(['photstandards', 'load', bad], { config });
+    expect(no.code).toBe(2);
+    expect(no.stderr).toMatch(/bad\.txt: line 2: expected/);
+  });
+});
+
 describe('configuration errors', () => {
   it('name the key and the bad value, exit 2', async () => {
     const badConfig = path.join(tmp.dir, 'bad.json');
