@@ -26,20 +26,21 @@ export const nifs: Instrument = {
       return readModeName(modes[c.h.num('LNRS') ?? -1] ?? 'Invalid');
     },
     camera: (c) => c.h.str('INSTRUME'),
+    // GRATWAVE (µm) as a number card: early files write it as a string ('1.6490  '), which the
+    // archive's ingest does not read as a wavelength.
     centralWavelength: (c) => {
-      const w = c.h.num('GRATWAVE');
-      return w === undefined || w < 0 ? undefined : w;
+      const w = c.h.raw('GRATWAVE');
+      return typeof w === 'number' && w >= 0 ? w : undefined;
     },
     disperser: (c) => pretty(c.h.str('GRATING')),
-    // NIFS sees GCAL only through its shutter: with GCALSHUT closed no lamp reaches it, whatever
-    // GCALLAMP names (the Gemini-wide rule says so only for the IR lamps).
+    // astrodata's NIFS rule (NIFS has more lamp names than the Gemini-wide one knows): a closed
+    // GCAL shutter means no lamp ('Off'), an open one the lamp named by GCALLAMP.
     gcalLamp: (c) => {
+      if (!c.h.has('GCALLAMP')) return undefined;
+      const shut = (c.h.str('GCALSHUT') ?? '').toUpperCase();
+      if (shut.includes('CLOSED')) return 'Off';
       const lamp = c.h.str('GCALLAMP');
-      const shut = c.h.str('GCALSHUT');
-      if (!c.h.has('GCALLAMP') || shut === undefined) return undefined;
-      if (shut.toUpperCase() === 'CLOSED' || lamp === undefined || lamp.toUpperCase() === 'NO VALUE')
-        return 'Off';
-      return lamp;
+      return lamp !== undefined && shut.includes('OPEN') ? lamp : undefined;
     },
     focalPlaneMask: (c) => pretty(c.h.str('APERTURE')),
     filterName: (c) => {
