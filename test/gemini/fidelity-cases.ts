@@ -372,8 +372,8 @@ export const FIDELITY_CASES: FidelityCase[] = [
       LNRS: 8,
       EXPTIME: 120,
     }),
-    // F2 positions are those of the rotator centre, pixel (1034, 1054).
-    extensions: [sci(tan(64.5, -54.75, 1034, 1054))],
+    // F2 positions are those of the rotator centre, FITS pixel (1035, 1055).
+    extensions: [sci(tan(64.5, -54.75, 1035, 1055))],
     expected: {
       ...DHS_SOUTH,
       instrument: 'F2',

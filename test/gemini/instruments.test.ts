@@ -184,7 +184,7 @@ describe('F2', () => {
     DECKER: 'Open',
     EXPTIME: 10,
   });
-  const ext = { XTENSION: 'IMAGE', NAXIS1: 2048, NAXIS2: 2048, NAXIS3: 1, ...tan(80.5, -20.25, 1034, 1054) };
+  const ext = { XTENSION: 'IMAGE', NAXIS1: 2048, NAXIS2: 2048, NAXIS3: 1, ...tan(80.5, -20.25, 1035, 1055) };
 
   it('imaging, with the position at the rotator centre', () => {
     const row = extractMetadata(file(base, ext));
