@@ -92,6 +92,9 @@ function kindSql(k: CalKind): string {
   };
   if ('raw' in k) return `h.reduction = 'RAW' AND h.observation_type = '${check(k.raw)}'`;
   if ('processed' in k) return `h.reduction = 'PROCESSED_${check(k.processed)}'`;
+  if ('photometricStandard' in k) {
+    return `h.reduction = 'RAW' AND h.observation_type = 'OBJECT' AND h.spectroscopy = false AND h.phot_standard`;
+  }
   return `h.reduction = 'RAW' AND h.observation_type = 'OBJECT' AND h.object = 'Twilight'`;
 }
 

@@ -155,6 +155,7 @@ export interface HeaderRow {
   dec: number | null;
   azimuth: number | null;
   elevation: number | null;
+  cass_rotator_pa: number | null;
   airmass: number | null;
   exposure_time: number | null;
   filter_name: string | null;
@@ -168,6 +169,7 @@ export interface HeaderRow {
   detector_gain_setting: string | null;
   detector_readspeed_setting: string | null;
   detector_welldepth_setting: string | null;
+  detector_readmode_setting: string | null;
   coadds: number | null;
   spectroscopy: boolean | null;
   mode: string | null;
@@ -190,6 +192,9 @@ export interface HeaderRow {
   engineering: boolean | null;
   science_verification: boolean | null;
   calibration_program: boolean | null;
+  procmode: string | null;
+  processing: string | null;
+  phot_standard: boolean | null;
   types: string[] | null;
   /** Only RESULT_KEYWORDS (a JSON null when the header lacks one). */
   keywords: Record<string, unknown> | null;
@@ -222,15 +227,16 @@ export interface SearchResult {
 
 /**
  * The primary-header keywords a search result carries in `keywords`: those the JSON API reports
- * (geminijson.ts). The whole document (every card, ~1 kB and more per header) would cost more
- * to send and parse than all the other columns together.
+ * (geminijson.ts) beyond the header columns, now none (CRPA and PROCMODE became columns). The
+ * whole document (every card, ~1 kB and more per header) would cost more to send and parse than
+ * all the other columns together.
  */
-export const RESULT_KEYWORDS = ['PROCMODE', 'CRPA'] as const;
+export const RESULT_KEYWORDS: readonly string[] = [];
 
 const SELECT_COLUMNS = `h.id, h.diskfile_id, ${HEADER_COLUMNS.filter((c) => c !== 'keywords')
   .map((c) => `h."${c}"`)
   .join(', ')},
-  jsonb_build_object(${RESULT_KEYWORDS.map((k) => `'${k}', h.keywords->'${k}'`).join(', ')}) AS keywords,
+  jsonb_build_object(${RESULT_KEYWORDS.map((k) => `'${k}', h.keywords->'${k}'`).join(', ')})::jsonb AS keywords,
   df.filename, df.path, df.file_md5, df.file_size, df.data_md5, df.data_size,
   df.lastmod, df.entrytime, df.present, df.canonical, df.compressed, df.mdready, f.name`;
 

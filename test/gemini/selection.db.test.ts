@@ -95,6 +95,8 @@ beforeAll(async () => {
         raw_iq: '70',
         coadds: 1,
         reduction: 'RAW',
+        processing: 'Raw',
+        cass_rotator_pa: 45.5,
         keywords: { CRPA: 45.5, PREIMAGE: false },
       },
     },
@@ -122,6 +124,7 @@ beforeAll(async () => {
       adaptive_optics: false,
       raw_cc: '70-percentile',
       reduction: 'RAW',
+      processing: 'Raw',
       keywords: { CRPA: 'unknown' },
     },
   });
@@ -151,6 +154,7 @@ beforeAll(async () => {
       adaptive_optics: false,
       raw_iq: '20',
       reduction: 'RAW',
+      processing: 'Raw',
     },
   });
   await addFile('N20200103S0010.fits', {
@@ -218,6 +222,8 @@ beforeAll(async () => {
       instrument: 'GMOS-N',
       reduction: 'PROCESSED_FLAT',
       qa_state: 'Pass',
+      procmode: 'sq',
+      processing: 'Science-Quality',
       keywords: { PROCMODE: 'sq', PREIMAGE: true },
     },
   });
@@ -441,8 +447,9 @@ describe('searchHeaders', () => {
       ra: 40.6696,
     });
     expect(row.ut_datetime).toEqual(new Date('2020-01-01T05:00:00Z'));
-    // Only the keywords the JSON API reports come with a search result (RESULT_KEYWORDS).
-    expect(row.keywords).toEqual({ CRPA: 45.5, PROCMODE: null });
+    // The keyword document stays in the database: a search result carries the columns.
+    expect(row.keywords).toEqual({});
+    expect(row.cass_rotator_pa).toBe(45.5);
     expect(row).not.toHaveProperty('search_rank');
     for (const k of [
       'path',

@@ -133,9 +133,8 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
   if (sel.observation_class !== undefined) eq('h.observation_class', sel.observation_class);
   if (sel.reduction !== undefined) eq('h.reduction', sel.reduction);
   if (sel.processing !== undefined) {
-    // Raw data is what the archive calls RAW; processed data carries DRAGONS' PROCMODE card.
-    if (sel.processing === 'Raw') eq('h.reduction', 'RAW');
-    else eq(`(h.keywords->>'PROCMODE')`, sel.processing === 'Quick-Look' ? 'ql' : 'sq');
+    // header.processing: 'Raw' for raw data, else from DRAGONS' PROCMODE card (metadata.ts).
+    eq('h.processing', sel.processing);
   }
 
   // Quality and status.
@@ -344,4 +343,4 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
 const PUPIL_MASK = `regexp_replace(coalesce(h.keywords->>'APODIZER', CASE WHEN (h.keywords->>'FILTER3') LIKE 'pup%' THEN h.keywords->>'FILTER3' END), '_G[0-9]+$', '')`;
 
 // The Cassegrain rotator angle lives only in the card (no header column); non-numbers count as unknown.
-const CRPA = `(CASE WHEN jsonb_typeof(h.keywords->'CRPA') = 'number' THEN (h.keywords->>'CRPA')::float8 END)`;
+const CRPA = 'h.cass_rotator_pa';
