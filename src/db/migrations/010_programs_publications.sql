@@ -28,9 +28,3 @@ CREATE TABLE programpublication (
   PRIMARY KEY (program_id, publication_id)
 );
 CREATE INDEX programpublication_publication ON programpublication (publication_id);
-
--- readmode and photstandard search these header columns, which migration 009 adds (filled by
--- ingest); IF NOT EXISTS so that this migration also stands where 009 is not yet present.
-ALTER TABLE header
-  ADD COLUMN IF NOT EXISTS detector_readmode_setting text,
-  ADD COLUMN IF NOT EXISTS phot_standard boolean;
