@@ -328,8 +328,9 @@ async function apply(c: Queryable, q: QueueTable, p: PlannedItem[]) {
   const un = pick('unfail');
   if (un.length) {
     const r = await c.query(
+      // operator_retry: the operator's retry means now, past any back-off a worker holds.
       `UPDATE ${q.table} SET failed = false, in_progress = false, worker = NULL, heartbeat_at = NULL, after = NULL,
-         attempts = 0, error = NULL
+         attempts = 0, error = NULL, operator_retry = true
        WHERE id = ANY($1::bigint[]) AND failed`,
       [un.map((x) => x.id)],
     );

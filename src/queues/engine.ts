@@ -119,7 +119,8 @@ export async function fail(
 ): Promise<boolean> {
   return withTransaction(db, async (c) => {
     const r = await c.query(
-      `UPDATE ${q.table} SET failed = true, in_progress = false, error = $3, heartbeat_at = NULL
+      `UPDATE ${q.table} SET failed = true, in_progress = false, error = $3, heartbeat_at = NULL,
+         operator_retry = false
        WHERE id = $1 AND worker = $2 AND in_progress`,
       [row.id, worker, error],
     );
