@@ -13,6 +13,7 @@ import {
   type QueueItem,
 } from '../queues/admin.js';
 import { QUEUES } from '../queues/tables.js';
+import { listWorkers, liveCounts } from '../queues/workers.js';
 import { joinKey, type Storage } from '../storage/types.js';
 import { probePresent, remoteMd5 } from './destinations.js';
 import { verdict, type Problem } from './triage-verdict.js';
@@ -155,12 +156,7 @@ export async function triage(filename: string, o: TriageOptions): Promise<Triage
   const calcache = header
     ? Number((await db.query('SELECT count(*) AS n FROM calcache WHERE obs_hid = $1', [header.id])).rows[0].n)
     : null;
-  const w = await db.query(
-    `SELECT queue, count(*) AS n FROM queue_worker
-     WHERE heartbeat_at > now() - make_interval(secs => $1::double precision) GROUP BY queue`,
-    [params.dead_worker_seconds],
-  );
-  const liveWorkers = Object.fromEntries(w.rows.map((x) => [x.queue, Number(x.n)]));
+  const liveWorkers = liveCounts(await listWorkers(db, { deadSeconds: params.dead_worker_seconds }));
 
   const exports: ExportState[] = [];
   if (config.role === 'summit') {

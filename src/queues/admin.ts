@@ -17,6 +17,8 @@ export interface QueueFilter {
   filename?: string;
   since?: Date;
   until?: Date;
+  /** Rows held by this worker process (name@host:pid, any slot). */
+  worker?: string;
 }
 
 const STATE_SQL: Record<QueueState, string> = {
@@ -43,6 +45,10 @@ function filterSql(f: QueueFilter, values: unknown[], timeColumn = 't.added'): s
   if (f.until) {
     values.push(f.until);
     parts.push(`${timeColumn} < $${values.length}::timestamptz`);
+  }
+  if (f.worker) {
+    values.push(f.worker);
+    parts.push(`split_part(t.worker, '#', 1) = $${values.length}::text`);
   }
   return parts.length ? parts.join(' AND ') : 'true';
 }
