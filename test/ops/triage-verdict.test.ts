@@ -65,7 +65,7 @@ function row(queue: string, state: QueueItem['state'], o: Partial<QueueItem & { 
     ...o,
   };
 }
-const dest = (state: ExportState['state'], detail = state): ExportState => ({
+const dest = (state: ExportState['state'], detail: string = state): ExportState => ({
   destination: DEST,
   state,
   detail,

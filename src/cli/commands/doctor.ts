@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { openDatabase } from '../../db/connect.js';
+import { openDatabase, requireDatabase } from '../../db/connect.js';
 import { defaultBackupDir } from '../../ops/backup.js';
 import { doctor, formatReport, mailReport } from '../../ops/doctor.js';
 import { printJson } from '../output.js';
@@ -27,6 +27,9 @@ export function register(program: Command): Command {
       async (ctx) => {
         if (!(opts.failFree <= opts.warnFree))
           throw new UsageError('--fail-free must not be above --warn-free');
+        // No database configured is a configuration error (exit 2), not a FAIL line about an
+        // embedded server nobody asked for.
+        requireDatabase(ctx.config);
         const report = await doctor({
           config: ctx.config,
           // Not migrating: a pending migration is one of the things the doctor reports.
