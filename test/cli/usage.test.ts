@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFits } from '../../src/services/samples.js';
 import { runCli, writeConfig } from '../helpers/cli.js';
+import { createTestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';
 import { writeFileSync } from 'node:fs';
 
@@ -122,6 +123,35 @@ describe('output and start-up errors', { timeout: 120_000 }, () => {
       ]);
     } finally {
       busy.close();
+    }
+  });
+});
+
+describe('doctor --email with the SMTP server down', { timeout: 120_000 }, () => {
+  it('says so in one line, no stack trace, exit 1', async () => {
+    const t = await createTestDb('usage_doctor');
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r)); // nothing listens there now
+    try {
+      const file = writeConfig(tmp.dir, {
+        database: { url: t.url },
+        paths: {
+          var_dir: tmp.dir,
+          log_dir: path.join(tmp.dir, 'logs'),
+          lock_dir: path.join(tmp.dir, 'lock'),
+        },
+        mail: { smtp_host: '127.0.0.1', smtp_port: port, admin: 'ops@example.org' },
+      });
+      const r = await runCli(['doctor', '--email', '--config', file], { env: bare });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(`could not mail the report to ops@example.org via 127.0.0.1:${port}: .*ECONNREFUSED`),
+      );
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await t.drop();
     }
   });
 });

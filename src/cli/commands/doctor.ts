@@ -43,8 +43,18 @@ export function register(program: Command): Command {
         if (opts.json) printJson(report);
         else process.stdout.write(formatReport(report));
         if (opts.email) {
-          await mailReport(ctx.config, report);
-          if (!opts.json) process.stdout.write(`report mailed to ${ctx.config.mail.admin}\n`);
+          const { smtp_host, smtp_port, admin } = ctx.config.mail;
+          try {
+            await mailReport(ctx.config, report);
+          } catch (e) {
+            // SMTP down is one of the things a doctor meets: one line, no stack trace.
+            const why = (e as Error).message.split('\n')[0];
+            ctx.log.warn(
+              `could not mail the report to ${admin ?? '(mail.admin not set)'} via ${smtp_host}:${smtp_port}: ${why}`,
+            );
+            return EXIT.PROBLEMS;
+          }
+          if (!opts.json) process.stdout.write(`report mailed to ${admin}\n`);
         }
         return report.worst === 'FAIL' ? EXIT.PROBLEMS : EXIT.OK;
       },
