@@ -13,6 +13,7 @@ import { registerOps } from './ops-index.js';
 import * as params from './params.js';
 import * as queue from './queue.js';
 import * as serviceQueue from './service-queue.js';
+import * as units from './units.js';
 import * as up from './up.js';
 import * as user from './user.js';
 import * as youGotDataEmail from './you-got-data-email.js';
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   copyFromVisitingInstrument.register(program);
   ingestUploaded.register(program);
   user.register(program);
+  units.register(program);
 }
