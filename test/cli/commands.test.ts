@@ -146,8 +146,8 @@ describe('fitsheader and fitsverify', () => {
       '--json',
       '-k',
       'TELESCOP',
+      '-k',
       'NAXIS',
-      '--',
       path.join(store, `N${today}S0002.fits.bz2`),
     ]);
     expect(r.code).toBe(0);

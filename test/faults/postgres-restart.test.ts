@@ -51,7 +51,7 @@ beforeAll(async () => {
   await migrate(url);
   db = createPool(url, 5);
   await db.query(`UPDATE system_parameters SET poll_seconds = 30, heartbeat_seconds = 0.5,
-    dead_worker_seconds = 30, ingest_defer_seconds = 0`);
+    dead_worker_seconds = 30, ingest_defer_seconds = 0, dhs_settle_seconds = 1`);
 }, 180_000);
 
 afterAll(async () => {

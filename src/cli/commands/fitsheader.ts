@@ -28,7 +28,12 @@ export function register(program: Command) {
     .argument('<file...>')
     .option('--json', 'typed values as JSON: [{file, hdus: [{index, cards: [{keyword, value, comment}]}]}]')
     .option('--hdu <n>', 'only this HDU (0 = primary)', (v) => parseInt(v, 10))
-    .option('-k, --keyword <keyword...>', 'only these keywords')
+    // One value per -k (as astropy's fitsheader): `-k KEY FILE` must not read FILE as a keyword.
+    .option(
+      '-k, --keyword <keyword>',
+      'only this keyword (repeat -k for several)',
+      (v, prev: string[] = []) => [...prev, v],
+    )
     .option(
       '-c, --compressed',
       'show tile-compressed images (.fz) as their binary table, not the image header',

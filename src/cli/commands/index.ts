@@ -14,6 +14,7 @@ import * as params from './params.js';
 import * as photstandards from './photstandards.js';
 import * as queue from './queue.js';
 import * as serviceQueue from './service-queue.js';
+import * as units from './units.js';
 import * as up from './up.js';
 import * as user from './user.js';
 import * as youGotDataEmail from './you-got-data-email.js';
@@ -36,4 +37,5 @@ export function registerCommands(program: Command): void {
   ingestUploaded.register(program);
   user.register(program);
   photstandards.register(program);
+  units.register(program);
 }
