@@ -17,6 +17,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // vitest's default is one worker per core less one: a single worker on a 2-core machine, yet
+    // most files wait on PostgreSQL, child processes and timers rather than the CPU. Each file
+    // has its own database (a template clone), so files run side by side.
+    maxWorkers: Math.max(3, os.availableParallelism()),
     env: { FITSSTORE_FAULT_LOG: faultLog },
     reporters: ['default', ['./test/faults/summary-reporter.ts', { file: faultLog }]],
   },
