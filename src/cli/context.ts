@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openDatabase, type Database } from '../db/connect.js';
-import { EmbeddedStartError } from '../db/embedded.js';
+import { EmbeddedError } from '../db/embedded.js';
 import { acquireLock, LockHeldError, lockPath } from '../daemon/lockfile.js';
 import { shutdownOnSignals } from '../daemon/signals.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -92,7 +92,7 @@ export async function runCommand(
     };
     code = (await body(ctx)) ?? EXIT.OK;
   } catch (e) {
-    if (e instanceof EmbeddedStartError) {
+    if (e instanceof EmbeddedError) {
       process.stderr.write(`fitsstore ${command}: ${e.message}\n`);
       code = EXIT.PROBLEMS;
     } else if (e instanceof ConfigError || e instanceof LockHeldError || e instanceof UsageError) {

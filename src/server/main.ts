@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import { parseArgs } from 'node:util';
 import { openDatabase, requireDatabase } from '../db/connect.js';
-import { EmbeddedStartError } from '../db/embedded.js';
+import { EmbeddedError } from '../db/embedded.js';
 import { createLogger } from '../log/logger.js';
 import { openStorage } from '../storage/index.js';
 import { buildServer } from './app.js';
@@ -81,7 +81,7 @@ export async function main(): Promise<void> {
   try {
     database = await openDatabase(config, { log: (m) => log.info(m) });
   } catch (e) {
-    if (e instanceof EmbeddedStartError) {
+    if (e instanceof EmbeddedError) {
       process.stderr.write(`fitsstore-server: ${e.message}\n`);
       process.exit(1);
     }

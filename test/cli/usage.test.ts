@@ -119,7 +119,7 @@ describe('output and start-up errors', { timeout: 120_000 }, () => {
       const r = await runCli(['queue', 'status', '--config', file], { env: bare });
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toEqual([
-        `fitsstore queue: cannot start the embedded PostgreSQL: port ${port} is already in use by another program (set database.embedded_port, or database.url to use that server)`,
+        `fitsstore queue: the embedded PostgreSQL cannot listen on 127.0.0.1:${port}: the port is in use (stop what uses it or set database.embedded_port)`,
       ]);
     } finally {
       busy.close();
