@@ -70,7 +70,12 @@ describe('backup retention (runbook policy)', () => {
     ['2025-03-01T00:00:00Z', '2024-12-31T23:00:00Z', false, '60 days old, taken on day 31'],
     ['2025-03-01T00:00:00Z', '2025-01-01T23:00:00Z', true, 'taken on the 1st, 59 days old (< 60)'],
     ['2025-03-01T00:00:00Z', '2024-12-31T00:00:00Z', false, '60 days old, taken on day 31'],
-    ['2025-02-28T23:59:59Z', '2024-03-01T00:00:00Z', true, 'taken on the 1st of a month, 364 days old (< 1 year)'],
+    [
+      '2025-02-28T23:59:59Z',
+      '2024-03-01T00:00:00Z',
+      true,
+      'taken on the 1st of a month, 364 days old (< 1 year)',
+    ],
     ['2025-03-01T00:00:00Z', '2024-03-01T00:00:00Z', false, '365 days old, taken on day 1'],
     ['2024-03-01T00:00:00Z', '2023-03-01T00:00:00Z', false, '366 days old, taken on day 1'],
     ['2024-02-29T08:00:00Z', '2024-02-20T08:00:00Z', true, '9 days old (< 10)'],
