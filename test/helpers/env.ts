@@ -29,6 +29,16 @@ export function testConfig(root: string, extra: Record<string, any> = {}): Confi
 
 export const quietLog = silentLogger();
 
+/**
+ * The day servers under test take as today (buildServer's `now`): release dates are judged
+ * against it, so what is proprietary does not change with the date the suite runs on.
+ */
+export const TODAY = '2026-06-15';
+export const testClock = (): Date => new Date(`${TODAY}T12:00:00Z`);
+/** Release dates on either side of TODAY. */
+export const FUTURE = '2026-06-16';
+export const PAST = '2020-01-01';
+
 export function fixedParams(over: Partial<SystemParameters> = {}): () => SystemParameters {
   const p: SystemParameters = {
     poll_seconds: 0.2,

@@ -9,7 +9,7 @@ import { enqueueIngest } from '../../src/services/ingestqueue.js';
 import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/services/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
+import { FUTURE, fixedParams, quietLog, tempDir, testClock, testConfig } from '../helpers/env.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
@@ -86,7 +86,6 @@ const ARCHIVE_SUMMARY_KEYS = [
   'procmode',
   'processing',
 ];
-const FUTURE = `${new Date().getUTCFullYear() + 2}-01-01`;
 
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;
@@ -110,7 +109,7 @@ beforeAll(async () => {
   config = testConfig(tmp.dir, { role: 'archive', server: { magic_download_cookie: 'good_to_go' } });
   const storage = new LocalStorage(config.paths.storage_root);
   deps = { db: t.db, storage, config, log: quietLog, params: fixedParams({ ingest_defer_seconds: 0 }) };
-  app = buildServer({ config, db: t.db, storage, log: quietLog });
+  app = buildServer({ config, db: t.db, storage, log: quietLog }, { now: testClock });
   await app.ready();
 });
 afterAll(async () => {

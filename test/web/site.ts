@@ -14,7 +14,7 @@ import { ingestFile, type IngestDeps } from '../../src/services/ingest.js';
 import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/services/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { fixedParams, tempDir, testConfig } from '../helpers/env.js';
+import { fixedParams, tempDir, testClock, testConfig } from '../helpers/env.js';
 import { listen } from '../helpers/server.js';
 
 // One web site per test file: a fresh database, a store in a temp dir, buildServer + registerSite
@@ -69,7 +69,7 @@ export async function startSite(
   };
   const app = buildServer(
     { config, db: t.db, storage, log },
-    { site: { usageFlush: { flushMs: 20 }, ...(o.site ?? {}) } },
+    { now: testClock, site: { usageFlush: { flushMs: 20 }, ...(o.site ?? {}) } },
   );
   const site = app.site;
   const url = await listen(app);
@@ -111,9 +111,7 @@ export function screenshotDir(): string {
   return dir;
 }
 
-/** A year in the future / past, as release dates. */
-export const FUTURE = `${new Date().getUTCFullYear() + 2}-01-01`;
-export const PAST = '2020-01-01';
+export { FUTURE, PAST } from '../helpers/env.js';
 
 /** Waits until the usage log has written everything buffered. */
 export async function flushed(s: Site): Promise<void> {

@@ -9,6 +9,7 @@ import {
 import { pendingIngestSql } from '../../services/ingestqueue.js';
 import { searchHeaders, type SearchOptions } from '../../services/search.js';
 import type { RouteContext } from '../app.js';
+import { utcDay } from '../access.js';
 import { fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijson.js';
 
 // GET /jsonfilelist, /jsonfilenames, /jsonsummary, /jsonqastate /<selection>: the Gemini archive's
@@ -56,7 +57,7 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
     // (proprietary periods end at day boundaries).
     const cacheable = !req.headers.cookie && ctx.answers.enabled;
     const generation = cacheable ? await ctx.answers.current() : null;
-    const key = `${req.url}\u0000${new Date().toISOString().slice(0, 10)}`;
+    const key = `${req.url}\u0000${utcDay(ctx.access.now())}`;
     if (generation !== null) {
       const hit = ctx.answers.get(key, generation);
       if (hit) return reply.type(JSON_TYPE).send(hit);
