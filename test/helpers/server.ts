@@ -2,17 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../src/db/pool.js';
-
-/** Polls until fn() is truthy (or throws after timeoutMs). */
-export async function waitFor<T>(fn: () => Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from './wait.js';
 
 /** Waits until the upload's hand-off to ingest has finished, one way or the other. */
 export function handedOff(db: Db, filename: string) {
@@ -24,8 +14,7 @@ export function handedOff(db: Db, filename: string) {
       );
       return r.rows[0];
     },
-    10_000,
-    `hand-off of ${filename}`,
+    { timeout: 10_000, what: `hand-off of ${filename}` },
   );
 }
 

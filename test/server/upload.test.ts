@@ -11,7 +11,8 @@ import { LocalStorage } from '../../src/storage/local.js';
 import type { Storage } from '../../src/storage/types.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { quietLog, tempDir, testConfig } from '../helpers/env.js';
-import { cutOffPost, handedOff, listen, waitFor } from '../helpers/server.js';
+import { cutOffPost, handedOff, listen } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const SECRET = 'f3c6986fddfe42a8ce117203924c6983';
@@ -163,7 +164,10 @@ describe('POST /upload_file: the transfer', () => {
     const st = await storage.stat('N20200101S0001.fits.bz2');
     expect(st?.size).toBe(body.length);
     // The log row is marked before the staging copy goes (a crash between leaves a re-doable copy).
-    await waitFor(async () => staged().length === 0, 5000, 'the staging copy to be removed');
+    await waitFor(async () => staged().length === 0, {
+      timeout: 5000,
+      what: 'the staging copy to be removed',
+    });
   });
 
   it('takes a path before the name, and any content type as the raw body (JSON included)', async () => {
@@ -207,10 +211,13 @@ describe('POST /upload_file: the transfer', () => {
     const server = buildServer({ config, db: t.db, storage, log: quietLog });
     const url = await listen(server);
     await cutOffPost(`${url}/upload_file/N20200101S0004.fits.bz2`, randomBytes(50_000), 1_000_000, COOKIE);
-    const log = await waitFor(async () => {
-      const r = await t.db.query(`SELECT * FROM fileuploadlog WHERE filename = 'N20200101S0004.fits.bz2'`);
-      return r.rows[0]?.processed_cleanly === false ? r.rows[0] : null;
-    });
+    const log = await waitFor(
+      async () => {
+        const r = await t.db.query(`SELECT * FROM fileuploadlog WHERE filename = 'N20200101S0004.fits.bz2'`);
+        return r.rows[0]?.processed_cleanly === false ? r.rows[0] : null;
+      },
+      { what: 'condition' },
+    );
     expect(log.notes).toMatch(/not completed/);
     expect(log.md5).toBeNull();
     expect(staged()).toEqual([]);
@@ -272,12 +279,15 @@ describe('ingest-uploaded: when the hand-off fails', () => {
       }),
     ]);
     expect([ra.statusCode, rb.statusCode]).toEqual([200, 200]);
-    await waitFor(async () => {
-      const r = await t.db.query(
-        `SELECT count(*) FILTER (WHERE processed_cleanly IS NOT NULL) AS n FROM fileuploadlog`,
-      );
-      return Number(r.rows[0].n) === 2;
-    });
+    await waitFor(
+      async () => {
+        const r = await t.db.query(
+          `SELECT count(*) FILTER (WHERE processed_cleanly IS NOT NULL) AS n FROM fileuploadlog`,
+        );
+        return Number(r.rows[0].n) === 2;
+      },
+      { what: 'condition' },
+    );
     const last = await t.db.query(`SELECT md5 FROM fileuploadlog ORDER BY id DESC LIMIT 1`);
     const stored = await storage.read('N20200101S0006.fits');
     const chunks: Buffer[] = [];

@@ -13,7 +13,7 @@ import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { freePort, startFakeArchive, type FakeArchive } from '../helpers/fakearchive.js';
-import { waitFor } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const COOKIE_A = 'cookie-for-a';
@@ -289,8 +289,7 @@ describe('the daemon retries failed rows by itself', () => {
           const r = await t.db.query('SELECT failed, error FROM exportqueue WHERE filename = $1', [f.name]);
           return r.rows[0]?.failed === false ? r.rows[0] : null;
         },
-        15_000,
-        'automatic retry',
+        { timeout: 15_000, what: 'automatic retry' },
       );
       expect(back.error).toBeNull();
       // The pending row waits out the destination's back-off rather than being tried at once.
