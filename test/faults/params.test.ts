@@ -66,7 +66,7 @@ describe('live parameters', () => {
     });
     const took = Date.now() - changedAt;
     const history = await runCli(['params', 'history'], { config: r.config });
-    expect(history.stdout).toMatch(/poll_seconds: 30 → 0\.2/);
+    expect(history.stdout).toMatch(/poll_seconds: 600 → 0\.2/);
     expect(await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)).toBe(0);
     expect(await r.stopAll()).toEqual([0]);
     const s = await settle('live parameter change under a running worker', t.db, r.store, {
