@@ -1,11 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import type { Config } from '../../src/config/schema.js';
-import type { Logger } from '../../src/log/logger.js';
 import { buildServer } from '../../src/server/app.js';
 import type { SiteOptions } from '../../src/server/site.js';
 import { createUser, grant, type WebUser } from '../../src/server/users/store.js';
@@ -14,7 +12,7 @@ import { ingestFile, type IngestDeps } from '../../src/services/ingest.js';
 import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/services/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { fixedParams, tempDir, testClock, testConfig } from '../helpers/env.js';
+import { fixedParams, memoryLog, tempDir, testClock, testConfig } from '../helpers/env.js';
 import { listen } from '../helpers/server.js';
 
 // One web site per test file: a fresh database, a store in a temp dir, buildServer + registerSite
@@ -39,16 +37,6 @@ export interface Site {
   close(): Promise<void>;
 }
 
-function memoryLogger(lines: string[]): Logger {
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk));
-      cb();
-    },
-  });
-  return pino({ level: 'debug' }, sink);
-}
-
 export async function startSite(
   label: string,
   o: { config?: Record<string, any>; site?: SiteOptions } = {},
@@ -59,7 +47,7 @@ export async function startSite(
   const storage = new LocalStorage(config.paths.storage_root);
   mkdirSync(config.paths.storage_root, { recursive: true });
   const logLines: string[] = [];
-  const log = memoryLogger(logLines);
+  const log = memoryLog(logLines);
   const deps: IngestDeps = {
     db: t.db,
     storage,
