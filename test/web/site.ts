@@ -14,6 +14,7 @@ import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, memoryLog, tempDir, testClock, testConfig } from '../helpers/env.js';
 import { listen } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 // One web site per test file: a fresh database, a store in a temp dir, buildServer + registerSite
 // (as app.ts will do once the lead adds the line), listening on a loopback port. The logger keeps
@@ -101,8 +102,8 @@ export function screenshotDir(): string {
 
 export { FUTURE, PAST } from '../helpers/env.js';
 
-/** Waits until the usage log has written everything buffered. */
+/** Waits until every request made so far is over and its usage-log row written. */
 export async function flushed(s: Site): Promise<void> {
-  await new Promise((r) => setTimeout(r, 30));
+  await waitFor(() => s.site.usage.inFlight === 0, { what: 'requests in flight to end' });
   await s.site.usage.flush();
 }
