@@ -125,13 +125,17 @@ describe('the web site in a browser', () => {
     await expect.poll(() => page.locator('#waiting-ingest li').count()).toBe(7);
     await shot(page, 'queuestatus-waiting');
 
-    // The real ingest worker drains the queue, slowly enough to be seen at work.
+    // The real ingest worker drains the queue; it holds its first item until the page has shown it
+    // at work (a gate, not a guess at how slow is slow enough to be seen).
     const ingest = makeIngestHandler(s.deps);
+    let seenAtWork!: () => void;
+    const gate = new Promise<void>((r) => (seenAtWork = r));
     const slow: Handler = async (row, ctx) => {
-      await new Promise((r) => setTimeout(r, 400));
+      await gate;
       return ingest(row, ctx);
     };
     const ac = new AbortController();
+    ac.signal.addEventListener('abort', () => seenAtWork());
     const worker = runWorker({
       db: s.t.db,
       url: s.t.url,
@@ -146,6 +150,7 @@ describe('the web site in a browser', () => {
     await expect.poll(() => text(page.locator('#inprogress-ingest tr td').nth(1))).toContain('webtest');
     await expect.poll(() => text(page.locator('#workers'))).toContain('alive');
     await shot(page, 'queuestatus-working');
+    seenAtWork();
     const stats = await worker;
     expect(stats).toMatchObject({ done: 6, failed: 1 });
 
