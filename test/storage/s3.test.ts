@@ -181,7 +181,11 @@ describe('S3Storage specifics', () => {
     const store = new S3Storage({ ...s3.config, prefix: 'dataflow/' });
     await store.write('x/y.fits', Readable.from([Buffer.from('y')]));
     const plain = new S3Storage(s3.config);
-    expect(await plain.stat('dataflow/x/y.fits')).not.toBeNull();
+    expect(await plain.stat('dataflow/x/y.fits')).toMatchObject({
+      key: 'dataflow/x/y.fits',
+      size: 1,
+      md5: md5(Buffer.from('y')),
+    });
     expect(await keys(store, 'x')).toEqual(['x/y.fits']);
   });
 
