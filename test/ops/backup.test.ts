@@ -159,7 +159,9 @@ describe('db backup, restore and migrate --rehearse', () => {
     if (toolProblem) ctx.skip();
     const bad = new URL(t.url);
     bad.pathname = '/no_such_database_here';
-    await expect(backup({ url: bad.toString(), dir: tmp.dir })).rejects.toThrow();
+    await expect(backup({ url: bad.toString(), dir: tmp.dir })).rejects.toThrow(
+      /database "no_such_database_here" does not exist/,
+    );
     expect(readdirSync(tmp.dir).some((f) => f.endsWith('.partial'))).toBe(false);
   });
 

@@ -99,7 +99,7 @@ function contract(name: string, make: () => Storage, opts: { md5InStat: boolean;
       expect((await collect(await store.read('mismatch.fits'))).toString()).toBe('old version');
       await expect(
         store.write('fresh.fits', Readable.from([data]), { expectMd5: 'f'.repeat(32) }),
-      ).rejects.toThrow();
+      ).rejects.toThrow(/md5 mismatch/);
       expect(await store.stat('fresh.fits')).toBeNull();
       const ok = await store.write('fresh.fits', Readable.from([data]), { expectMd5: md5(data) });
       expect(ok.md5).toBe(md5(data));
