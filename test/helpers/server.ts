@@ -25,21 +25,25 @@ export async function listen(app: FastifyInstance): Promise<string> {
 
 /**
  * A raw POST that sends `sent` bytes of a declared `declared`-byte body and then drops the
- * connection: an upload cut off midway.
+ * connection, once `receiving()` says the server has begun taking the upload: an upload cut off
+ * midway (not before the server saw it, however slow the machine).
  */
-export function cutOffPost(url: string, sent: Buffer, declared: number, cookie: string): Promise<void> {
-  return new Promise((resolve) => {
-    const req = http.request(url, {
-      method: 'POST',
-      headers: { 'content-length': String(declared), cookie, 'content-type': 'application/octet-stream' },
-    });
-    req.on('error', () => resolve());
-    req.on('response', () => resolve());
-    req.write(sent, () =>
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 100),
-    );
+export async function cutOffPost(
+  url: string,
+  sent: Buffer,
+  declared: number,
+  cookie: string,
+  receiving: () => Promise<boolean>,
+): Promise<void> {
+  const req = http.request(url, {
+    method: 'POST',
+    headers: { 'content-length': String(declared), cookie, 'content-type': 'application/octet-stream' },
   });
+  req.on('error', () => {}); // the connection is dropped on purpose
+  req.write(sent);
+  try {
+    await waitFor(receiving, { what: `the server to begin receiving ${url}` });
+  } finally {
+    req.destroy();
+  }
 }

@@ -210,13 +210,21 @@ describe('POST /upload_file: the transfer', () => {
   it('an upload cut off midway leaves nothing in staging, the store or the queue', async () => {
     const server = buildServer({ config, db: t.db, storage, log: quietLog });
     const url = await listen(server);
-    await cutOffPost(`${url}/upload_file/N20200101S0004.fits.bz2`, randomBytes(50_000), 1_000_000, COOKIE);
+    await cutOffPost(
+      `${url}/upload_file/N20200101S0004.fits.bz2`,
+      randomBytes(50_000),
+      1_000_000,
+      COOKIE,
+      async () =>
+        (await t.db.query(`SELECT 1 FROM fileuploadlog WHERE filename = 'N20200101S0004.fits.bz2'`))
+          .rowCount === 1,
+    );
     const log = await waitFor(
       async () => {
         const r = await t.db.query(`SELECT * FROM fileuploadlog WHERE filename = 'N20200101S0004.fits.bz2'`);
         return r.rows[0]?.processed_cleanly === false ? r.rows[0] : null;
       },
-      { what: 'condition' },
+      { what: 'the cut-off upload to be logged as not processed cleanly' },
     );
     expect(log.notes).toMatch(/not completed/);
     expect(log.md5).toBeNull();
@@ -286,7 +294,7 @@ describe('ingest-uploaded: when the hand-off fails', () => {
         );
         return Number(r.rows[0].n) === 2;
       },
-      { what: 'condition' },
+      { what: 'both hand-offs to finish' },
     );
     const last = await t.db.query(`SELECT md5 FROM fileuploadlog ORDER BY id DESC LIMIT 1`);
     const stored = await storage.read('N20200101S0006.fits');
