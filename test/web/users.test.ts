@@ -39,7 +39,10 @@ describe('passwords', () => {
     await bad.login(PI.username, 'a-wrong-password-xyz');
     await flushed(s);
     const users = await s.t.db.query('SELECT password FROM archiveuser');
-    for (const u of users.rows) expect(u.password).toMatch(/^scrypt\$/);
+    expect(users.rows.map((u) => u.password)).toEqual([
+      expect.stringMatching(/^scrypt\$/),
+      expect.stringMatching(/^scrypt\$/),
+    ]); // the staff member and the PI
     const dump = await s.t.db.query(
       `SELECT string_agg(t::text, ' ') AS all FROM (
          SELECT u::text AS t FROM usagelog u UNION ALL SELECT a::text FROM archiveuser a
