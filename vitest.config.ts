@@ -15,6 +15,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // expect.poll waits on a condition, like test/helpers/wait.ts: its 1 s default is a guess at
+    // the machine's speed that fails under load (the browser tests poll the page with it).
+    expect: { poll: { timeout: 30_000 } },
     env: { FITSSTORE_FAULT_LOG: faultLog },
     reporters: ['default', ['./test/faults/summary-reporter.ts', { file: faultLog }]],
   },

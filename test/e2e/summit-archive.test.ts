@@ -127,7 +127,7 @@ describe('summit → archive', () => {
         const r = await summit.t.db.query('SELECT count(*)::int AS n FROM ingestqueue');
         return r.rows[0].n === names.length;
       },
-      { timeout: 10_000, what: 'copy-from-dhs' },
+      { what: 'copy-from-dhs' },
     );
 
     // Summit: ingest, which queues one export per destination.
@@ -181,7 +181,7 @@ describe('summit → archive', () => {
         );
         return r.rows[0].n === 3;
       },
-      { timeout: 10_000, what: 'upload hand-offs' },
+      { what: 'upload hand-offs' },
     );
     for (const n of names) {
       const sent = n.endsWith('.bz2') ? n : `${n}.bz2`;

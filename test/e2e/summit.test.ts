@@ -187,7 +187,7 @@ describe('summit ingest path, end to end', () => {
             [name],
           )
         ).rowCount === 1,
-      { timeout: 20_000, what: 'victim holds the item: ' + victim.output.slice(-2000) },
+      { what: () => `victim holds the item: ${victim.output.slice(-2000)}` },
     );
     victim.child.kill('SIGKILL');
     const rescuer = start(['service-queue', 'ingest', '--name', 'rescuer']);

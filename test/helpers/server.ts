@@ -14,7 +14,7 @@ export function handedOff(db: Db, filename: string) {
       );
       return r.rows[0];
     },
-    { timeout: 10_000, what: `hand-off of ${filename}` },
+    { what: `hand-off of ${filename}` },
   );
 }
 

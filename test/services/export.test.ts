@@ -289,7 +289,7 @@ describe('the daemon retries failed rows by itself', () => {
           const r = await t.db.query('SELECT failed, error FROM exportqueue WHERE filename = $1', [f.name]);
           return r.rows[0]?.failed === false ? r.rows[0] : null;
         },
-        { timeout: 15_000, what: 'automatic retry' },
+        { what: 'automatic retry' },
       );
       expect(back.error).toBeNull();
       // The pending row waits out the destination's back-off rather than being tried at once.

@@ -121,7 +121,7 @@ describe('the web site in a browser', () => {
     );
 
     // The page refreshes itself (no reload) and shows them waiting.
-    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent(), { timeout: 10_000 }).toBe('7');
+    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent()).toBe('7');
     await expect.poll(() => page.locator('#waiting-ingest li').count()).toBe(7);
     await shot(page, 'queuestatus-waiting');
 
@@ -146,7 +146,7 @@ describe('the web site in a browser', () => {
       signal: ac.signal,
       once: true,
     });
-    await expect.poll(() => page.locator('#inprogress-ingest tr').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('#inprogress-ingest tr').count()).toBe(1);
     await expect.poll(() => text(page.locator('#inprogress-ingest tr td').nth(1))).toContain('webtest');
     await expect.poll(() => text(page.locator('#workers'))).toContain('alive');
     await shot(page, 'queuestatus-working');
@@ -154,7 +154,7 @@ describe('the web site in a browser', () => {
     const stats = await worker;
     expect(stats).toMatchObject({ done: 6, failed: 1 });
 
-    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent(), { timeout: 10_000 }).toBe('0');
+    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent()).toBe('0');
     await expect.poll(() => text(page.locator('#tab-errors-ingest'))).toBe('1');
     // Ingest queued a preview and a calibration job per file (the archive role).
     await expect.poll(() => text(page.locator('#tab-waiting-preview'))).toBe('6');
@@ -171,7 +171,7 @@ describe('the web site in a browser', () => {
     await expect.poll(() => text(err.locator('pre'))).toMatch(/at .*ingest\.ts:\d+/);
     // It stays open across refreshes.
     const generated = await page.locator('#generated').textContent();
-    await expect.poll(() => page.locator('#generated').textContent(), { timeout: 5000 }).not.toBe(generated);
+    await expect.poll(() => page.locator('#generated').textContent()).not.toBe(generated);
     await err.locator('pre').waitFor({ state: 'visible' });
     await shot(page, 'queuestatus-error');
 
