@@ -121,7 +121,11 @@ describe('duplicate and simultaneous work', () => {
     const afterQa = await md5File(stored);
     // The race goes on until cron has queued the file a few more times after the update.
     const runsAtUpdate = runs;
-    await waitFor(() => runs >= runsAtUpdate + 3, { timeout: 60_000, what: 'three more cron runs' });
+    // (A failing cron run ends the race at once with its own error.)
+    await Promise.race([
+      waitFor(() => runs >= runsAtUpdate + 3, { timeout: 60_000, what: 'three more cron runs' }),
+      cron,
+    ]);
     racing = false;
     await cron; // rethrows a failed add-to-ingest-queue run
     const canonical = async () =>
