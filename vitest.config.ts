@@ -21,6 +21,9 @@ export default defineConfig({
     // most files wait on PostgreSQL, child processes and timers rather than the CPU. Each file
     // has its own database (a template clone), so files run side by side.
     maxWorkers: Math.max(3, os.availableParallelism()),
+    // expect.poll waits on a condition, like test/helpers/wait.ts: its 1 s default is a guess at
+    // the machine's speed that fails under load (the browser tests poll the page with it).
+    expect: { poll: { timeout: 30_000 } },
     env: { FITSSTORE_FAULT_LOG: faultLog },
     reporters: ['default', ['./test/faults/summary-reporter.ts', { file: faultLog }]],
   },

@@ -32,7 +32,7 @@ export function retain(at: Date, now: Date): { keep: boolean; reason: string } {
   if (age < 10)
     return { keep: true, reason: age < 0 ? 'dated in the future (clock?)' : `${age} days old (< 10)` };
   if (age < 60 && (dom === 1 || dom === 11 || dom === 21))
-    return { keep: true, reason: `taken on the ${dom}${dom === 1 ? 'st' : 'th'}, ${age} days old (< 60)` };
+    return { keep: true, reason: `taken on the ${dom}${dom === 11 ? 'th' : 'st'}, ${age} days old (< 60)` };
   if (age < 365 && dom === 1)
     return { keep: true, reason: `taken on the 1st of a month, ${age} days old (< 1 year)` };
   return { keep: false, reason: `${age} days old, taken on day ${dom}` };

@@ -42,6 +42,8 @@ export interface BuildOptions {
   closeGraceSeconds?: number;
   /** Web site settings (usage-log flushing, ...). */
   site?: SiteOptions;
+  /** The clock the access rules take today's date from (release dates); tests fix it. */
+  now?: () => Date;
 }
 
 export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyInstance {
@@ -55,7 +57,7 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
     routerOptions: { maxParamLength: 2000 },
   });
   const pending = new Set<Promise<unknown>>();
-  const access = new Access(deps.config, deps.db);
+  const access = new Access(deps.config, deps.db, opts.now);
   const answers = new AnswerCache(deps.db, deps.config.server.answer_cache_mb * 1024 * 1024, deps.log);
   const ctx: RouteContext = {
     ...deps,

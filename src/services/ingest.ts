@@ -32,6 +32,8 @@ export interface IngestDeps {
   config: Config;
   log: Logger;
   params: () => SystemParameters;
+  /** The clock a file's age is measured against (ms since the epoch); tests fix it. */
+  now?: () => number;
 }
 
 export interface IngestRequest {
@@ -63,7 +65,7 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
   }
   // A file modified moments ago may still be being written (NFS, header updates): come back later.
   const deferSeconds = deps.params().ingest_defer_seconds;
-  const ageMs = Date.now() - st.lastmod.getTime();
+  const ageMs = (deps.now ?? Date.now)() - st.lastmod.getTime();
   if (storage.kind === 'local' && ageMs < deferSeconds * 1000 && ageMs > -60_000) {
     return { action: 'deferred', seconds: Math.max(0.5, deferSeconds - ageMs / 1000) };
   }

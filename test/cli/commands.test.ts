@@ -6,6 +6,7 @@ import { brokenSample, bzip2, sampleFits } from '../../src/services/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { runCli, writeConfig } from '../helpers/cli.js';
 import { tempDir } from '../helpers/env.js';
+import { fileRegex } from '../../src/services/addtoingest.js';
 
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;
@@ -51,6 +52,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.drop();
   tmp?.cleanup();
+});
+
+describe('--file-re day words, on a fixed clock', () => {
+  it('fourday: the last four UT dates and tomorrow (Gemini-South nights), across the year boundary', () => {
+    const re = fileRegex('fourday', new Date('2025-01-01T23:59:59Z'))!;
+    const names = ['20241228', '20241229', '20241230', '20241231', '20250101', '20250102', '20250103'];
+    expect(names.filter((d) => re.test(`N${d}S0001.fits`))).toEqual([
+      '20241229',
+      '20241230',
+      '20241231',
+      '20250101',
+      '20250102',
+    ]);
+    const leap = fileRegex('today', new Date('2024-02-29T00:00:00Z'))!;
+    expect(
+      ['20240228', '20240229', '20240301', '20240302'].filter((d) => leap.test(`S${d}S0001.fits`)),
+    ).toEqual(['20240229', '20240301']);
+  });
 });
 
 describe('add-to-ingest-queue', () => {

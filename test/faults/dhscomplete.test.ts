@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleName } from '../../src/services/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { pausePoints, sampleWithoutNextend, writeWithPauses } from '../helpers/dhswriter.js';
-import { count, FAST_PARAMS, ingestedCount, md5, Rig, settle, sleep, until } from './helpers.js';
+import { count, FAST_PARAMS, ingestedCount, md5, morePasses, Rig, settle } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The fault that made completeness structural: a DHS file without NEXTEND whose writer pauses at
 // its HDU boundaries is well-formed FITS at every pause. Judged by age alone, a 5-HDU file was
@@ -35,14 +36,16 @@ describe('a DHS file without NEXTEND, written with pauses', () => {
     const { boundaries, inData } = await pausePoints(bytes);
     expect(boundaries).toHaveLength(4);
     await writeWithPauses(path.join(rig.dhs, name), bytes, [...boundaries, ...inData], 2 * POLL_S * 1000);
-    await until(async () => (await ingestedCount(t.db, [name])) === 1, 90_000, `${name} ingested`);
-    await until(
+    await waitFor(async () => (await ingestedCount(t.db, [name])) === 1, {
+      timeout: 90_000,
+      what: `${name} ingested`,
+    });
+    await waitFor(
       async () => (await count(t.db, 'SELECT count(*) FROM ingestqueue WHERE filename = $1', [name])) === 0,
-      60_000,
-      'ingest queue drained',
+      { timeout: 60_000, what: 'ingest queue drained' },
     );
-    // Several more checks: nothing else happens to it.
-    await sleep(8 * POLL_S * 1000);
+    // Several more passes of the copier: nothing else happens to it.
+    await morePasses(copier, 8);
     expect(copier.lines(new RegExp(`Copying ${name}`))).toHaveLength(1);
     expect(await rig.stopAll()).toEqual([0, 0]);
     const s = await settle('DHS file without NEXTEND, writer pausing at each HDU boundary', t.db, rig.store, {

@@ -5,18 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFits, sampleName } from '../../src/services/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import {
-  count,
-  FAST_PARAMS,
-  ingestedCount,
-  inStore,
-  md5,
-  Rig,
-  settle,
-  sleep,
-  tempLeftovers,
-  until,
-} from './helpers.js';
+import { count, FAST_PARAMS, ingestedCount, inStore, md5, Rig, settle, tempLeftovers } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The dataflow store full or read-only under copy-from-dhs. We run as root, where chmod does not
 // stop writes, so the store is a small tmpfs mounted for the test: 1 MB for "full", remounted
@@ -79,13 +69,17 @@ async function scenario(kind: 'full' | 'read-only') {
   writeFileSync(path.join(r.dhs, name), bytes);
   const copier = await r.copier();
   const pattern = kind === 'full' ? /ENOSPC|no space left/i : /EROFS|read-only file system/i;
-  await until(
-    () => copier.lines(new RegExp(`copy of ${name} failed`)).some((l) => pattern.test(l)),
-    90_000,
-    () => `a clear error about the ${kind} store:\n${copier.output.slice(-2000)}`,
-  );
+  await waitFor(() => copier.lines(new RegExp(`copy of ${name} failed`)).some((l) => pattern.test(l)), {
+    timeout: 90_000,
+    what: () => `a clear error about the ${kind} store:\n${copier.output.slice(-2000)}`,
+  });
   // Let it fail a few more passes: still nothing partial, nothing queued, nothing ingested.
-  await sleep(2000);
+  const failures = () => copier.lines(new RegExp(`copy of ${name} failed`)).length;
+  const failedSoFar = failures();
+  await waitFor(() => failures() >= failedSoFar + 2, {
+    timeout: 60_000,
+    what: () => `two more failed copies:\n${copier.output.slice(-2000)}`,
+  });
   expect(copier.running()).toBe(true);
   expect(inStore(r.store, name)).toBe(false);
   expect(tempLeftovers(r.store)).toEqual([]);
@@ -95,12 +89,11 @@ async function scenario(kind: 'full' | 'read-only') {
   // Space returns / the store is writable again: the copy goes through on the next passes.
   const remount = kind === 'full' ? 'remount,size=64m' : 'remount,rw';
   if (!mount(['-o', remount, r.store])) throw new Error(`${remount} failed`);
-  await until(
-    async () => (await ingestedCount(t.db, [name])) === 1,
-    90_000,
-    () =>
+  await waitFor(async () => (await ingestedCount(t.db, [name])) === 1, {
+    timeout: 90_000,
+    what: () =>
       `${name} ingested:\n${siq.output.slice(-1500)}\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-3000)}`,
-  );
+  });
   expect(await r.stopAll()).toEqual([0, 0]);
   const s = await settle(`store ${kind}`, t.db, r.store, { good: new Map([[name, md5(bytes)]]) });
   expect(s.problems).toEqual([]);

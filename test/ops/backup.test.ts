@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ describe('backup retention (runbook policy)', () => {
       'fitsdata',
       d('2025-06-15'),
     );
-    expect(plan).toEqual({ keep: [], remove: [{ name: n, reason: expect.any(String) }] });
+    expect(plan).toEqual({ keep: [], remove: [{ name: n, reason: '164 days old, taken on day 2' }] });
   });
 
   it('keeps the right set over a year of nightly backups', () => {
@@ -48,8 +48,41 @@ describe('backup retention (runbook policy)', () => {
     for (let i = 0; i < 400; i++)
       names.push(backupName('db', new Date(d('2025-06-15').getTime() - i * 86_400_000)));
     const plan = planRetention(names, 'db', d('2025-06-15'));
-    // 10 recent + (1st/11th/21st in days 10..59: 5) + (1sts in days 60..364: 10)
-    expect(plan.keep.length).toBe(10 + 5 + 10);
+    const day = (n: string) => parseBackupName(n)!.at.toISOString().slice(0, 10);
+    expect(plan.keep.map((k) => day(k.name))).toEqual([
+      // the 1sts of the past year (days 60..364)
+      ...['2024-07-01', '2024-08-01', '2024-09-01', '2024-10-01', '2024-11-01', '2024-12-01'],
+      ...['2025-01-01', '2025-02-01', '2025-03-01', '2025-04-01'],
+      // the 1st, 11th and 21st of days 10..59
+      ...['2025-04-21', '2025-05-01', '2025-05-11', '2025-05-21', '2025-06-01'],
+      // the last 10 days
+      ...['2025-06-06', '2025-06-07', '2025-06-08', '2025-06-09', '2025-06-10'],
+      ...['2025-06-11', '2025-06-12', '2025-06-13', '2025-06-14', '2025-06-15'],
+    ]);
+    expect(plan.remove).toHaveLength(400 - 25);
+  });
+
+  // Ages are counted in UTC days across month, year and leap-day boundaries, whatever the hour.
+  it.each([
+    ['2025-01-05T00:10:00Z', '2024-12-27T23:59:59Z', true, '9 days old (< 10)'],
+    ['2025-01-05T00:10:00Z', '2024-12-26T00:00:00Z', false, '10 days old, taken on day 26'],
+    ['2025-01-05T00:10:00Z', '2024-12-21T12:00:00Z', true, 'taken on the 21st, 15 days old (< 60)'],
+    ['2025-03-01T00:00:00Z', '2024-12-31T23:00:00Z', false, '60 days old, taken on day 31'],
+    ['2025-03-01T00:00:00Z', '2025-01-01T23:00:00Z', true, 'taken on the 1st, 59 days old (< 60)'],
+    ['2025-03-01T00:00:00Z', '2024-12-31T00:00:00Z', false, '60 days old, taken on day 31'],
+    [
+      '2025-02-28T23:59:59Z',
+      '2024-03-01T00:00:00Z',
+      true,
+      'taken on the 1st of a month, 364 days old (< 1 year)',
+    ],
+    ['2025-03-01T00:00:00Z', '2024-03-01T00:00:00Z', false, '365 days old, taken on day 1'],
+    ['2024-03-01T00:00:00Z', '2023-03-01T00:00:00Z', false, '366 days old, taken on day 1'],
+    ['2024-02-29T08:00:00Z', '2024-02-20T08:00:00Z', true, '9 days old (< 10)'],
+    ['2024-03-01T08:00:00Z', '2024-02-20T08:00:00Z', false, '10 days old, taken on day 20'],
+    ['2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z', true, 'dated in the future (clock?)'],
+  ])('now %s, backup of %s → keep %s (%s)', (now, at, keep, reason) => {
+    expect(retain(new Date(at), new Date(now))).toEqual({ keep, reason });
   });
 });
 
@@ -98,24 +131,23 @@ describe('db backup, restore and migrate --rehearse', () => {
   it('backup writes a verified dump and applies retention; restore brings the data back', async (ctx) => {
     if (toolProblem) ctx.skip();
     await t.db.query(`INSERT INTO notification (label, selection) VALUES ('keep me', 'GN-2025A-Q-1')`);
-    const old = backupName(pgEnv(t.url).database, new Date(Date.now() - 30 * 86_400_000));
-    const first = new Date(Date.now() - 30 * 86_400_000);
-    first.setUTCDate(1);
-    const keptOld = backupName(pgEnv(t.url).database, first);
-    writeFileSync(path.join(tmp.dir, old), 'old');
-    writeFileSync(path.join(tmp.dir, keptOld), 'old but the 1st');
-    const r = await backup({ url: t.url, dir: tmp.dir });
+    // The backup's own clock: a fixed day, so what retention keeps is the same whatever the date.
+    const now = new Date('2025-03-10T02:00:00Z');
+    const db = pgEnv(t.url).database;
+    const names = {
+      old: backupName(db, new Date('2025-02-08T02:00:00Z')), // 30 days, the 8th: removed
+      first: backupName(db, new Date('2025-02-01T02:00:00Z')), // the 1st: kept
+      recent: backupName(db, new Date('2025-03-01T02:00:00Z')), // 9 days: kept
+      other: backupName('another_db', new Date('2024-01-08T02:00:00Z')), // not ours: left alone
+    };
+    for (const n of Object.values(names)) writeFileSync(path.join(tmp.dir, n), 'old');
+    const r = await backup({ url: t.url, dir: tmp.dir, now });
     expect(r.size).toBeGreaterThan(1000);
-    expect(path.basename(r.file)).toMatch(/^fitsstore-.*Z\.dump$/);
-    const files = readdirSync(tmp.dir);
-    expect(files.some((f) => f.endsWith('.partial'))).toBe(false);
-    if (
-      new Date(Date.now() - 30 * 86_400_000).getUTCDate() !== 1 &&
-      ![11, 21].includes(new Date(Date.now() - 30 * 86_400_000).getUTCDate())
-    ) {
-      expect(r.removed).toEqual([old]);
-    }
-    expect(existsSync(path.join(tmp.dir, keptOld))).toBe(true);
+    expect(path.basename(r.file)).toBe(backupName(db, now));
+    expect(r.removed).toEqual([names.old]);
+    expect(readdirSync(tmp.dir).sort()).toEqual(
+      [names.first, names.recent, names.other, path.basename(r.file)].sort(),
+    );
 
     await t.db.query(`DELETE FROM notification`);
     await restore({ url: t.url, file: r.file });
@@ -127,7 +159,9 @@ describe('db backup, restore and migrate --rehearse', () => {
     if (toolProblem) ctx.skip();
     const bad = new URL(t.url);
     bad.pathname = '/no_such_database_here';
-    await expect(backup({ url: bad.toString(), dir: tmp.dir })).rejects.toThrow();
+    await expect(backup({ url: bad.toString(), dir: tmp.dir })).rejects.toThrow(
+      /database "no_such_database_here" does not exist/,
+    );
     expect(readdirSync(tmp.dir).some((f) => f.endsWith('.partial'))).toBe(false);
   });
 

@@ -10,7 +10,7 @@ import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { startFakeArchive, type FakeArchive } from '../helpers/fakearchive.js';
-import { waitFor } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 // An operator's `queue retry` means now: a failed export is tried at once, not after the
 // destination's back-off (export_retry_seconds, minutes in production) that the worker holds.
@@ -60,16 +60,19 @@ describe('queue retry of a failed export', () => {
       signal: ac.signal,
     });
     try {
-      await waitFor(
-        async () => (await t.db.query('SELECT 1 FROM exportqueue WHERE failed')).rowCount === 1,
-        20_000,
-      );
+      await waitFor(async () => (await t.db.query('SELECT 1 FROM exportqueue WHERE failed')).rowCount === 1, {
+        timeout: 20_000,
+        what: 'the export to fail',
+      });
       expect(handler.backoff.remaining(archive.url)).toBeGreaterThan(3000);
       archive.listMode = 'ok';
       const r = await runVerb(t.db, QUEUES.export, 'retry', {});
       expect(r.done.unfailed).toBe(1);
       // Pending now, and taken by the running worker well within the back-off.
-      await waitFor(async () => (await t.db.query('SELECT 1 FROM exportqueue')).rowCount === 0, 20_000);
+      await waitFor(async () => (await t.db.query('SELECT 1 FROM exportqueue')).rowCount === 0, {
+        timeout: 20_000,
+        what: 'the retried export to be taken',
+      });
       expect(archive.received.map((x) => x.name)).toEqual([`${name}.bz2`]);
     } finally {
       ac.abort();

@@ -11,7 +11,8 @@ import { LocalStorage } from '../../src/storage/local.js';
 import type { Storage } from '../../src/storage/types.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { quietLog, tempDir, testConfig } from '../helpers/env.js';
-import { cutOffPost, handedOff, listen, waitFor } from '../helpers/server.js';
+import { cutOffPost, handedOff, listen } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const SECRET = 'f3c6986fddfe42a8ce117203924c6983';
@@ -157,13 +158,14 @@ describe('POST /upload_file: the transfer', () => {
     const log = await handedOff(t.db, 'N20200101S0001.fits.bz2');
     expect(log).toMatchObject({ processed_cleanly: true, size: body.length, md5: md5(body) });
     expect(log.ut_transfer_complete).toBeInstanceOf(Date);
-    expect(log.ingestqueue_id).toBeGreaterThan(0);
-    const q = await t.db.query('SELECT filename, path FROM ingestqueue');
-    expect(q.rows).toEqual([{ filename: 'N20200101S0001.fits.bz2', path: '' }]);
+    const q = await t.db.query('SELECT id, filename, path FROM ingestqueue');
+    expect(q.rows).toEqual([{ id: log.ingestqueue_id, filename: 'N20200101S0001.fits.bz2', path: '' }]);
     const st = await storage.stat('N20200101S0001.fits.bz2');
     expect(st?.size).toBe(body.length);
     // The log row is marked before the staging copy goes (a crash between leaves a re-doable copy).
-    await waitFor(async () => staged().length === 0, 5000, 'the staging copy to be removed');
+    await waitFor(async () => staged().length === 0, {
+      what: 'the staging copy to be removed',
+    });
   });
 
   it('takes a path before the name, and any content type as the raw body (JSON included)', async () => {
@@ -206,11 +208,22 @@ describe('POST /upload_file: the transfer', () => {
   it('an upload cut off midway leaves nothing in staging, the store or the queue', async () => {
     const server = buildServer({ config, db: t.db, storage, log: quietLog });
     const url = await listen(server);
-    await cutOffPost(`${url}/upload_file/N20200101S0004.fits.bz2`, randomBytes(50_000), 1_000_000, COOKIE);
-    const log = await waitFor(async () => {
-      const r = await t.db.query(`SELECT * FROM fileuploadlog WHERE filename = 'N20200101S0004.fits.bz2'`);
-      return r.rows[0]?.processed_cleanly === false ? r.rows[0] : null;
-    });
+    await cutOffPost(
+      `${url}/upload_file/N20200101S0004.fits.bz2`,
+      randomBytes(50_000),
+      1_000_000,
+      COOKIE,
+      async () =>
+        (await t.db.query(`SELECT 1 FROM fileuploadlog WHERE filename = 'N20200101S0004.fits.bz2'`))
+          .rowCount === 1,
+    );
+    const log = await waitFor(
+      async () => {
+        const r = await t.db.query(`SELECT * FROM fileuploadlog WHERE filename = 'N20200101S0004.fits.bz2'`);
+        return r.rows[0]?.processed_cleanly === false ? r.rows[0] : null;
+      },
+      { what: 'the cut-off upload to be logged as not processed cleanly' },
+    );
     expect(log.notes).toMatch(/not completed/);
     expect(log.md5).toBeNull();
     expect(staged()).toEqual([]);
@@ -272,12 +285,15 @@ describe('ingest-uploaded: when the hand-off fails', () => {
       }),
     ]);
     expect([ra.statusCode, rb.statusCode]).toEqual([200, 200]);
-    await waitFor(async () => {
-      const r = await t.db.query(
-        `SELECT count(*) FILTER (WHERE processed_cleanly IS NOT NULL) AS n FROM fileuploadlog`,
-      );
-      return Number(r.rows[0].n) === 2;
-    });
+    await waitFor(
+      async () => {
+        const r = await t.db.query(
+          `SELECT count(*) FILTER (WHERE processed_cleanly IS NOT NULL) AS n FROM fileuploadlog`,
+        );
+        return Number(r.rows[0].n) === 2;
+      },
+      { what: 'both hand-offs to finish' },
+    );
     const last = await t.db.query(`SELECT md5 FROM fileuploadlog ORDER BY id DESC LIMIT 1`);
     const stored = await storage.read('N20200101S0006.fits');
     const chunks: Buffer[] = [];

@@ -121,17 +121,21 @@ describe('the web site in a browser', () => {
     );
 
     // The page refreshes itself (no reload) and shows them waiting.
-    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent(), { timeout: 10_000 }).toBe('7');
+    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent()).toBe('7');
     await expect.poll(() => page.locator('#waiting-ingest li').count()).toBe(7);
     await shot(page, 'queuestatus-waiting');
 
-    // The real ingest worker drains the queue, slowly enough to be seen at work.
+    // The real ingest worker drains the queue; it holds its first item until the page has shown it
+    // at work (a gate, not a guess at how slow is slow enough to be seen).
     const ingest = makeIngestHandler(s.deps);
+    let seenAtWork!: () => void;
+    const gate = new Promise<void>((r) => (seenAtWork = r));
     const slow: Handler = async (row, ctx) => {
-      await new Promise((r) => setTimeout(r, 400));
+      await gate;
       return ingest(row, ctx);
     };
     const ac = new AbortController();
+    ac.signal.addEventListener('abort', () => seenAtWork());
     const worker = runWorker({
       db: s.t.db,
       url: s.t.url,
@@ -142,14 +146,15 @@ describe('the web site in a browser', () => {
       signal: ac.signal,
       once: true,
     });
-    await expect.poll(() => page.locator('#inprogress-ingest tr').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('#inprogress-ingest tr').count()).toBe(1);
     await expect.poll(() => text(page.locator('#inprogress-ingest tr td').nth(1))).toContain('webtest');
     await expect.poll(() => text(page.locator('#workers'))).toContain('alive');
     await shot(page, 'queuestatus-working');
+    seenAtWork();
     const stats = await worker;
     expect(stats).toMatchObject({ done: 6, failed: 1 });
 
-    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent(), { timeout: 10_000 }).toBe('0');
+    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent()).toBe('0');
     await expect.poll(() => text(page.locator('#tab-errors-ingest'))).toBe('1');
     // Ingest queued a preview and a calibration job per file (the archive role).
     await expect.poll(() => text(page.locator('#tab-waiting-preview'))).toBe('6');
@@ -166,7 +171,7 @@ describe('the web site in a browser', () => {
     await expect.poll(() => text(err.locator('pre'))).toMatch(/at .*ingest\.ts:\d+/);
     // It stays open across refreshes.
     const generated = await page.locator('#generated').textContent();
-    await expect.poll(() => page.locator('#generated').textContent(), { timeout: 5000 }).not.toBe(generated);
+    await expect.poll(() => page.locator('#generated').textContent()).not.toBe(generated);
     await err.locator('pre').waitFor({ state: 'visible' });
     await shot(page, 'queuestatus-error');
 

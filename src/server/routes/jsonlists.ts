@@ -16,6 +16,7 @@ import {
   type SearchOptions,
 } from '../../services/search.js';
 import type { RouteContext } from '../app.js';
+import { utcDay } from '../access.js';
 import { DISKFILE_FIELDS, fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijson.js';
 import { xmlEscape } from './calmgr.js';
 import { orderbyParam } from '../web.js';
@@ -90,7 +91,7 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
     // (proprietary periods end at day boundaries).
     const cacheable = !req.headers.cookie && ctx.answers.enabled;
     const generation = cacheable ? await ctx.answers.current() : null;
-    const key = `${req.url}\u0000${new Date().toISOString().slice(0, 10)}`;
+    const key = `${req.url}\u0000${utcDay(ctx.access.now())}`;
     if (generation !== null) {
       const hit = ctx.answers.get(key, generation);
       if (hit) return reply.type(typeOf(kind)).send(hit);

@@ -29,7 +29,7 @@ export async function downloadPermit(
       if (g.filename) files.add(g.filename);
     }
   }
-  const now = new Date();
+  const now = access.now();
   return (row) =>
     isReleased(row, now) ||
     row.engineering === true ||
