@@ -67,7 +67,13 @@ async function addFile(pack: tar.Pack, full: string, name: string): Promise<void
   try {
     const st = await fh.stat();
     const size = st.size;
-    const entry = pack.entry({ name, size, mode: st.mode & 0o7777, mtime: st.mtime, type: 'file' }) as unknown as Writable;
+    const entry = pack.entry({
+      name,
+      size,
+      mode: st.mode & 0o7777,
+      mtime: st.mtime,
+      type: 'file',
+    }) as unknown as Writable;
     // Read exactly the size announced in the tar header: a file that grew meanwhile is cut (WAL
     // replay writes the rest), one that shrank is padded with zeros (replay truncates it).
     const buf = Buffer.allocUnsafe(1 << 20);
@@ -121,15 +127,16 @@ export async function backupCluster(url: string, dataDir: string, file: string):
     const slot = `fitsstore_backup_${process.pid}_${Date.now().toString(36)}`;
     await c.query('SELECT pg_create_physical_replication_slot($1, true, true)', [slot]);
     const s = (
-      await c.query(
-        `SELECT lsn::text, pg_walfile_name(lsn) AS wal FROM pg_backup_start($1, true) AS lsn`,
-        [`fitsstore ${path.basename(file)}`],
-      )
+      await c.query(`SELECT lsn::text, pg_walfile_name(lsn) AS wal FROM pg_backup_start($1, true) AS lsn`, [
+        `fitsstore ${path.basename(file)}`,
+      ])
     ).rows[0];
     started = true;
     await addTree(pack, dataDir, '');
     const e = (
-      await c.query(`SELECT lsn::text, labelfile, spcmapfile, pg_walfile_name(lsn) AS wal FROM pg_backup_stop(true)`)
+      await c.query(
+        `SELECT lsn::text, labelfile, spcmapfile, pg_walfile_name(lsn) AS wal FROM pg_backup_stop(true)`,
+      )
     ).rows[0];
     started = false;
     pack.entry({ name: 'backup_label', mode: 0o600 }, e.labelfile);
@@ -139,7 +146,8 @@ export async function backupCluster(url: string, dataDir: string, file: string):
     const wal = (await readdir(path.join(dataDir, 'pg_wal')))
       .filter((n) => WAL_SEGMENT.test(n) && n.startsWith(tli) && n >= s.wal && n <= e.wal)
       .sort();
-    if (!wal.includes(e.wal)) throw new Error(`WAL segment ${e.wal} (the backup's end) is missing from pg_wal`);
+    if (!wal.includes(e.wal))
+      throw new Error(`WAL segment ${e.wal} (the backup's end) is missing from pg_wal`);
     for (const n of wal) await addFile(pack, path.join(dataDir, 'pg_wal', n), `pg_wal/${n}`);
     await c.query('SELECT pg_drop_replication_slot($1)', [slot]);
     pack.finalize();
