@@ -202,8 +202,19 @@ async function restoreCluster(file: string, cluster: OwnedCluster, database: str
   await stopCluster(dataDir);
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
   const previous = await replaceDataDir(file, dataDir, stamp);
-  const server = await startEmbedded(cluster.varDir, cluster.port, database);
-  await server.stop();
+  try {
+    const server = await startEmbedded(cluster.varDir, cluster.port, database);
+    await server.stop();
+  } catch (e) {
+    // A copy that does not start is no restore: put the cluster back as it was.
+    await stopCluster(dataDir).catch(() => {});
+    await rename(dataDir, `${dataDir}.failed-restore-${stamp}`);
+    await rename(previous, dataDir);
+    throw new Error(
+      `${file} did not start as a cluster (${(e as Error).message}); the previous cluster is back in place, the failed copy is in ${dataDir}.failed-restore-${stamp}`,
+      { cause: e },
+    );
+  }
   return previous;
 }
 
