@@ -5,12 +5,13 @@
 // Dates are UTC days, as the archive counts them, and come from the file name (not the mtime,
 // which a copy or restore of the directory would change).
 
-export const BACKUP_RE = /^fitsstore-(.+)-(\d{8})T(\d{6})Z\.dump$/;
+// pg_dump archives end in .dump, physical copies of the embedded cluster in .cluster.tar.gz.
+export const BACKUP_RE = /^fitsstore-(.+)-(\d{8})T(\d{6})Z\.(?:dump|cluster\.tar\.gz)$/;
 
-export function backupName(database: string, at: Date): string {
+export function backupName(database: string, at: Date, kind: 'dump' | 'cluster' = 'dump'): string {
   const iso = at.toISOString(); // 2025-01-02T03:04:05.678Z
   const stamp = `${iso.slice(0, 10).replace(/-/g, '')}T${iso.slice(11, 19).replace(/:/g, '')}Z`;
-  return `fitsstore-${database.replace(/[^\w.-]/g, '_')}-${stamp}.dump`;
+  return `fitsstore-${database.replace(/[^\w.-]/g, '_')}-${stamp}.${kind === 'dump' ? 'dump' : 'cluster.tar.gz'}`;
 }
 
 export function parseBackupName(name: string): { database: string; at: Date } | null {

@@ -6,7 +6,7 @@ import { trimBz2 } from '../gemini/filename.js';
 import type { Logger } from '../log/logger.js';
 import type { QueueRow } from '../queues/engine.js';
 import type { Handler } from '../queues/worker.js';
-import { compressStream } from '../storage/bz2.js';
+import { compressStream } from '../fits/bzip2.js';
 import { hashingStream } from '../storage/local.js';
 import { joinKey, type Storage } from '../storage/types.js';
 import { DestinationBackoff, deferDestination, retryFailedExports } from './exportbackoff.js';

@@ -1,9 +1,12 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { Migration } from '../../src/db/migrate.js';
-import { backup, rehearse, restore, serverMajor } from '../../src/ops/backup.js';
+import { startEmbedded, type EmbeddedHandle } from '../../src/db/embedded.js';
+import { migrate } from '../../src/db/migrate.js';
+import { backup, rehearse, restore } from '../../src/ops/backup.js';
+import { freePort, type OwnedCluster } from '../../src/ops/cluster-backup.js';
 import { backupName, parseBackupName, planRetention, retain } from '../../src/ops/backup-retention.js';
 import { findPgTool, pgEnv, PgToolError } from '../../src/ops/pgtools.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -107,106 +110,168 @@ describe('pg tools', () => {
   });
 });
 
-// The rest needs a pg_dump matching the test server: the machine's PostgreSQL (CI) has one; the
-// embedded PostgreSQL 18 has none unless postgresql-client-18 is installed.
-let t: TestDb;
-let tmp: ReturnType<typeof tempDir>;
-let toolProblem: string | null = null;
-beforeAll(async () => {
-  t = await createTestDb('ops_backup');
-  tmp = tempDir('backup');
+// Backup, restore and rehearsal, on each kind of server the suite has:
+// - the embedded cluster fitsstore owns (a private one for this file, started here: a physical
+//   restore stops and replaces the whole cluster, which the shared test server must not suffer).
+//   It needs nothing installed, so it runs everywhere;
+// - the suite's system server (TEST_DATABASE_URL), through pg_dump/pg_restore, when the suite runs
+//   on one. Without TEST_DATABASE_URL there is no system server to back up.
+interface Target {
+  url: string;
+  cluster?: OwnedCluster;
+  /** After a physical restore (which leaves the cluster stopped): serve again. */
+  reopen(): Promise<void>;
+  scratchGone(scratch: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+async function query(url: string, sql: string, params: unknown[] = []) {
+  // One client per statement: a pool would hold connections the restore kills.
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
   try {
-    findPgTool('pg_dump', await serverMajor(t.url));
-  } catch (e) {
-    toolProblem = (e as Error).message;
-    console.warn(`skipping pg_dump tests: ${toolProblem}`);
+    return (await c.query(sql, params)).rows;
+  } finally {
+    await c.end();
   }
-});
-afterAll(async () => {
-  await t?.drop();
-  tmp?.cleanup();
-});
+}
 
-describe('db backup, restore and migrate --rehearse', () => {
-  it('backup writes a verified dump and applies retention; restore brings the data back', async (ctx) => {
-    if (toolProblem) ctx.skip();
-    await t.db.query(`INSERT INTO notification (label, selection) VALUES ('keep me', 'GN-2025A-Q-1')`);
-    // The backup's own clock: a fixed day, so what retention keeps is the same whatever the date.
-    const now = new Date('2025-03-10T02:00:00Z');
-    const db = pgEnv(t.url).database;
-    const names = {
-      old: backupName(db, new Date('2025-02-08T02:00:00Z')), // 30 days, the 8th: removed
-      first: backupName(db, new Date('2025-02-01T02:00:00Z')), // the 1st: kept
-      recent: backupName(db, new Date('2025-03-01T02:00:00Z')), // 9 days: kept
-      other: backupName('another_db', new Date('2024-01-08T02:00:00Z')), // not ours: left alone
-    };
-    for (const n of Object.values(names)) writeFileSync(path.join(tmp.dir, n), 'old');
-    const r = await backup({ url: t.url, dir: tmp.dir, now });
-    expect(r.size).toBeGreaterThan(1000);
-    expect(path.basename(r.file)).toBe(backupName(db, now));
-    expect(r.removed).toEqual([names.old]);
-    expect(readdirSync(tmp.dir).sort()).toEqual(
-      [names.first, names.recent, names.other, path.basename(r.file)].sort(),
-    );
+async function embeddedTarget(): Promise<Target> {
+  const varDir = tempDir('backup-cluster');
+  const port = await freePort();
+  let server: EmbeddedHandle = await startEmbedded(varDir.dir, port, 'fitsstore_bk');
+  await migrate(server.url);
+  return {
+    url: server.url,
+    cluster: { varDir: varDir.dir, port },
+    async reopen() {
+      server = await startEmbedded(varDir.dir, port, 'fitsstore_bk');
+    },
+    scratchGone: async (scratch) => !existsSync(scratch),
+    async close() {
+      await server.stop();
+      varDir.cleanup();
+    },
+  };
+}
 
-    await t.db.query(`DELETE FROM notification`);
-    await restore({ url: t.url, file: r.file });
-    const rows = await t.db.query(`SELECT label FROM notification`);
-    expect(rows.rows).toEqual([{ label: 'keep me' }]);
+async function systemTarget(): Promise<Target> {
+  const t: TestDb = await createTestDb('ops_backup');
+  return {
+    url: t.url,
+    reopen: async () => {},
+    scratchGone: async (scratch) =>
+      (await query(t.url, `SELECT count(*)::int AS n FROM pg_database WHERE datname = $1`, [scratch]))[0]
+        .n === 0,
+    close: () => t.drop(),
+  };
+}
+
+const targets: [string, () => Promise<Target>][] = [
+  ['the embedded cluster (physical copy, nothing installed)', embeddedTarget],
+  ...(process.env.TEST_DATABASE_URL
+    ? [['a system server (pg_dump)', systemTarget] as [string, () => Promise<Target>]]
+    : []),
+];
+
+describe.each(targets)('db backup, restore and migrate --rehearse: %s', (_label, make) => {
+  let t: Target;
+  let tmp: ReturnType<typeof tempDir>;
+  beforeAll(async () => {
+    t = await make();
+    tmp = tempDir('backup');
+  });
+  afterAll(async () => {
+    await t?.close();
+    tmp?.cleanup();
   });
 
-  it('a failing backup leaves no partial file', async (ctx) => {
-    if (toolProblem) ctx.skip();
+  it('backup writes a verified file and applies retention; restore brings the data back', async () => {
+    await query(t.url, `INSERT INTO notification (label, selection) VALUES ('keep me', 'GN-2025A-Q-1')`);
+    const now = d('2025-06-15');
+    const database = pgEnv(t.url).database;
+    const old = backupName(database, d('2025-05-16')); // 30 days, not the 1st/11th/21st: goes
+    const keptOld = backupName(database, d('2025-05-01')); // the 1st, 45 days: stays
+    writeFileSync(path.join(tmp.dir, old), 'old');
+    writeFileSync(path.join(tmp.dir, keptOld), 'old but the 1st');
+    const r = await backup({ url: t.url, dir: tmp.dir, now, cluster: t.cluster });
+    expect(r.size).toBeGreaterThan(1000);
+    expect(path.basename(r.file)).toBe(backupName(database, now, t.cluster ? 'cluster' : 'dump'));
+    expect(readdirSync(tmp.dir).some((f) => f.endsWith('.partial'))).toBe(false);
+    expect(r.removed).toEqual([old]);
+    expect(existsSync(path.join(tmp.dir, keptOld))).toBe(true);
+
+    // Changed after the backup: the restore takes it back.
+    await query(t.url, `DELETE FROM notification`);
+    await query(t.url, `INSERT INTO notification (label, selection) VALUES ('after the backup', 'x')`);
+    await restore({ url: t.url, file: r.file, cluster: t.cluster });
+    await t.reopen();
+    const rows = await query(t.url, `SELECT label FROM notification`);
+    expect(rows).toEqual([{ label: 'keep me' }]);
+  });
+
+  it('a failing backup leaves no partial file', async () => {
     const bad = new URL(t.url);
     bad.pathname = '/no_such_database_here';
-    await expect(backup({ url: bad.toString(), dir: tmp.dir })).rejects.toThrow(
-      /database "no_such_database_here" does not exist/,
+    await expect(backup({ url: bad.toString(), dir: tmp.dir, cluster: t.cluster })).rejects.toThrow(
+      /no_such_database_here/,
     );
     expect(readdirSync(tmp.dir).some((f) => f.endsWith('.partial'))).toBe(false);
   });
 
-  it('rehearsal copies the data, applies the migrations to the copy only, and drops it', async (ctx) => {
-    if (toolProblem) ctx.skip();
-    await t.db.query(`INSERT INTO notification (label, selection) VALUES ('copied', 'x')`);
+  it('rehearsal copies the data, applies the migrations to the copy only, and drops it', async () => {
+    await query(t.url, `INSERT INTO notification (label, selection) VALUES ('copied', 'x')`);
     let seen = -1;
     const r = await rehearse({
       url: t.url,
+      cluster: t.cluster,
       migrate: async (url) => {
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        seen = (await c.query(`SELECT count(*)::int AS n FROM notification WHERE label = 'copied'`)).rows[0]
-          .n;
-        await c.query('CREATE TABLE rehearsal_probe (id int)');
-        await c.end();
+        seen = (await query(url, `SELECT count(*)::int AS n FROM notification WHERE label = 'copied'`))[0].n;
+        await query(url, 'CREATE TABLE rehearsal_probe (id int)');
         return [{ number: 99, name: '099_probe.sql', sql: '' } as Migration];
       },
     });
     expect(seen).toBe(1);
     expect(r.applied).toEqual(['099_probe.sql']);
-    expect((await t.db.query(`SELECT to_regclass('rehearsal_probe') AS x`)).rows[0].x).toBeNull();
-    expect(
-      (await t.db.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname = $1`, [r.scratch])).rows[0]
-        .n,
-    ).toBe(0);
+    expect((await query(t.url, `SELECT to_regclass('rehearsal_probe') AS x`))[0].x).toBeNull();
+    expect(await t.scratchGone(r.scratch)).toBe(true);
   });
 
-  it('a failing rehearsal says the live database was not touched, and drops the scratch copy', async (ctx) => {
-    if (toolProblem) ctx.skip();
+  it('a failing rehearsal says the live database was not touched, and drops the scratch copy', async () => {
     let scratch = '';
     await expect(
       rehearse({
         url: t.url,
-        migrate: async (url) => {
-          scratch = new URL(url).pathname.slice(1);
+        cluster: t.cluster,
+        migrate: async () => {
           throw new Error('migration 099_bad.sql failed: syntax error');
         },
+      }).catch((e: Error) => {
+        scratch = /rehearsal on (\S+) failed/.exec(e.message)?.[1] ?? '';
+        throw e;
       }),
     ).rejects.toThrow(
       /rehearsal on .* failed; the live database was not touched: migration 099_bad.sql failed/,
     );
-    expect(
-      (await t.db.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname = $1`, [scratch])).rows[0]
-        .n,
-    ).toBe(0);
+    expect(scratch).not.toBe('');
+    expect(await t.scratchGone(scratch)).toBe(true);
+  });
+});
+
+describe('db backup against a system server without a usable pg_dump', () => {
+  it('fails with one line naming the pg_dump version needed', async () => {
+    const url = inject('pgAdminUrl');
+    const empty = tempDir('no-pgdump');
+    try {
+      const err = await backup({ url, dir: empty.dir, binDir: empty.dir }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(PgToolError);
+      expect((err as Error).message).toMatch(
+        /^the PostgreSQL server is version \d+, but no pg_dump of version \d+ or newer was found/,
+      );
+      expect((err as Error).message).not.toContain('\n');
+      expect(readdirSync(empty.dir)).toEqual([]);
+    } finally {
+      empty.cleanup();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../src/queues/tables.js';
 import { runWorker, type Handler } from '../../src/queues/worker.js';
@@ -11,23 +11,13 @@ import { makeIngestHandler } from '../../src/services/ingest.js';
 import { enqueueIngest } from '../../src/services/ingestqueue.js';
 import { makePreviewHandler } from '../../src/services/preview.js';
 import { brokenSample, sampleFits, sampleName } from '../../src/services/samples.js';
+import { launchChromium } from './chromium.js';
 import { FUTURE, grant, PAST, PI, screenshotDir, STAFF, startSite, type Site } from './site.js';
 
-// The acceptance tests of the web pages, in Debian's Chromium driven by playwright-core: what an
-// operator and an astronomer do, screen by screen. Screenshots of every page go to
+// The acceptance tests of the web pages, in Chromium (Debian's, else the npm build: see
+// chromium.ts) driven by playwright-core: what an operator and an astronomer do, screen by screen. Screenshots of every page go to
 // $FITSSTORE_SCREENSHOTS (default: <tmp>/fitsstore-web-screenshots).
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PUBLIC_PROG = 'GN-2024B-Q-301';
 const PROP_PROG = 'GS-2024B-Q-302';
 
@@ -56,10 +46,8 @@ async function login(page: Page, user: { username: string; password: string }, n
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} not found: apt-get install chromium (see .ci/apt-packages)`);
   s = await startSite('web_browser');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  ({ browser } = await launchChromium());
   for (let i = 1; i <= 3; i++) {
     await s.ingest({
       date: '20241005',
