@@ -4,7 +4,7 @@
 // up to 10,000, oldest first.
 
 import type { Queryable } from '../db/pool.js';
-import { isOpenQuery, selectionToSql, type Selection } from '../gemini/selection/index.js';
+import { isOpenQuery, selectionToSql, type CoordsScope, type Selection } from '../gemini/selection/index.js';
 import { HEADER_COLUMNS } from './diskfile.js';
 import { pendingIngestSql } from './ingestqueue.js';
 
@@ -63,6 +63,8 @@ export interface SearchOptions {
   desc?: boolean;
   /** Add a `pending_ingest` column: the file waits for ingest (see pendingIngestSql). */
   withPendingIngest?: boolean;
+  /** The requester's view of proprietary metadata (see selectionToSql); absent for trusted callers. */
+  coords?: CoordsScope;
 }
 
 /** A header row with its diskfile's and file's columns. */
@@ -114,6 +116,7 @@ export interface HeaderRow {
   qa_state: string | null;
   /** node-postgres reads `date` columns as local midnight; format with local getters, or cast in SQL. */
   release: Date | null;
+  proprietary_coordinates: boolean;
   reduction: string | null;
   engineering: boolean | null;
   science_verification: boolean | null;
@@ -179,7 +182,7 @@ export async function searchHeaders(
     if (!isOrderColumn(c)) throw new RangeError(`cannot order a search by ${JSON.stringify(c)}`);
   }
 
-  const { where, values } = selectionToSql(sel);
+  const { where, values } = selectionToSql(sel, { coords: opts.coords });
   // Which rows make the cut: newest first for an open query (the archive's "latest 500"),
   // oldest first for a closed one. NULL dates last either way.
   const dir = open ? 'DESC' : 'ASC';

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { calibrationsFor, type Dataset } from '../../calcache/manager.js';
 import { isOpenQuery, parseSelection, type Selection } from '../../gemini/selection/index.js';
 import type { RouteContext } from '../app.js';
+import { requester } from '../users/permit.js';
 
 // The Gemini archive's calibration manager:
 //   GET /calmgr/<selection>          XML (calibration_associations, gsaCalibrations/v1.0), as the
@@ -122,6 +123,7 @@ ${rows
 }
 
 export const calmgrRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app, { ctx }) => {
+  const scope = async (req: FastifyRequest) => (await requester(req, ctx.access, ctx.db)).coords;
   const closed = (req: FastifyRequest, reply: FastifyReply): Selection | null => {
     const sel = selectionOf(req);
     if (isOpenQuery(sel)) {
@@ -134,21 +136,21 @@ export const calmgrRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (ap
   app.get('/calmgr/*', async (req, reply) => {
     const sel = closed(req, reply);
     if (!sel) return reply;
-    const datasets = await calibrationsFor(ctx.db, sel, { caltype: sel.caltype });
+    const datasets = await calibrationsFor(ctx.db, sel, { caltype: sel.caltype, coords: await scope(req) });
     return reply.type('text/xml').send(calmgrXml(datasets, baseUrl(ctx, req)));
   });
 
   app.get('/jsoncalmgr/*', async (req, reply) => {
     const sel = closed(req, reply);
     if (!sel) return reply;
-    const datasets = await calibrationsFor(ctx.db, sel, { caltype: sel.caltype });
+    const datasets = await calibrationsFor(ctx.db, sel, { caltype: sel.caltype, coords: await scope(req) });
     return calmgrJson(datasets, baseUrl(ctx, req));
   });
 
   const associated = (json: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const sel = closed(req, reply);
     if (!sel) return reply;
-    const rows = associatedRows(await calibrationsFor(ctx.db, sel, { caltype: sel.caltype, cached: true }));
+    const rows = associatedRows(await calibrationsFor(ctx.db, sel, { caltype: sel.caltype, cached: true, coords: await scope(req) }));
     if (json) return rows;
     const title = `Associated calibrations: ${(req.params as { '*'?: string })['*'] ?? ''}`;
     return reply.type('text/html; charset=utf-8').send(associatedHtml(rows, title));

@@ -9,6 +9,7 @@ import {
 import { pendingIngestSql } from '../../services/ingestqueue.js';
 import { searchHeaders, type SearchOptions } from '../../services/search.js';
 import type { RouteContext } from '../app.js';
+import { requester } from '../users/permit.js';
 import { fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijson.js';
 
 // GET /jsonfilelist, /jsonfilenames, /jsonsummary, /jsonqastate /<selection>: the Gemini archive's
@@ -78,7 +79,8 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
       reply.code(400).send({ error: warning, unrecognised: sel.unrecognised });
       return null;
     }
-    const result = await searchHeaders(ctx.db, sel, searchOptions(kind, isOpenQuery(sel)));
+    const who = await requester(req, ctx.access, ctx.db);
+    const result = await searchHeaders(ctx.db, sel, { ...searchOptions(kind, isOpenQuery(sel)), coords: who.coords });
     const rows = result.rows as unknown as Row[];
     let entries: Row[];
     if (kind === 'jsonfilenames') {
@@ -95,11 +97,7 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
           if (await isPendingIngest(ctx.db, sel.filename)) entries.push(placeholder(sel.filename));
         }
       } else {
-        entries = [];
-        for (const r of rows) {
-          const coords = await ctx.access.canHaveCoords(req, r);
-          entries.push(summaryEntry(r, coords, pending(r)));
-        }
+        entries = rows.map((r) => summaryEntry(r, who.coordsShown(r), pending(r)));
       }
     }
     if (result.open && result.truncated && entries.length > 0)

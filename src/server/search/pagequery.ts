@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool.js';
-import { isOpenQuery, selectionToSql, type Selection } from '../../gemini/selection/index.js';
+import { isOpenQuery, selectionToSql, type CoordsScope, type Selection } from '../../gemini/selection/index.js';
 import {
   CLOSED_QUERY_LIMIT,
   isOrderColumn,
@@ -20,7 +20,7 @@ import {
 const PAGE_COLUMNS = `h.id, h.diskfile_id, h.program_id, h.observation_id, h.data_label, h.telescope, h.instrument,
   h.ut_datetime, h.local_time, h.observation_type, h.observation_class, h.object, h.ra, h.dec, h.airmass,
   h.exposure_time, h.filter_name, h.disperser, h.focal_plane_mask, h.central_wavelength, h.spectroscopy, h.detector_binning,
-  h.raw_iq, h.raw_cc, h.raw_wv, h.raw_bg, h.qa_state, h.release, h.engineering,
+  h.raw_iq, h.raw_cc, h.raw_wv, h.raw_bg, h.qa_state, h.release, h.proprietary_coordinates, h.engineering,
   df.filename, df.path, df.file_md5, df.file_size, df.data_size, df.lastmod, df.entrytime, f.name`;
 
 /** The columns PAGE_COLUMNS selects: a HeaderRow without the rest. */
@@ -54,6 +54,7 @@ export type PageRow = Pick<
   | 'raw_bg'
   | 'qa_state'
   | 'release'
+  | 'proprietary_coordinates'
   | 'engineering'
   | 'filename'
   | 'path'
@@ -72,7 +73,7 @@ export interface PageResult extends Omit<SearchResult, 'rows'> {
 export async function searchPageRows(
   db: Queryable,
   sel: Selection,
-  opts: { orderBy?: OrderColumn; desc?: boolean } = {},
+  opts: { orderBy?: OrderColumn; desc?: boolean; coords?: CoordsScope } = {},
 ): Promise<PageResult> {
   const open = isOpenQuery(sel);
   const limit = open ? OPEN_QUERY_LIMIT : CLOSED_QUERY_LIMIT;
@@ -80,7 +81,7 @@ export async function searchPageRows(
   if (opts.orderBy !== undefined && !isOrderColumn(opts.orderBy)) {
     throw new RangeError(`cannot order a search by ${JSON.stringify(opts.orderBy)}`);
   }
-  const { where, values } = selectionToSql(sel);
+  const { where, values } = selectionToSql(sel, { coords: opts.coords });
   const dir = open ? 'DESC' : 'ASC';
   const cut = `ut_datetime ${dir} NULLS LAST, id ${dir}`;
   const shown = [

@@ -8,7 +8,7 @@ import {
   type OrderColumn,
   type SearchResult,
 } from '../../services/search.js';
-import { downloadPermit } from '../users/permit.js';
+import { requester } from '../users/permit.js';
 import type { SiteContext } from '../web.js';
 import { searchPageRows, type PageResult, type PageRow } from './pagequery.js';
 
@@ -18,6 +18,8 @@ import { searchPageRows, type PageResult, type PageRow } from './pagequery.js';
 
 export interface ResultRow extends PageRow {
   permitted: boolean;
+  /** Object, position and the like may be shown (Gemini's PROP_MD rule). */
+  coordsShown: boolean;
   hasPreview: boolean;
 }
 
@@ -46,13 +48,18 @@ export async function searchForPage(
 ): Promise<PageSearch> {
   const order = orderby ? parseOrderBy(orderby) : null;
   const started = new Date();
-  const result = await searchPageRows(ctx.db, sel, order ? { orderBy: order.column, desc: order.desc } : {});
-  const [permit, previews] = await Promise.all([
-    downloadPermit(req, ctx.access, ctx.db, await ctx.user(req)),
-    withPreviews(ctx.db, result.rows),
-  ]);
+  const who = await requester(req, ctx.access, ctx.db, await ctx.user(req));
+  const result = await searchPageRows(ctx.db, sel, {
+    ...(order ? { orderBy: order.column, desc: order.desc } : {}),
+    coords: who.coords,
+  });
+  const previews = await withPreviews(ctx.db, result.rows);
   const rows = result.rows.map((r) =>
-    Object.assign(r, { permitted: permit(r), hasPreview: previews.has(r.diskfile_id) }),
+    Object.assign(r, {
+      permitted: who.permit(r),
+      coordsShown: who.coordsShown(r),
+      hasPreview: previews.has(r.diskfile_id),
+    }),
   );
   ctx.usage.queryLog(req, {
     summarytype,
