@@ -27,6 +27,7 @@ export function xmlEscape(s: unknown): string {
   );
 }
 
+/** Where the files are: public_url, else this request's Host (checked against the allow-list by plugins/hardening.ts). */
 function baseUrl(ctx: RouteContext, req: FastifyRequest): string {
   return (ctx.config.server.public_url ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
 }
@@ -150,7 +151,9 @@ export const calmgrRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (ap
   const associated = (json: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const sel = closed(req, reply);
     if (!sel) return reply;
-    const rows = associatedRows(await calibrationsFor(ctx.db, sel, { caltype: sel.caltype, cached: true, coords: await scope(req) }));
+    const rows = associatedRows(
+      await calibrationsFor(ctx.db, sel, { caltype: sel.caltype, cached: true, coords: await scope(req) }),
+    );
     if (json) return rows;
     const title = `Associated calibrations: ${(req.params as { '*'?: string })['*'] ?? ''}`;
     return reply.type('text/html; charset=utf-8').send(associatedHtml(rows, title));

@@ -80,7 +80,10 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
       return null;
     }
     const who = await requester(req, ctx.access, ctx.db);
-    const result = await searchHeaders(ctx.db, sel, { ...searchOptions(kind, isOpenQuery(sel)), coords: who.coords });
+    const result = await searchHeaders(ctx.db, sel, {
+      ...searchOptions(kind, isOpenQuery(sel)),
+      coords: who.coords,
+    });
     const rows = result.rows as unknown as Row[];
     let entries: Row[];
     if (kind === 'jsonfilenames') {
