@@ -3,6 +3,7 @@ import { FitsReadError, readFitsFile } from '../../fits/reader.js';
 import { verifyFits } from '../../fits/verify.js';
 import type { Hdu } from '../../fits/types.js';
 import { EXIT } from '../context.js';
+import { wholeNumber } from '../numbers.js';
 
 // What an operator runs to check a file by hand: no config, no database.
 
@@ -17,7 +18,7 @@ export function register(program: Command) {
     .description('Print every HDU header of FITS files (.fits, .fits.gz, .fits.bz2)')
     .argument('<file...>')
     .option('--json', 'typed values as JSON: [{file, hdus: [{index, cards: [{keyword, value, comment}]}]}]')
-    .option('--hdu <n>', 'only this HDU (0 = primary)', (v) => parseInt(v, 10))
+    .option('--hdu <n>', 'only this HDU (0 = primary)', wholeNumber(0))
     .option('-k, --keyword <keyword...>', 'only these keywords')
     .action(async (files: string[], opts) => {
       let code: number = EXIT.OK;
