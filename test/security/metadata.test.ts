@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CardInput } from '../../src/fits/write.js';
 import { Client } from '../web/client.js';
 import { FUTURE, grant, PAST, PI, STAFF, startSite, type Site } from '../web/site.js';
 
@@ -28,8 +29,8 @@ beforeAll(async () => {
     object,
     release,
     extraCards: [
-      ...(propMd ? ([['PROP_MD', true, 'Proprietary Metadata']] as const) : []),
-      ['CRPA', 70 + serial, 'Cassegrain rotator PA'] as const,
+      ...(propMd ? [['PROP_MD', true, 'Proprietary Metadata'] as CardInput] : []),
+      ['CRPA', 70 + serial, 'Cassegrain rotator PA'] as CardInput,
     ],
   });
   await s.ingest(spec(1, 'GN-2024A-Q-301', 'Hidden Nebula', FUTURE, true));

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.js';
 
 // What keeps the server standing when it is tried as an outsider would:
@@ -26,6 +26,12 @@ export function serverOptions(config: Config) {
     keepAliveTimeout: s.keep_alive_seconds * 1000,
     // A socket without any traffic this long is closed, whatever state it is in.
     connectionTimeout: Math.max(120_000, headersMs),
+    // The router's own refusal of a URL it cannot decode says why, like the checks below.
+    frameworkErrors: (error: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      if (error.code === 'FST_ERR_BAD_URL')
+        return badRequest(reply, 'malformed percent-encoding or UTF-8 in the URL path');
+      return reply.code(error.statusCode ?? 400).send(error);
+    },
   };
 }
 
