@@ -29,8 +29,15 @@ const isMain =
   process.argv[1] &&
   fileURLToPath(import.meta.url).replace(/\.ts$/, '.js') === process.argv[1].replace(/\.ts$/, '.js');
 if (isMain || process.env.FITSSTORE_CLI_MAIN === '1') {
-  buildProgram()
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  const program = buildProgram();
+  // Usage errors (a bad option value included) exit 2, from every subcommand: commander's
+  // settings reach only commands created after them, so each one is told.
+  const usageExit = (c: Command): void => {
+    c.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+    c.commands.forEach(usageExit);
+  };
+  usageExit(program);
+  program
     .parseAsync(normaliseArgv(process.argv))
     .catch((e) => {
       process.stderr.write(`fitsstore: ${e instanceof Error ? e.message : e}\n`);
