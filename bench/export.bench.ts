@@ -137,6 +137,7 @@ main(async () => {
       max_attempts: 3,
       ingest_defer_seconds: 0,
       export_retry_seconds: 1,
+      dhs_settle_seconds: 20,
       updated_at: new Date(),
       updated_by: null,
     };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openDatabase, type Database } from '../db/connect.js';
+import { EmbeddedError } from '../db/embedded.js';
 import { acquireLock, LockHeldError, lockPath } from '../daemon/lockfile.js';
 import { shutdownOnSignals } from '../daemon/signals.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -53,7 +54,7 @@ export async function runCommand(
   command: string,
   opts: CommonOptions,
   body: (ctx: CommandContext) => Promise<number | void>,
-  extra: { overrides?: Record<string, any>; fileless?: boolean } = {},
+  extra: { overrides?: Record<string, any>; fileless?: boolean; allowEmbedded?: boolean } = {},
 ): Promise<never> {
   let db: Database | undefined;
   let code: number;
@@ -85,12 +86,16 @@ export async function runCommand(
       config,
       log,
       signal: ac.signal,
-      database: async () => (db ??= await openDatabase(config, { log: (m) => log!.info(m) })),
+      database: async () =>
+        (db ??= await openDatabase(config, { log: (m) => log!.info(m), allowEmbedded: extra.allowEmbedded })),
       storage: async () => (storage ??= await openStorage(config)),
     };
     code = (await body(ctx)) ?? EXIT.OK;
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof LockHeldError || e instanceof UsageError) {
+    if (e instanceof EmbeddedError) {
+      process.stderr.write(`fitsstore ${command}: ${e.message}\n`);
+      code = EXIT.PROBLEMS;
+    } else if (e instanceof ConfigError || e instanceof LockHeldError || e instanceof UsageError) {
       process.stderr.write(`fitsstore ${command}: ${e.message}\n`);
       code = e instanceof LockHeldError ? EXIT.PROBLEMS : EXIT.USAGE;
     } else {

@@ -8,6 +8,22 @@ export class ConfigError extends Error {
 
 const DEFAULT_LOCATIONS = ['/etc/fitsstore/config.json'];
 
+/** Where each loaded configuration came from, for messages that must say where we looked. */
+const SOURCES = new WeakMap<object, string>();
+
+/** "the file X" or "no configuration file (looked in: ...)": for error messages. */
+export function configSource(config: Config): string {
+  return SOURCES.get(config) ?? 'a configuration given in code';
+}
+
+function lookedIn(opts: LoadOptions, env: NodeJS.ProcessEnv): string {
+  return [
+    '--config (not given)',
+    `$FITSSTORE_CONFIG (${env.FITSSTORE_CONFIG === '' ? 'empty' : 'not set'})`,
+    ...DEFAULT_LOCATIONS.map((f) => `${f} (not there)`),
+  ].join(', ');
+}
+
 /** Env overrides: secrets and the database URL never need to live in the file. */
 function envOverrides(env: NodeJS.ProcessEnv, raw: Record<string, any>): void {
   const set = (section: string, key: string, value: string | undefined) => {
@@ -83,7 +99,7 @@ export interface LoadOptions {
 /** Resolve defaults ← file ← env ← overrides, once. */
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
-  const file = opts.file ?? env.FITSSTORE_CONFIG ?? DEFAULT_LOCATIONS.find((f) => existsSync(f));
+  const file = opts.file || env.FITSSTORE_CONFIG || DEFAULT_LOCATIONS.find((f) => existsSync(f));
   let raw: Record<string, any> = {};
   if (file) {
     let text: string;
@@ -109,7 +125,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   for (const [section, values] of Object.entries(opts.overrides ?? {})) {
     raw[section] = typeof values === 'object' && values ? { ...(raw[section] ?? {}), ...values } : values;
   }
-  return parseConfig(raw, file ?? 'defaults');
+  const config = parseConfig(raw, file ?? 'defaults');
+  SOURCES.set(
+    config,
+    file ? `the file ${file}` : `no configuration file (looked in: ${lookedIn(opts, env)})`,
+  );
+  return config;
 }
 
 function deepFreeze<T>(o: T): T {

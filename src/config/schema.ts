@@ -41,12 +41,18 @@ export const configSchema = z
     role: z.enum(['summit', 'archive']).default('summit'),
     database: z
       .object({
-        /** postgres://... ; absent → the embedded PostgreSQL under <var_dir>/pg */
+        /** postgres://... ; absent → an error, unless `embedded` (or `fitsstore up`) */
         url: z.string().optional(),
         pool_size: z.number().int().positive().default(10),
         embedded_port: z.number().int().positive().default(54329),
+        /**
+         * Without a url, use the embedded PostgreSQL under <var_dir>/pg. Only `fitsstore up` does
+         * so by itself: anything else without a database is a configuration error, never a new,
+         * empty database that shows "0 files".
+         */
+        embedded: z.boolean().default(false),
       })
-      .default({ pool_size: 10, embedded_port: 54329 }),
+      .default({ pool_size: 10, embedded_port: 54329, embedded: false }),
     paths: z
       .object({
         dhs_dir: z.string().default('var/dhs'),

@@ -255,7 +255,8 @@ export function makeExportHandler(
       destination: row.destination as string,
     };
     const dest = normaliseUrl(item.destination);
-    const wait = backoff.remaining(dest);
+    // An operator's `queue retry` means now: such a row is tried whatever the back-off says.
+    const wait = row.operator_retry ? 0 : backoff.remaining(dest);
     if (wait > 0) return { defer: wait, reason: `${dest} is backing off after a failure` };
     let out: ExportOutcome;
     try {

@@ -7,6 +7,7 @@ import type { SystemParameters } from '../db/params.js';
 import { readFits, type RandomAccessSource } from '../fits/reader.js';
 import { randomAccessFile } from '../fits/streams.js';
 import type { Header } from '../fits/types.js';
+import { footprints } from '../gemini/footprint.js';
 import { extractMetadata } from '../gemini/metadata.js';
 import { trimBz2 } from '../gemini/filename.js';
 import { sortkey } from '../gemini/sortkey.js';
@@ -20,6 +21,7 @@ import { hashFd, threadHashingStream } from '../storage/hashthread.js';
 import { md5OfStored } from '../storage/md5.js';
 import { joinKey, type Storage } from '../storage/types.js';
 import * as diskfiles from './diskfile.js';
+import { photStandardIn } from './photstandards.js';
 
 // Ingest: one queue item → change detection → (maybe) a new diskfile version with its header row
 // → follow-up queue rows (export on a summit, preview and calcache on an archive).
@@ -96,6 +98,8 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
     throw new IngestError(`${key}: not a valid FITS file: a header contains NUL bytes`);
   }
   const row = extractMetadata(headers, { filename: req.filename }) as unknown as diskfiles.HeaderRow;
+  // A known photometric standard in the field (the extraction alone cannot know it).
+  row.phot_standard = await photStandardIn(db, footprints(headers));
   // The commit need not wait for the WAL flush: the queue row is completed only after it, so any
   // crash that loses this commit loses that completion too (the WAL is a prefix), the row is swept
   // back and the file ingested again. Nothing is lost; at most the work is done twice.

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import { getParams, type SystemParameters } from '../db/params.js';
@@ -37,16 +37,45 @@ export interface UpSummary {
   failed: number;
 }
 
-export function generateSamples(dir: string, count: number, now = new Date()): string[] {
+/**
+ * The next serial free for today's sample names in every directory given. A second `npm start`
+ * once rewrote the same names: the copier took them as already in the store, ingested none, and
+ * `up --exit` waited for ever.
+ */
+export function nextSampleSerial(dirs: string[], date: string): number {
+  const re = new RegExp(`^N${date}S(\\d{4})\\.fits`);
+  let max = 0;
+  for (const d of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue; // not there yet
+    }
+    for (const n of names) {
+      const m = re.exec(n);
+      if (m) max = Math.max(max, Number(m[1]));
+    }
+  }
+  return max + 1;
+}
+
+export function generateSamples(
+  dir: string,
+  count: number,
+  now = new Date(),
+  alsoTaken: string[] = [],
+): string[] {
   const date = now.toISOString().slice(0, 10).replace(/-/g, '');
   const insts = ['GMOS-N', 'NIRI', 'GNIRS', 'F2', 'GSAOI'] as const;
   const names: string[] = [];
+  const first = nextSampleSerial([dir, ...alsoTaken], date);
   for (let i = 1; i <= count; i++) {
     names.push(
       writeSample(dir, {
         site: 'N',
         date,
-        serial: i,
+        serial: first + i - 1,
         instrument: insts[i % insts.length],
         extensions: i % 4 === 0 ? 3 : 0,
         bz2: i % 3 === 0,
@@ -62,7 +91,7 @@ export async function up(o: UpOptions): Promise<UpSummary> {
   const { config, database, log, signal } = o;
   const dhsDir = config.paths.dhs_dir;
   mkdirSync(dhsDir, { recursive: true });
-  const generated = generateSamples(dhsDir, o.samples);
+  const generated = generateSamples(dhsDir, o.samples, new Date(), [config.paths.storage_root]);
   log.info(`wrote ${generated.length} sample files to ${dhsDir}`);
 
   let params: SystemParameters = await getParams(database.db);
@@ -107,11 +136,30 @@ export async function up(o: UpOptions): Promise<UpSummary> {
   } catch (e) {
     log.warn(`web server not started on port ${config.server.port}: ${(e as Error).message}`);
   }
-  const copier = new DhsCopier({ db: database.db, dhsDir, storage: o.storage, log, minAgeSeconds: 0.5 });
+  const copier = new DhsCopier({
+    db: database.db,
+    dhsDir,
+    storage: o.storage,
+    log,
+    minAgeSeconds: 0.5,
+    // The demo writes its samples whole (temp + rename), most without NEXTEND: it need not wait
+    // out the summit's settle interval for them.
+    settleSeconds: () => Math.min(params.dhs_settle_seconds, 2),
+  });
+  const rejected = new Set<string>();
   const waker = new Waker();
   let reported = false;
   while (!stopAll.signal.aborted) {
-    await copier.pass().catch((e) => log.error({ err: (e as Error).message }, 'DHS pass failed'));
+    const pass = await copier
+      .pass()
+      .catch((e) => log.error({ err: (e as Error).message }, 'DHS pass failed'));
+    // A sample the copier rejects will never be ingested: count it, or `--exit` would wait for ever.
+    for (const name of pass?.bad ?? []) {
+      if (wanted.has(name) && !rejected.has(name)) {
+        rejected.add(name);
+        summary.failed++;
+      }
+    }
     params = await getParams(database.db).catch(() => params);
     if (!reported && summary.ingested + summary.failed >= wanted.size) {
       reported = true;

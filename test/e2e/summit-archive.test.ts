@@ -94,7 +94,7 @@ beforeAll(async () => {
   summit = { t: st, config: sconfig, storage: new LocalStorage(sconfig.paths.storage_root) };
   for (const i of [at, st]) {
     await i.db.query(
-      'UPDATE system_parameters SET poll_seconds = 0.2, heartbeat_seconds = 0.5, export_retry_seconds = 1',
+      'UPDATE system_parameters SET poll_seconds = 0.2, heartbeat_seconds = 0.5, export_retry_seconds = 1, dhs_settle_seconds = 1',
     );
   }
 });
@@ -118,6 +118,7 @@ describe('summit → archive', () => {
       storage: summit.storage,
       log: quietLog,
       minAgeSeconds: 0,
+      settleSeconds: () => 1,
       now: () => Date.now() + 10_000,
     });
     await waitFor(

@@ -35,7 +35,7 @@ beforeAll(async () => {
     dhs: { min_age_seconds: 0.5, poll_seconds: 0.3, bad_after_seconds: 2 },
   });
   await t.db.query(
-    `UPDATE system_parameters SET poll_seconds = 0.5, heartbeat_seconds = 0.5, dead_worker_seconds = 30, ingest_defer_seconds = 0`,
+    `UPDATE system_parameters SET poll_seconds = 0.5, heartbeat_seconds = 0.5, dead_worker_seconds = 30, ingest_defer_seconds = 0, dhs_settle_seconds = 1`,
   );
 });
 afterAll(async () => {

@@ -18,7 +18,7 @@ let r: Rig;
 beforeAll(async () => {
   t = await createTestDb('faults_clock');
   await t.db.query(`UPDATE system_parameters SET poll_seconds = 0.5, heartbeat_seconds = 0.5,
-    dead_worker_seconds = 30, ingest_defer_seconds = 2`);
+    dead_worker_seconds = 30, ingest_defer_seconds = 2, dhs_settle_seconds = 1`);
   r = new Rig(t.url);
 });
 afterAll(async () => {

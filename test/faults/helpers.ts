@@ -314,7 +314,7 @@ export async function ingestedCount(db: Queryable, names: string[]): Promise<num
 }
 
 export const FAST_PARAMS = `UPDATE system_parameters SET poll_seconds = 0.5, heartbeat_seconds = 0.5,
-  dead_worker_seconds = 30, ingest_defer_seconds = 0`;
+  dead_worker_seconds = 30, ingest_defer_seconds = 0, dhs_settle_seconds = 1`;
 
 /**
  * A valid FITS file with a big, sparse data unit (fast to create, slow to copy or hash): long

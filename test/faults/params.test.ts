@@ -19,7 +19,7 @@ let r: Rig;
 beforeAll(async () => {
   t = await createTestDb('faults_params');
   await t.db.query(`UPDATE system_parameters SET poll_seconds = 30, heartbeat_seconds = 1,
-    dead_worker_seconds = 30, ingest_defer_seconds = 0`);
+    dead_worker_seconds = 30, ingest_defer_seconds = 0, dhs_settle_seconds = 1`);
   r = new Rig(t.url);
 });
 afterAll(async () => {

@@ -1,5 +1,4 @@
-import { writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, type EmbeddedHandle } from '../../src/db/embedded.js';
@@ -19,6 +18,7 @@ import {
   writeBigFits,
   type Daemon,
 } from './helpers.js';
+import { freePort } from '../helpers/net.js';
 
 // PostgreSQL restarted under running daemons. The machine's server cannot be restarted safely, so
 // this test runs a private embedded PostgreSQL, stops it (fast shutdown: every session is cut)
@@ -33,25 +33,20 @@ let url: string;
 let varDir: string;
 let port: number;
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', () => res()));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((res) => s.close(res));
-  return p;
-}
-
 beforeAll(async () => {
   port = await freePort();
   url = `postgres://postgres:postgres@127.0.0.1:${port}/faults`;
   r = new Rig(url);
   varDir = path.join(r.tmp.dir, 'pgvar');
+  // As root the server runs as the postgres user: a 0700 temp dir would send its data outside
+  // (src/db/embedded.ts), beyond the reach of this test's cleanup.
+  chmodSync(r.tmp.dir, 0o755);
   pgHandle = await startEmbedded(varDir, port, 'faults');
   if (pgHandle.url !== url) throw new Error(`embedded PostgreSQL at ${pgHandle.url}, expected ${url}`);
   await migrate(url);
   db = createPool(url, 5);
   await db.query(`UPDATE system_parameters SET poll_seconds = 30, heartbeat_seconds = 0.5,
-    dead_worker_seconds = 30, ingest_defer_seconds = 0`);
+    dead_worker_seconds = 30, ingest_defer_seconds = 0, dhs_settle_seconds = 1`);
 }, 180_000);
 
 afterAll(async () => {

@@ -37,6 +37,7 @@ export function fixedParams(over: Partial<SystemParameters> = {}): () => SystemP
     max_attempts: 3,
     ingest_defer_seconds: 0,
     export_retry_seconds: 1,
+    dhs_settle_seconds: 1,
     updated_at: new Date(),
     updated_by: null,
     ...over,

@@ -25,8 +25,10 @@ let tmp: ReturnType<typeof tempDir>;
 let smtp: TestSmtp;
 let config: Config;
 
+// These runs play the archive itself (role archive): the night's files come from this database.
 function mailConfig(port: number, extra: Record<string, unknown> = {}) {
   return testConfig(tmp.dir, {
+    role: 'archive',
     mail: {
       smtp_host: '127.0.0.1',
       smtp_port: port,
@@ -286,6 +288,7 @@ describe('you-got-data-email when the SMTP relay is down', () => {
     smtp.refuse = true;
     const connectionsBefore = smtp.connections;
     const file = writeConfig(tmp.dir, {
+      role: 'archive',
       database: { url: t.url },
       paths: {
         var_dir: tmp.dir,

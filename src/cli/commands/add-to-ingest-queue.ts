@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { addToIngestQueue } from '../../services/addtoingest.js';
-import { commonOptions, runCommand, UsageError } from '../context.js';
+import { addToIngestQueue, MissingPathError } from '../../services/addtoingest.js';
+import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { decimalNumber } from '../numbers.js';
 
 export function register(program: Command) {
@@ -47,12 +47,24 @@ export function register(program: Command) {
         });
       } catch (e) {
         if (/--file-re/.test((e as Error).message)) throw new UsageError((e as Error).message);
+        if (e instanceof MissingPathError) {
+          ctx.log.error(e.message);
+          return EXIT.PROBLEMS;
+        }
         throw e;
       }
+      if (r.wholeDirectory)
+        ctx.log.warn(
+          `no --file-re: queued every file in ${opts.path ? `${opts.path}/ of the store` : 'the top directory of the store'}`,
+        );
+      for (const n of r.missing)
+        ctx.log.error(`${n}: not in the store${opts.path ? ` under ${opts.path}/` : ''}; not queued`);
       ctx.log.info(
-        r,
-        `queued ${r.queued} files for ingest, ${r.alreadyPending} already pending, ${r.skipped} skipped of ${r.considered}`,
+        { ...r, missing: r.missing.length },
+        `queued ${r.queued} files for ingest, ${r.alreadyPending} already pending, ${r.skipped} skipped of ${r.considered}` +
+          (r.missing.length ? `, ${r.missing.length} not found` : ''),
       );
+      return r.missing.length ? EXIT.PROBLEMS : EXIT.OK;
     });
   });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { openDatabase } from '../../db/connect.js';
+import { openDatabase, requireDatabase } from '../../db/connect.js';
 import { defaultBackupDir } from '../../ops/backup.js';
 import { doctor, formatReport, mailReport } from '../../ops/doctor.js';
 import { printJson } from '../output.js';
@@ -28,6 +28,9 @@ export function register(program: Command): Command {
       async (ctx) => {
         if (!(opts.failFree <= opts.warnFree))
           throw new UsageError('--fail-free must not be above --warn-free');
+        // No database configured is a configuration error (exit 2), not a FAIL line about an
+        // embedded server nobody asked for.
+        requireDatabase(ctx.config);
         const report = await doctor({
           config: ctx.config,
           // Not migrating: a pending migration is one of the things the doctor reports.
@@ -41,8 +44,18 @@ export function register(program: Command): Command {
         if (opts.json) printJson(report);
         else process.stdout.write(formatReport(report));
         if (opts.email) {
-          await mailReport(ctx.config, report);
-          if (!opts.json) process.stdout.write(`report mailed to ${ctx.config.mail.admin}\n`);
+          const { smtp_host, smtp_port, admin } = ctx.config.mail;
+          try {
+            await mailReport(ctx.config, report);
+          } catch (e) {
+            // SMTP down is one of the things a doctor meets: one line, no stack trace.
+            const why = (e as Error).message.split('\n')[0];
+            ctx.log.warn(
+              `could not mail the report to ${admin ?? '(mail.admin not set)'} via ${smtp_host}:${smtp_port}: ${why}`,
+            );
+            return EXIT.PROBLEMS;
+          }
+          if (!opts.json) process.stdout.write(`report mailed to ${admin}\n`);
         }
         return report.worst === 'FAIL' ? EXIT.PROBLEMS : EXIT.OK;
       },

@@ -45,6 +45,12 @@ export function register(program: Command): Command {
   });
 }
 
+/** Who holds a queue row: only in-progress rows have a holder to judge (no "(undefined)"). */
+export function workerCell(q: { worker: string | null; holder?: string }): string {
+  if (!q.worker) return '';
+  return q.holder ? `${q.worker} (${q.holder})` : `${q.worker} (last)`;
+}
+
 function print(r: TriageReport) {
   const out = (s: string) => process.stdout.write(s + '\n');
   const when = (d: Date | null | undefined) => (d ? `${new Date(d).toISOString()} (${age(d)} ago)` : '');
@@ -88,7 +94,7 @@ function print(r: TriageReport) {
         q.state,
         age(q.added) + ' ago',
         q.attempts,
-        q.worker ? `${q.worker} (${q.holder})` : '',
+        workerCell(q),
         (q.error ?? '').split('\n')[0].slice(0, 60),
       ]),
     );
@@ -106,6 +112,7 @@ function print(r: TriageReport) {
         .join(', ') || 'none'
     }`,
   );
+  for (const f of r.facts) out(`fact: ${f.source}: ${f.finding}`);
   for (const n of r.notes) out(`note: ${n}`);
   for (const p of r.problems.slice(1)) out(`also: ${p.problem}\n  fix: ${p.fix}`);
   out(r.verdict);

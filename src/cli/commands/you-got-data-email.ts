@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { smtpMailer } from '../../services/mailer.js';
-import { resolveDate, youGotData, YouGotDataUsageError } from '../../services/yougotdata.js';
+import { newDataRefusal, resolveDate, youGotData, YouGotDataUsageError } from '../../services/yougotdata.js';
 import { commonOptions, daemonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -34,6 +34,9 @@ export function register(program: Command) {
         .map((x) => Number(x) * 1000);
       if (delaysMs.some((d) => !(d >= 0)))
         throw new UsageError(`--retry-delays: expected seconds, got "${opts.retryDelays}"`);
+      // Refused before anything is opened: no database, no SMTP (exit 2).
+      const refusal = newDataRefusal(ctx.config);
+      if (!opts.check && refusal) throw new UsageError(refusal);
       const database = await ctx.database();
       const mailer = smtpMailer(ctx.config.mail);
       try {

@@ -148,9 +148,8 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
   if (sel.observation_class !== undefined) eq('h.observation_class', sel.observation_class);
   if (sel.reduction !== undefined) eq('h.reduction', sel.reduction);
   if (sel.processing !== undefined) {
-    // Raw data is what the archive calls RAW; processed data carries DRAGONS' PROCMODE card.
-    if (sel.processing === 'Raw') eq('h.reduction', 'RAW');
-    else eq(`(h.keywords->>'PROCMODE')`, sel.processing === 'Quick-Look' ? 'ql' : 'sq');
+    // header.processing: 'Raw' for raw data, else from DRAGONS' PROCMODE card (metadata.ts).
+    eq('h.processing', sel.processing);
   }
 
   // Quality and status.
@@ -189,6 +188,52 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
     where.push(sel.pre_image ? cond : `(${cond}) IS NOT TRUE`);
   }
 
+  if (sel.photstandard === true) where.push('h.phot_standard IS TRUE');
+  if (sel.gpi_astrometric_standard !== undefined) {
+    // GPI marks its astrometric calibration fields with ASTROMTC.
+    const cond = `h.instrument = ${p.add('GPI', 'text')} AND (h.keywords->>'ASTROMTC') = ANY(${p.add(['true', 'T'], 'text[]')})`;
+    where.push(sel.gpi_astrometric_standard ? cond : `(${cond}) IS NOT TRUE`);
+  }
+
+  // Programs and publications: words all present (full-text, as the archive's to_tsvector match).
+  for (const [key, column] of [
+    ['PIname', 'pi_coi_names'],
+    ['ProgramText', 'title'],
+  ] as const) {
+    const v = sel[key];
+    if (v === undefined) continue;
+    where.push(
+      `EXISTS (SELECT 1 FROM program p WHERE p.program_id = h.program_id AND ` +
+        `to_tsvector('english', coalesce(p.${column}, '')) @@ plainto_tsquery('english', ${p.add(v, 'text')}))`,
+    );
+  }
+  if (sel.publication !== undefined) {
+    where.push(
+      `EXISTS (SELECT 1 FROM program p JOIN programpublication pp ON pp.program_id = p.id ` +
+        `JOIN publication pub ON pub.id = pp.publication_id ` +
+        `WHERE p.program_id = h.program_id AND pub.bibcode = ${p.add(sel.publication, 'text')})`,
+    );
+  }
+
+  // Files.
+  if (sel.path !== undefined) eq('df.path', sel.path);
+  for (const [key, column] of [
+    ['entrytimedaterange', 'df.entrytime'],
+    ['lastmoddaterange', 'df.lastmod'],
+  ] as const) {
+    const v = sel[key];
+    if (v === undefined) continue;
+    const [start, end] = dateBounds(v);
+    where.push(
+      `${column} >= ${p.add(start.toISOString(), 'timestamptz')} AND ${column} < ${p.add(end.toISOString(), 'timestamptz')}`,
+    );
+  }
+  if (sel.processing_tag !== undefined) {
+    // Raw data has no tag and always matches, as on the archive. We keep no processing-tag table
+    // (the archive's reprocessing campaigns): processed data matches only through a PROCTAG card.
+    where.push(`(h.reduction = 'RAW' OR (h.keywords->>'PROCTAG') = ${p.add(sel.processing_tag, 'text')})`);
+  }
+
   // Configuration.
   flag('h.spectroscopy', sel.spectroscopy);
   if (sel.mode !== undefined) eq('h.mode', sel.mode);
@@ -210,6 +255,16 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
   if (sel.gain !== undefined) eq('h.detector_gain_setting', sel.gain);
   if (sel.readspeed !== undefined) eq('h.detector_readspeed_setting', sel.readspeed);
   if (sel.welldepth !== undefined) eq('h.detector_welldepth_setting', sel.welldepth);
+  if (sel.readmode !== undefined) {
+    // Stored as astrodata names it ('Very Faint Objects'); URL words have '_' for ' '.
+    where.push(
+      `replace(h.detector_readmode_setting, ' ', '_') = ${p.add(sel.readmode.replace(/ /g, '_'), 'text')}`,
+    );
+  }
+  if (sel.pupil_mask !== undefined) {
+    // No column: what astrodata reads, component id removed (GPI's APODIZER, NIRI's FILTER3 'pup…').
+    where.push(`${PUPIL_MASK} = ${p.add(sel.pupil_mask, 'text')}`);
+  }
   if (sel.detector_roi !== undefined) {
     // Instruments without selectable ROIs record 'Fixed': that is their full frame.
     if (sel.detector_roi === 'Full Frame') {
@@ -318,5 +373,7 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
   }
 }
 
+const PUPIL_MASK = `regexp_replace(coalesce(h.keywords->>'APODIZER', CASE WHEN (h.keywords->>'FILTER3') LIKE 'pup%' THEN h.keywords->>'FILTER3' END), '_G[0-9]+$', '')`;
+
 // The Cassegrain rotator angle lives only in the card (no header column); non-numbers count as unknown.
-const CRPA = `(CASE WHEN jsonb_typeof(h.keywords->'CRPA') = 'number' THEN (h.keywords->>'CRPA')::float8 END)`;
+const CRPA = 'h.cass_rotator_pa';

@@ -2,10 +2,12 @@ import type { FastifyRequest } from 'fastify';
 import type { Queryable } from '../../db/pool.js';
 import { selectionToString, type Selection } from '../../gemini/selection/index.js';
 import {
-  parseOrderBy,
+  OrderByError,
+  parseOrderByList,
   searchHeaders,
   type HeaderRow,
   type OrderColumn,
+  type OrderKey,
   type SearchResult,
 } from '../../services/search.js';
 import { requester } from '../users/permit.js';
@@ -26,6 +28,7 @@ export interface ResultRow extends PageRow {
 export interface PageSearch {
   result: PageResult;
   rows: ResultRow[];
+  /** The first key asked for (the table marks its column), or null for the default order. */
   order: { column: OrderColumn; desc: boolean } | null;
   /** The orderby value was not one the table can sort by. */
   badOrder: string | null;
@@ -44,15 +47,19 @@ export async function searchForPage(
   req: FastifyRequest,
   sel: Selection,
   summarytype: string,
-  orderby: string | undefined,
+  orderby: string | readonly string[] | undefined,
 ): Promise<PageSearch> {
-  const order = orderby ? parseOrderBy(orderby) : null;
+  let keys: OrderKey[] = [];
+  let badOrder: string | null = null;
+  try {
+    keys = parseOrderByList(orderby);
+  } catch (e) {
+    if (!(e instanceof OrderByError)) throw e;
+    badOrder = (typeof orderby === 'string' ? orderby : (orderby ?? []).join(',')) || null;
+  }
   const started = new Date();
   const who = await requester(req, ctx.access, ctx.db, await ctx.user(req));
-  const result = await searchPageRows(ctx.db, sel, {
-    ...(order ? { orderBy: order.column, desc: order.desc } : {}),
-    coords: who.coords,
-  });
+  const result = await searchPageRows(ctx.db, sel, { order: keys, coords: who.coords });
   const previews = await withPreviews(ctx.db, result.rows);
   const rows = result.rows.map((r) =>
     Object.assign(r, {
@@ -69,5 +76,5 @@ export async function searchForPage(
     query_completed: new Date(),
     notes: result.truncated ? `truncated at ${result.limit}` : null,
   });
-  return { result, rows, order, badOrder: orderby && !order ? orderby : null };
+  return { result, rows, order: keys[0] ?? null, badOrder };
 }
