@@ -3,7 +3,7 @@
 // associates live (like the archive: always current); /associated_cals reads the calcache table.
 
 import type { Queryable } from '../db/pool.js';
-import { selectionToSql, type Selection } from '../gemini/selection/index.js';
+import { selectionToSql, type CoordsScope, type Selection } from '../gemini/selection/index.js';
 import {
   associate,
   associateWith,
@@ -46,12 +46,14 @@ export interface ManagerOptions {
   cached?: boolean;
   /** Most frames answered for (the archive's 1000). */
   limit?: number;
+  /** The requester's view of proprietary metadata (a web request's; see selectionToSql). */
+  coords?: CoordsScope;
 }
 
 type TargetRow = Target & { name: string; data_md5: string | null; data_label: string | null };
 
-async function targets(db: Queryable, sel: Selection, limit: number): Promise<TargetRow[]> {
-  const { where, values } = selectionToSql(sel, { firstParam: 2 });
+async function targets(db: Queryable, sel: Selection, limit: number, coords?: CoordsScope): Promise<TargetRow[]> {
+  const { where, values } = selectionToSql(sel, { firstParam: 2, coords });
   const r = await db.query(
     `SELECT ${TARGET_COLUMNS}, ${keywordTextSql(1)}, h.data_label, f.name, df.data_md5
      FROM file f JOIN diskfile df ON df.file_id = f.id JOIN header h ON h.diskfile_id = df.id
@@ -91,7 +93,7 @@ export async function calibrationsFor(
   sel: Selection,
   o: ManagerOptions = {},
 ): Promise<Dataset[]> {
-  const frames = await targets(db, sel, o.limit ?? 1000);
+  const frames = await targets(db, sel, o.limit ?? 1000, o.coords);
   const found: Array<Association & { obs_hid: number }> = [];
   const caltypes = new Map<number, string[]>();
   for (const t of frames) {

@@ -101,6 +101,8 @@ export interface HeaderRow {
   qa_state: QaState;
   /** 'YYYY-MM-DD' */
   release: string | null;
+  /** PROP_MD = T: object and position are as proprietary as the data (Gemini's rule). */
+  proprietary_coordinates: boolean;
   reduction: Reduction;
   engineering: boolean;
   science_verification: boolean;
@@ -299,6 +301,7 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     requested_bg: get(d.requestedBg),
     qa_state: (qa !== null && QA_STATES.includes(qa) ? qa : 'Undefined') as QaState,
     release: get(d.release),
+    proprietary_coordinates: c.h.phu.get('PROP_MD') === true,
     reduction,
     // A missing or malformed program id is engineering data, as in the archive.
     engineering: isEngineering(programId),

@@ -22,6 +22,8 @@ export interface AccessRow {
   name?: string | null;
   /** false when the file has no header row at all (not a FITS data file). */
   has_header?: boolean;
+  /** PROP_MD: object and position are as proprietary as the data. */
+  proprietary_coordinates?: boolean | null;
 }
 
 export interface SessionUser {
@@ -79,7 +81,8 @@ export class Access {
     this.resolveSession = fn;
   }
 
-  private sessionUser(request: FastifyRequest): Promise<SessionUser | null> {
+  /** The request's logged-in user, if any (one lookup per request). */
+  sessionUser(request: FastifyRequest): Promise<SessionUser | null> {
     let u = this.users.get(request);
     if (!u) {
       u = this.resolveSession(request);
@@ -102,8 +105,12 @@ export class Access {
     return this.hasGrant(user.id, row);
   }
 
-  /** Coordinates and target names of proprietary data are blanked in summaries on the same terms. */
-  canHaveCoords(request: FastifyRequest, row: AccessRow): Promise<boolean> {
+  /**
+   * May this request see the row's target name and position? Gemini's rule (FitsStorage
+   * canhave_coords): always, unless the header says PROP_MD; then on the download's terms.
+   */
+  async canHaveCoords(request: FastifyRequest, row: AccessRow): Promise<boolean> {
+    if (row.proprietary_coordinates !== true) return true;
     return this.canDownload(request, row);
   }
 

@@ -9,6 +9,7 @@ import { calmgrRoutes } from './routes/calmgr.js';
 import { fileRoutes } from './routes/file.js';
 import { AnswerCache } from './answercache.js';
 import { healthRoutes } from './routes/health.js';
+import { registerHardening, serverOptions } from './plugins/hardening.js';
 import { jsonListRoutes } from './routes/jsonlists.js';
 import { notificationRoutes } from './routes/notification.js';
 import { previewRoutes } from './routes/preview.js';
@@ -55,7 +56,9 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
     return503OnClosing: true,
     // Names such as N20200101S0001.fits.bz2 are long; selections longer still.
     routerOptions: { maxParamLength: 2000 },
+    ...serverOptions(deps.config),
   });
+  registerHardening(app, deps.config);
   const pending = new Set<Promise<unknown>>();
   const access = new Access(deps.config, deps.db, opts.now);
   const answers = new AnswerCache(deps.db, deps.config.server.answer_cache_mb * 1024 * 1024, deps.log);

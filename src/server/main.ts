@@ -4,6 +4,8 @@ import { openDatabase, requireDatabase } from '../db/connect.js';
 import { EmbeddedError } from '../db/embedded.js';
 import { createLogger } from '../log/logger.js';
 import { openStorage } from '../storage/index.js';
+import { publicUrlWarning } from '../ops/doctor-host.js';
+import { ingestLeftovers } from '../services/ingestuploaded.js';
 import { buildServer } from './app.js';
 
 // fitsstore-server: configuration → database → store → Fastify, listening until SIGTERM/SIGINT,
@@ -105,6 +107,17 @@ export async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  const warning = publicUrlWarning(config);
+  if (warning) log.warn(warning);
+  // Uploads a kill -9 left in staging: complete ones (received, not yet stored and queued) are
+  // stored and queued now; partial ones (their sender was never answered) are removed.
+  void ingestLeftovers({ config, db: database.db, storage, log }, { minAgeSeconds: 0, abandonedSeconds: 0 })
+    .then((r) => {
+      if (r.queued + r.failed + r.removedPartial > 0)
+        log.info(r, 'upload staging: leftovers from before the start handled');
+    })
+    .catch((e) => log.error({ err: e }, `upload staging catch-up failed: ${(e as Error).message}`));
 
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   log.info({ storage: storage.kind, role: config.role }, `fitsstore-server listening on ${address}`);

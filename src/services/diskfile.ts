@@ -66,6 +66,7 @@ export const HEADER_COLUMNS = [
   'requested_bg',
   'qa_state',
   'release',
+  'proprietary_coordinates',
   'reduction',
   'engineering',
   'science_verification',

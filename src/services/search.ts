@@ -5,7 +5,7 @@
 // keeps, as on the archive (astroquery's orderby pages through results this way).
 
 import type { Queryable } from '../db/pool.js';
-import { isOpenQuery, selectionToSql, type Selection } from '../gemini/selection/index.js';
+import { isOpenQuery, selectionToSql, type CoordsScope, type Selection } from '../gemini/selection/index.js';
 import { HEADER_COLUMNS } from './diskfile.js';
 import { pendingIngestSql } from './ingestqueue.js';
 
@@ -135,6 +135,8 @@ export interface SearchOptions {
   desc?: boolean;
   /** Add a `pending_ingest` column: the file waits for ingest (see pendingIngestSql). */
   withPendingIngest?: boolean;
+  /** The requester's view of proprietary metadata (see selectionToSql); absent for trusted callers. */
+  coords?: CoordsScope;
 }
 
 /** A header row with its diskfile's and file's columns. */
@@ -188,6 +190,7 @@ export interface HeaderRow {
   qa_state: string | null;
   /** node-postgres reads `date` columns as local midnight; format with local getters, or cast in SQL. */
   release: Date | null;
+  proprietary_coordinates: boolean;
   reduction: string | null;
   engineering: boolean | null;
   science_verification: boolean | null;
@@ -251,7 +254,7 @@ export async function searchHeaders(
     throw new RangeError(`search limit must be a whole number or null, got ${limit}`);
   }
   const { inner, outer } = orderClauses(orderKeysOf(opts), open);
-  const { where, values } = selectionToSql(sel);
+  const { where, values } = selectionToSql(sel, { coords: opts.coords });
   // Worked out on the outer query: only for the rows that made the cut.
   const pending = opts.withPendingIngest ? `, ${pendingIngestSql('picked.name')} AS pending_ingest` : '';
   // One row past the limit tells whether there were more.

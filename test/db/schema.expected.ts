@@ -150,6 +150,7 @@ export const expectedSchema: Schema = {
       requested_bg: 'text',
       qa_state: 'text',
       release: 'date',
+      proprietary_coordinates: 'boolean not null',
       reduction: 'text',
       engineering: 'boolean',
       science_verification: 'boolean',

@@ -226,8 +226,14 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
     expect(e).toMatchObject({ procmode: 'sq', processing: 'Science-Quality', cass_rotator_pa: 12.5 });
   });
 
-  it('blanks coordinates and target of proprietary data, unless the magic cookie is there', async () => {
-    await ingestSample({ date: '20230602', serial: 22, release: FUTURE, object: 'Secret Target' });
+  it('blanks coordinates and target of data with proprietary metadata (PROP_MD), unless the magic cookie is there', async () => {
+    await ingestSample({
+      date: '20230602',
+      serial: 22,
+      release: FUTURE,
+      object: 'Secret Target',
+      extraCards: [['PROP_MD', true]],
+    });
     const anon = (await app.inject('/jsonsummary/20230602')).json()[0];
     expect(anon).toMatchObject({ ra: null, dec: null, object: null, airmass: null, release: FUTURE });
     expect(anon.instrument).toBe('GMOS-N');
@@ -235,6 +241,13 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
       await app.inject({ url: '/jsonsummary/20230602', cookies: { gemini_fits_authorization: 'good_to_go' } })
     ).json()[0];
     expect(magic).toMatchObject({ object: 'Secret Target', ra: 150.12, dec: 2.22, airmass: 1.2 });
+  });
+
+  it('shows target and position of proprietary data whose metadata is public (no PROP_MD), as the archive does', async () => {
+    await ingestSample({ date: '20230604', serial: 24, release: FUTURE, object: 'Open Target' });
+    const anon = (await app.inject('/jsonsummary/20230604')).json()[0];
+    expect(anon.object).toBe('Open Target');
+    expect(typeof anon.ra).toBe('number');
   });
 
   it('jsonfilenames gives names only; jsonqastate the ODB fields', async () => {

@@ -67,6 +67,7 @@ beforeAll(async () => {
       release: FUTURE,
       size: 96,
       object: 'Secret Target',
+      extraCards: [['PROP_MD', true]],
     });
   }
   await grant(s.t.db, PI.username, { program_id: PROP_PROG });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addToIngestQueue, MissingPathError } from '../../services/addtoingest.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
+import { decimalNumber } from '../numbers.js';
 
 export function register(program: Command) {
   const cmd = program
@@ -14,7 +15,7 @@ export function register(program: Command) {
     .option('--force', 'force re-ingestion even when the file appears unchanged')
     .option('--force-md5', 'detect changes by md5, not just the last modification time')
     .option('--after <datetime>', 'ingest only after this date/time (ISO 8601)')
-    .option('--newfiles <days>', 'only queue files modified in the last N days', parseFloat)
+    .option('--newfiles <days>', 'only queue files modified in the last N days', decimalNumber(0, false))
     .option('--filename <name...>', 'queue these file names (in --path) without listing the directory')
     .option('--listfile <file>', 'queue the file names listed in this file, one per line')
     .option('--logsuffix <suffix>', 'write to add-to-ingest-queue-<suffix>.log')

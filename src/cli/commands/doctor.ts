@@ -5,6 +5,7 @@ import { defaultBackupDir } from '../../ops/backup.js';
 import { doctor, formatReport, mailReport } from '../../ops/doctor.js';
 import { printJson } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
+import { wholeNumber, decimalNumber } from '../numbers.js';
 
 export function register(program: Command): Command {
   return commonOptions(
@@ -15,11 +16,11 @@ export function register(program: Command): Command {
       )
       .option('--email', 'also mail the report to mail.admin (the nightly cron job)')
       .option('--json', 'machine-readable output')
-      .option('--warn-free <pct>', 'WARN below this % of free space or inodes', parseFloat, 10)
-      .option('--fail-free <pct>', 'FAIL below this % of free space or inodes', parseFloat, 5)
-      .option('--backlog-minutes <n>', 'WARN when a pending item has waited longer', parseFloat, 60)
+      .option('--warn-free <pct>', 'WARN below this % of free space or inodes', decimalNumber(0), 10)
+      .option('--fail-free <pct>', 'FAIL below this % of free space or inodes', decimalNumber(0), 5)
+      .option('--backlog-minutes <n>', 'WARN when a pending item has waited longer', decimalNumber(0), 60)
       .option('--backup-dir <dir>', 'where db backup writes (default <var_dir>/backups)')
-      .option('--timeout <ms>', 'for the database and each destination', (v) => parseInt(v, 10), 5000),
+      .option('--timeout <ms>', 'for the database and each destination', wholeNumber(1), 5000),
   ).action(async (opts) => {
     await runCommand(
       'doctor',

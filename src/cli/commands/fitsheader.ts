@@ -5,6 +5,7 @@ import { isTileCompressed } from '../../fits/tilecompress.js';
 import { verifyFits } from '../../fits/verify.js';
 import type { Card, Hdu } from '../../fits/types.js';
 import { EXIT } from '../context.js';
+import { wholeNumber } from '../numbers.js';
 
 // What an operator runs to check a file by hand: no config, no database.
 
@@ -27,7 +28,7 @@ export function register(program: Command) {
     .description('Print every HDU header of FITS files (.fits, .fits.gz, .fits.bz2, .fits.fz)')
     .argument('<file...>')
     .option('--json', 'typed values as JSON: [{file, hdus: [{index, cards: [{keyword, value, comment}]}]}]')
-    .option('--hdu <n>', 'only this HDU (0 = primary)', (v) => parseInt(v, 10))
+    .option('--hdu <n>', 'only this HDU (0 = primary)', wholeNumber(0))
     // One value per -k (as astropy's fitsheader): `-k KEY FILE` must not read FILE as a keyword.
     .option(
       '-k, --keyword <keyword>',

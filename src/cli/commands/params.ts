@@ -3,6 +3,7 @@ import os from 'node:os';
 import { getParams, paramHistory, setParam } from '../../db/params.js';
 import { printJson, printTable } from '../output.js';
 import { commonOptions, runCommand, UsageError } from '../context.js';
+import { wholeNumber } from '../numbers.js';
 
 export function register(program: Command) {
   const p = program
@@ -45,7 +46,7 @@ export function register(program: Command) {
       { fileless: true },
     );
   });
-  commonOptions(p.command('history').option('--limit <n>', 'rows', (v) => parseInt(v, 10), 20)).action(
+  commonOptions(p.command('history').option('--limit <n>', 'rows', wholeNumber(1), 20)).action(
     async (opts) => {
       await runCommand(
         'params',

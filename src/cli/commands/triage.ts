@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { triage, type TriageReport } from '../../ops/triage.js';
 import { age, printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand } from '../context.js';
+import { wholeNumber } from '../numbers.js';
 
 export function register(program: Command): Command {
   return commonOptions(
@@ -16,7 +17,7 @@ export function register(program: Command): Command {
       )
       .option('--json', 'machine-readable output')
       .option('--no-search', 'do not search the whole store when the file is not at its expected key')
-      .option('--timeout <ms>', 'per export destination', (v) => parseInt(v, 10), 5000),
+      .option('--timeout <ms>', 'per export destination', wholeNumber(1), 5000),
   ).action(async (filename: string, opts) => {
     await runCommand(
       'triage',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { up } from '../../services/up.js';
 import { commonOptions, runCommand } from '../context.js';
+import { wholeNumber } from '../numbers.js';
 
 export function register(program: Command) {
   commonOptions(
@@ -9,7 +10,7 @@ export function register(program: Command) {
       .description(
         'Run the summit pipeline in one process on the embedded PostgreSQL: sample DHS files, copy-from-dhs, two ingest workers',
       )
-      .option('--samples <n>', 'sample files to generate into the DHS directory', (v) => parseInt(v, 10), 24)
+      .option('--samples <n>', 'sample files to generate into the DHS directory', wholeNumber(0), 24)
       .option('--exit', 'exit once the samples are ingested')
       .option('--debug', 'log at debug level'),
   ).action(async (opts) => {

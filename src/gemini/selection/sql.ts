@@ -22,7 +22,22 @@ export interface SqlOptions {
    * selection asks about engineering or names the data (see excludesEngineeringByDefault).
    */
   defaults?: boolean;
+  /**
+   * Who is asking, for searches by target name or position. Absent: a trusted caller (the CLI,
+   * mail, calcache rebuilds) and no guard. Every web and API route passes the requester's scope,
+   * so a row whose metadata is withheld from them can never match by those fields.
+   */
+  coords?: CoordsScope;
 }
+
+/**
+ * What a requester may see of proprietary metadata (header.proprietary_coordinates, from PROP_MD):
+ * 'all' (staff, the magic cookie), or released data (release <= today, UTC), engineering data and
+ * their PI grants. The same terms as the download rule (server/access.ts).
+ */
+export type CoordsScope =
+  | 'all'
+  | { today: string; programs: readonly string[]; observations: readonly string[]; files: readonly string[] };
 
 export interface SqlFragment {
   where: string;
@@ -33,7 +48,7 @@ class Params {
   readonly values: unknown[] = [];
   constructor(private readonly first: number) {}
   /** A placeholder for `value`, with a cast so that PostgreSQL never has to guess the type. */
-  add(value: unknown, cast: 'text' | 'text[]' | 'float8' | 'integer' | 'timestamptz'): string {
+  add(value: unknown, cast: 'text' | 'text[]' | 'float8' | 'integer' | 'timestamptz' | 'date'): string {
     this.values.push(value);
     return `$${this.first + this.values.length - 1}::${cast}`;
   }
@@ -305,6 +320,24 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
       ? [String(v.value), `${v.value}-percentile`, ...(v.value === 100 ? ['Any'] : [])]
       : [];
     if (v.ok) where.push(`h.${key} = ANY(${p.add(spellings, 'text[]')})`);
+  }
+
+  // Gemini's proprietary-metadata rule (FitsStorage's querypropcoords, widened to the requester's
+  // own rights): a search by target or position never matches a row whose metadata the requester
+  // may not see, or the name and position could be recovered by probing.
+  const byCoords =
+    pos !== undefined ||
+    (sel.object !== undefined && pos === undefined) ||
+    [sel.az, sel.el, sel.crpa].some((v) => v !== undefined);
+  if (byCoords && opts.coords !== undefined && opts.coords !== 'all') {
+    const c = opts.coords;
+    const files = p.add([...c.files], 'text[]');
+    where.push(
+      `h.proprietary_coordinates IS NOT TRUE OR h.release <= ${p.add(c.today, 'date')} OR h.engineering IS TRUE` +
+        ` OR h.program_id = ANY(${p.add([...c.programs], 'text[]')})` +
+        ` OR h.observation_id = ANY(${p.add([...c.observations], 'text[]')})` +
+        ` OR f.name = ANY(${files}) OR df.filename = ANY(${files})`,
+    );
   }
 
   // Each condition in parentheses, so that the whole is safe to AND with anything.

@@ -5,6 +5,7 @@ import { CalRequestError, parseCalRequest, requestPath, targetFromRequest } from
 import { isOpenQuery, parseSelection, type Selection } from '../../gemini/selection/index.js';
 import { CAL_TYPES } from '../../gemini/selection/vocabulary.js';
 import type { RouteContext } from '../app.js';
+import { requester } from '../users/permit.js';
 
 // The Gemini archive's calibration manager:
 //   GET /calmgr/<selection>          XML (calibration_associations, gsaCalibrations/v1.0), as the
@@ -36,6 +37,7 @@ export function xmlEscape(s: unknown): string {
   );
 }
 
+/** Where the files are: public_url, else this request's Host (checked against the allow-list by plugins/hardening.ts). */
 function baseUrl(ctx: RouteContext, req: FastifyRequest): string {
   return (ctx.config.server.public_url ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
 }
@@ -136,6 +138,7 @@ ${rows
 }
 
 export const calmgrRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app, { ctx }) => {
+  const scope = async (req: FastifyRequest) => (await requester(req, ctx.access, ctx.db)).coords;
   const closed = (req: FastifyRequest, reply: FastifyReply): Selection | null => {
     const sel = selectionOf(req);
     if (isOpenQuery(sel)) {
@@ -148,7 +151,7 @@ export const calmgrRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (ap
   const getXml = async (req: FastifyRequest, reply: FastifyReply) => {
     const sel = closed(req, reply);
     if (!sel) return reply;
-    const datasets = await calibrationsFor(ctx.db, sel, { caltype: sel.caltype });
+    const datasets = await calibrationsFor(ctx.db, sel, { caltype: sel.caltype, coords: await scope(req) });
     return reply.type('text/xml').send(calmgrXml(datasets, baseUrl(ctx, req)));
   };
   app.get('/calmgr/*', getXml);
@@ -201,14 +204,16 @@ export const calmgrRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (ap
   app.get('/jsoncalmgr/*', async (req, reply) => {
     const sel = closed(req, reply);
     if (!sel) return reply;
-    const datasets = await calibrationsFor(ctx.db, sel, { caltype: sel.caltype });
+    const datasets = await calibrationsFor(ctx.db, sel, { caltype: sel.caltype, coords: await scope(req) });
     return calmgrJson(datasets, baseUrl(ctx, req));
   });
 
   const associated = (json: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const sel = closed(req, reply);
     if (!sel) return reply;
-    const rows = associatedRows(await calibrationsFor(ctx.db, sel, { caltype: sel.caltype, cached: true }));
+    const rows = associatedRows(
+      await calibrationsFor(ctx.db, sel, { caltype: sel.caltype, cached: true, coords: await scope(req) }),
+    );
     if (json) return rows;
     const title = `Associated calibrations: ${(req.params as { '*'?: string })['*'] ?? ''}`;
     return reply.type('text/html; charset=utf-8').send(associatedHtml(rows, title));

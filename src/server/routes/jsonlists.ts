@@ -17,6 +17,7 @@ import {
 } from '../../services/search.js';
 import type { RouteContext } from '../app.js';
 import { utcDay } from '../access.js';
+import { requester } from '../users/permit.js';
 import { DISKFILE_FIELDS, fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijson.js';
 import { xmlEscape } from './calmgr.js';
 import { orderbyParam } from '../web.js';
@@ -123,7 +124,11 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
       reply.code(400).send({ error: e.message });
       return null;
     }
-    const result = await searchHeaders(ctx.db, sel, searchOptions(kind, isOpenQuery(sel), order));
+    const who = await requester(req, ctx.access, ctx.db);
+    const result = await searchHeaders(ctx.db, sel, {
+      ...searchOptions(kind, isOpenQuery(sel), order),
+      coords: who.coords,
+    });
     const rows = result.rows as unknown as Row[];
     let entries: Row[];
     if (kind === 'jsonfilenames') {
@@ -140,11 +145,7 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
           if (await isPendingIngest(ctx.db, sel.filename)) entries.push(placeholder(sel.filename));
         }
       } else {
-        entries = [];
-        for (const r of rows) {
-          const coords = await ctx.access.canHaveCoords(req, r);
-          entries.push(summaryEntry(r, coords, pending(r)));
-        }
+        entries = rows.map((r) => summaryEntry(r, who.coordsShown(r), pending(r)));
       }
     }
     if (result.open && result.truncated && entries.length > 0)

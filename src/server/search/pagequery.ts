@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool.js';
-import { isOpenQuery, selectionToSql, type Selection } from '../../gemini/selection/index.js';
+import { isOpenQuery, selectionToSql, type CoordsScope, type Selection } from '../../gemini/selection/index.js';
 import {
   CLOSED_QUERY_LIMIT,
   OPEN_QUERY_LIMIT,
@@ -22,7 +22,7 @@ import {
 const PAGE_COLUMNS = `h.id, h.diskfile_id, h.program_id, h.observation_id, h.data_label, h.telescope, h.instrument,
   h.ut_datetime, h.local_time, h.observation_type, h.observation_class, h.object, h.ra, h.dec, h.airmass,
   h.exposure_time, h.filter_name, h.disperser, h.focal_plane_mask, h.central_wavelength, h.spectroscopy, h.detector_binning,
-  h.raw_iq, h.raw_cc, h.raw_wv, h.raw_bg, h.qa_state, h.release, h.engineering,
+  h.raw_iq, h.raw_cc, h.raw_wv, h.raw_bg, h.qa_state, h.release, h.proprietary_coordinates, h.engineering,
   df.filename, df.path, df.file_md5, df.file_size, df.data_size, df.lastmod, df.entrytime, f.name`;
 
 /** The columns PAGE_COLUMNS selects: a HeaderRow without the rest. */
@@ -56,6 +56,7 @@ export type PageRow = Pick<
   | 'raw_bg'
   | 'qa_state'
   | 'release'
+  | 'proprietary_coordinates'
   | 'engineering'
   | 'filename'
   | 'path'
@@ -74,12 +75,12 @@ export interface PageResult extends Omit<SearchResult, 'rows'> {
 export async function searchPageRows(
   db: Queryable,
   sel: Selection,
-  opts: { order?: readonly OrderKey[]; orderBy?: OrderColumn; desc?: boolean } = {},
+  opts: { order?: readonly OrderKey[]; orderBy?: OrderColumn; desc?: boolean; coords?: CoordsScope } = {},
 ): Promise<PageResult> {
   const open = isOpenQuery(sel);
   const limit = open ? OPEN_QUERY_LIMIT : CLOSED_QUERY_LIMIT;
   const { inner, outer } = orderClauses(orderKeysOf(opts), open);
-  const { where, values } = selectionToSql(sel);
+  const { where, values } = selectionToSql(sel, { coords: opts.coords });
   values.push(limit + 1);
   const r = await db.query(
     `SELECT * FROM (

@@ -10,7 +10,7 @@ import {
   type OrderKey,
   type SearchResult,
 } from '../../services/search.js';
-import { downloadPermit } from '../users/permit.js';
+import { requester } from '../users/permit.js';
 import type { SiteContext } from '../web.js';
 import { searchPageRows, type PageResult, type PageRow } from './pagequery.js';
 
@@ -20,6 +20,8 @@ import { searchPageRows, type PageResult, type PageRow } from './pagequery.js';
 
 export interface ResultRow extends PageRow {
   permitted: boolean;
+  /** Object, position and the like may be shown (Gemini's PROP_MD rule). */
+  coordsShown: boolean;
   hasPreview: boolean;
 }
 
@@ -56,13 +58,15 @@ export async function searchForPage(
     badOrder = (typeof orderby === 'string' ? orderby : (orderby ?? []).join(',')) || null;
   }
   const started = new Date();
-  const result = await searchPageRows(ctx.db, sel, { order: keys });
-  const [permit, previews] = await Promise.all([
-    downloadPermit(req, ctx.access, ctx.db, await ctx.user(req)),
-    withPreviews(ctx.db, result.rows),
-  ]);
+  const who = await requester(req, ctx.access, ctx.db, await ctx.user(req));
+  const result = await searchPageRows(ctx.db, sel, { order: keys, coords: who.coords });
+  const previews = await withPreviews(ctx.db, result.rows);
   const rows = result.rows.map((r) =>
-    Object.assign(r, { permitted: permit(r), hasPreview: previews.has(r.diskfile_id) }),
+    Object.assign(r, {
+      permitted: who.permit(r),
+      coordsShown: who.coordsShown(r),
+      hasPreview: previews.has(r.diskfile_id),
+    }),
   );
   ctx.usage.queryLog(req, {
     summarytype,
