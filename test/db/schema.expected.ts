@@ -24,6 +24,7 @@ export const expectedSchema: Schema = {
       rank: 'integer not null',
     },
     calcachequeue: {
+      operator_retry: 'boolean not null',
       id: 'bigint not null',
       obs_hid: 'bigint not null',
       filename: 'text',
@@ -68,6 +69,7 @@ export const expectedSchema: Schema = {
       notes: 'text',
     },
     exportqueue: {
+      operator_retry: 'boolean not null',
       id: 'bigint not null',
       filename: 'text not null',
       path: 'text not null',
@@ -104,6 +106,11 @@ export const expectedSchema: Schema = {
       fulltext: 'text not null',
     },
     header: {
+      phot_standard: 'boolean',
+      processing: 'text',
+      procmode: 'text',
+      detector_readmode_setting: 'text',
+      cass_rotator_pa: 'double precision',
       id: 'bigint not null',
       diskfile_id: 'bigint not null',
       program_id: 'text',
@@ -177,6 +184,7 @@ export const expectedSchema: Schema = {
       changes: 'jsonb',
     },
     ingestqueue: {
+      operator_retry: 'boolean not null',
       id: 'bigint not null',
       filename: 'text not null',
       path: 'text not null',
@@ -231,6 +239,7 @@ export const expectedSchema: Schema = {
       created: 'timestamp with time zone not null',
     },
     previewqueue: {
+      operator_retry: 'boolean not null',
       id: 'bigint not null',
       diskfile_id: 'bigint not null',
       filename: 'text',
@@ -278,6 +287,7 @@ export const expectedSchema: Schema = {
       applied_at: 'timestamp with time zone not null',
     },
     system_parameters: {
+      dhs_settle_seconds: 'double precision not null',
       id: 'integer not null',
       poll_seconds: 'double precision not null',
       heartbeat_seconds: 'double precision not null',
@@ -321,6 +331,33 @@ export const expectedSchema: Schema = {
       token_hash: 'text not null',
       created: 'timestamp with time zone not null',
       expires: 'timestamp with time zone not null',
+    },
+    photstandard: {
+      id: 'bigint not null',
+      name: 'text not null',
+      field: 'text',
+      ra: 'double precision not null',
+      dec: 'double precision not null',
+    },
+    program: {
+      id: 'bigint not null',
+      program_id: 'text not null',
+      title: 'text',
+      pi_coi_names: 'text',
+      abstract: 'text',
+      updated: 'timestamp with time zone not null',
+    },
+    programpublication: {
+      program_id: 'bigint not null',
+      publication_id: 'bigint not null',
+    },
+    publication: {
+      id: 'bigint not null',
+      bibcode: 'text not null',
+      title: 'text',
+      authors: 'text',
+      journal: 'text',
+      year: 'integer',
     },
   },
   indexes: {
@@ -449,6 +486,26 @@ export const expectedSchema: Schema = {
     usersession_token_hash_key:
       'CREATE UNIQUE INDEX usersession_token_hash_key ON public.usersession USING btree (token_hash)',
     usersession_user: 'CREATE INDEX usersession_user ON public.usersession USING btree (user_id, expires)',
+    header_processing: 'CREATE INDEX header_processing ON public.header USING btree (processing)',
+    photstandard_name_key:
+      'CREATE UNIQUE INDEX photstandard_name_key ON public.photstandard USING btree (name)',
+    photstandard_pkey: 'CREATE UNIQUE INDEX photstandard_pkey ON public.photstandard USING btree (id)',
+    photstandard_position:
+      'CREATE INDEX photstandard_position ON public.photstandard USING gist (point(ra, "dec"))',
+    program_pi_coi_names_fts:
+      "CREATE INDEX program_pi_coi_names_fts ON public.program USING gin (to_tsvector('english'::regconfig, COALESCE(pi_coi_names, ''::text)))",
+    program_pkey: 'CREATE UNIQUE INDEX program_pkey ON public.program USING btree (id)',
+    program_program_id_key:
+      'CREATE UNIQUE INDEX program_program_id_key ON public.program USING btree (program_id)',
+    program_title_fts:
+      "CREATE INDEX program_title_fts ON public.program USING gin (to_tsvector('english'::regconfig, COALESCE(title, ''::text)))",
+    programpublication_pkey:
+      'CREATE UNIQUE INDEX programpublication_pkey ON public.programpublication USING btree (program_id, publication_id)',
+    programpublication_publication:
+      'CREATE INDEX programpublication_publication ON public.programpublication USING btree (publication_id)',
+    publication_bibcode_key:
+      'CREATE UNIQUE INDEX publication_bibcode_key ON public.publication USING btree (bibcode)',
+    publication_pkey: 'CREATE UNIQUE INDEX publication_pkey ON public.publication USING btree (id)',
   },
   triggers: {
     diskfile_datachange:
