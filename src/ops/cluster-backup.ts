@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, realpathSync } from 'node:fs';
 import { chown, lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -31,7 +31,16 @@ export interface OwnedCluster {
   port: number;
 }
 
-export const dataDirOf = (c: OwnedCluster) => path.join(c.varDir, 'pg');
+/**
+ * The cluster's real data directory. <varDir>/pg may be a link to it (src/db/embedded.ts keeps the
+ * data where the postgres OS user can reach it when var_dir is under a closed directory): a
+ * restore must swap the directory the link points at, not the link, or the new data would land
+ * where postgres cannot reach it.
+ */
+export const dataDirOf = (c: OwnedCluster) => {
+  const p = path.join(c.varDir, 'pg');
+  return existsSync(p) ? realpathSync(p) : p;
+};
 
 /** Directories whose contents a backup leaves out (PostgreSQL's own list for base backups). */
 const EMPTY_DIRS = new Set([

@@ -6,6 +6,7 @@ import { createLogger } from '../log/logger.js';
 import { openStorage } from '../storage/index.js';
 import { publicUrlWarning } from '../ops/doctor-host.js';
 import { ingestLeftovers } from '../services/ingestuploaded.js';
+import { removeOrphanTemps } from '../storage/local.js';
 import { buildServer } from './app.js';
 
 // fitsstore-server: configuration → database → store → Fastify, listening until SIGTERM/SIGINT,
@@ -110,6 +111,14 @@ export async function main(): Promise<void> {
 
   const warning = publicUrlWarning(config);
   if (warning) log.warn(warning);
+  // A kill -9 during the store's write of an upload leaves its temp file in the store's top level
+  // (where uploads go): removed before anything else looks there.
+  const storeDir = storage.localPath('');
+  if (storeDir) {
+    const gone = await removeOrphanTemps(storeDir);
+    if (gone.length)
+      log.info({ removed: gone }, `store: ${gone.length} temp file(s) of dead writers removed`);
+  }
   // Uploads a kill -9 left in staging: complete ones (received, not yet stored and queued) are
   // stored and queued now; partial ones (their sender was never answered) are removed.
   void ingestLeftovers({ config, db: database.db, storage, log }, { minAgeSeconds: 0, abandonedSeconds: 0 })

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, opendir, rename, stat, unlink, utimes } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Storage, StoredFile, WriteOptions } from './types.js';
+import { pidAlive } from '../daemon/lockfile.js';
 
 /** Hashes and counts bytes on their way through. */
 export function hashingStream(): Transform & { digest(): { md5: string; size: number } } {
@@ -22,12 +24,36 @@ export function hashingStream(): Transform & { digest(): { md5: string; size: nu
   return Object.assign(t, { digest: () => ({ md5: (md5 ??= h.digest('hex')), size }) });
 }
 
+// The host in a temp name: a store on NFS is shared by several machines, and only the host that
+// wrote a temp file can tell whether its writer is still alive (removeOrphanTemps).
+const HOST = os.hostname().replace(/[^A-Za-z0-9]+/g, '_');
+
 /** Temp name in the destination directory: the rename is atomic, and a crash leaves an obvious tmp file. */
 export function tempNameFor(file: string): string {
   return path.join(
     path.dirname(file),
-    `.${path.basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`,
+    `.${path.basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}-${HOST}`,
   );
+}
+
+const TEMP_NAME = /^\..+\.tmp-(\d+)-[0-9a-z]+-(.+)$/;
+
+/**
+ * Removes the temp files in `dir` (not below) whose writer was a process of this host that is gone
+ * (a kill -9 mid-write): they never became a file and nothing refers to them. Returns their names.
+ * Temp files of live processes and of other hosts are left alone.
+ */
+export async function removeOrphanTemps(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  const d = await opendir(dir).catch(() => null);
+  if (!d) return removed;
+  for await (const e of d) {
+    const m = TEMP_NAME.exec(e.name);
+    if (!e.isFile() || !m || pidAlive(Number(m[1]))) continue;
+    await unlink(path.join(dir, e.name)).catch(() => {});
+    removed.push(e.name);
+  }
+  return removed;
 }
 
 /** temp + fsync + verify + rename; a failure removes the temp file and leaves any old file as it was. */

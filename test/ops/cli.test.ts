@@ -161,7 +161,7 @@ describe('operator commands, end to end', { timeout: 180_000 }, () => {
   });
 
   it('db on the embedded default, nothing installed: backup (a physical copy), --list, restore (--yes), migrate --rehearse', async () => {
-    // Its own embedded cluster, as `npm start` has one: no database.url in the configuration.
+    // Its own embedded cluster, as `npm start` has one: a configuration that asks for the embedded server.
     // Under the temp directory itself: as root, postgres runs as another user, who cannot pass
     // through this file's 0700 temp directory.
     const embVar = tempDir('cli-embedded');
@@ -172,7 +172,7 @@ describe('operator commands, end to end', { timeout: 180_000 }, () => {
       embCfg,
       JSON.stringify({
         role: 'summit',
-        database: { embedded_port: port },
+        database: { embedded: true, embedded_port: port },
         paths: { ...cfgPaths, var_dir: varDir },
       }),
     );

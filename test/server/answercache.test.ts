@@ -89,7 +89,14 @@ describe('cached JSON API answers', () => {
     );
     try {
       await a.ready();
-      await ingestSample({ date: '20230704', serial: 4, release: '2027-01-01', object: 'Secret Target' });
+      // Proprietary metadata (PROP_MD): its target is withheld until the release day.
+      await ingestSample({
+        date: '20230704',
+        serial: 4,
+        release: '2027-01-01',
+        object: 'Secret Target',
+        extraCards: [['PROP_MD', true]],
+      });
       const object = async () => (await a.inject('/jsonsummary/20230704')).json()[0].object;
       expect(await object()).toBeNull();
       expect(await object()).toBeNull();
