@@ -43,7 +43,8 @@ export async function enqueue(db: Queryable, q: QueueTable, items: EnqueueItem[]
   for (const it of items) byKey.set(q.key.map((k) => String(it[k] ?? COLUMN_DEFAULTS[k])).join('\u0000'), it);
   const unique = [...byKey.values()];
   const cols = Object.keys(q.columns);
-  const upgrade = ['force', 'force_md5'].filter((c) => c in q.columns);
+  // A pending row also takes a re-add's `verified`: the file in the store is then a complete one.
+  const upgrade = ['force', 'force_md5', 'verified'].filter((c) => c in q.columns);
   const conflict = upgrade.length
     ? `DO UPDATE SET ${upgrade.map((c) => `${c} = t.${c} OR EXCLUDED.${c}`).join(', ')}
        WHERE ${upgrade.map((c) => `(EXCLUDED.${c} AND NOT t.${c})`).join(' OR ')}`
@@ -174,6 +175,20 @@ export async function defer(db: Queryable, q: QueueTable, id: number, worker: st
     [id, worker, seconds],
     `now() + make_interval(secs => $3)`,
   );
+}
+
+/**
+ * Seconds until the earliest deferred item becomes claimable (null: none deferred). An idle
+ * worker sleeps only that long rather than a whole poll interval: a deferral that comes due is
+ * picked up when it does, not at the next poll.
+ */
+export async function secondsUntilDue(db: Queryable, q: QueueTable): Promise<number | null> {
+  const r = await db.query(
+    `SELECT extract(epoch FROM min(after) - now())::float8 AS s FROM ${q.table}
+     WHERE NOT in_progress AND NOT failed AND after > now()`,
+  );
+  const s = r.rows[0]?.s;
+  return s === null || s === undefined ? null : Math.max(0, Number(s));
 }
 
 /** Graceful stop: everything this worker holds goes back, untouched. */

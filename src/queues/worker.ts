@@ -136,7 +136,11 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         }
         if (!idleLogged) o.log.debug(`nothing on ${o.queue.table}, waiting`);
         idleLogged = true;
-        await waker.sleep(params.poll_seconds * 1000, o.signal);
+        // NOTIFY wakes us for new items; nothing announces a deferral coming due, so sleep only
+        // until the earliest one is (the poll stays the safety net).
+        const due = await engine.secondsUntilDue(o.db, o.queue).catch(() => null);
+        const pollMs = params.poll_seconds * 1000;
+        await waker.sleep(due === null ? pollMs : Math.min(pollMs, due * 1000 + 20), o.signal);
         continue;
       }
       idleLogged = false;

@@ -193,7 +193,7 @@ export class DhsCopier {
       return 'wait';
     }
     log.info(`Adding ${name} to IngestQueue`);
-    await enqueueIngest(this.o.db, [{ filename: name, path: '' }]);
+    await enqueueIngest(this.o.db, [{ filename: name, path: '', verified: true }]);
     this.done.set(name, { size, mtimeMs });
     this.pending.delete(name);
     return 'copied';

@@ -37,6 +37,8 @@ export interface IngestRequest {
   path: string;
   force?: boolean;
   force_md5?: boolean;
+  /** Written into the store complete and verified by whoever queued it: never deferred for age. */
+  verified?: boolean;
 }
 
 export type IngestOutcome =
@@ -62,7 +64,7 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
   // A file modified moments ago may still be being written (NFS, header updates): come back later.
   const deferSeconds = deps.params().ingest_defer_seconds;
   const ageMs = Date.now() - st.lastmod.getTime();
-  if (storage.kind === 'local' && ageMs < deferSeconds * 1000 && ageMs > -60_000) {
+  if (!req.verified && storage.kind === 'local' && ageMs < deferSeconds * 1000 && ageMs > -60_000) {
     return { action: 'deferred', seconds: Math.max(0.5, deferSeconds - ageMs / 1000) };
   }
   const name = trimBz2(req.filename);
@@ -234,6 +236,7 @@ export function makeIngestHandler(deps: IngestDeps): Handler {
       path: (row.path as string) ?? '',
       force: row.force as boolean,
       force_md5: row.force_md5 as boolean,
+      verified: row.verified === true,
     });
     if (out.action === 'deferred') return { defer: out.seconds, reason: 'modified in the last seconds' };
   };

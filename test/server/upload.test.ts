@@ -7,10 +7,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { buildServer } from '../../src/server/app.js';
 import { ingestLeftovers } from '../../src/services/ingestuploaded.js';
+import { makeIngestHandler } from '../../src/services/ingest.js';
+import { sampleFits } from '../../src/services/samples.js';
+import type { QueueRow } from '../../src/queues/engine.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import type { Storage } from '../../src/storage/types.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { quietLog, tempDir, testConfig } from '../helpers/env.js';
+import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { cutOffPost, handedOff, listen, waitFor } from '../helpers/server.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -164,6 +167,37 @@ describe('POST /upload_file: the transfer', () => {
     expect(st?.size).toBe(body.length);
     // The log row is marked before the staging copy goes (a crash between leaves a re-doable copy).
     await waitFor(async () => staged().length === 0, 5000, 'the staging copy to be removed');
+  });
+
+  it('a complete, md5-checked upload is ingested at once, not deferred as still being written', async () => {
+    await t.db.query('TRUNCATE file, diskfile, header, fulltextheader, previewqueue, calcachequeue CASCADE');
+    const body = sampleFits({ serial: 7, date: '20200101' });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/upload_file/N20200101S0007.fits',
+      payload: body,
+      headers: { cookie: COOKIE, 'content-type': 'application/octet-stream' },
+    });
+    expect(r.statusCode).toBe(200);
+    await handedOff(t.db, 'N20200101S0007.fits');
+    // The stored copy's mtime is this moment; ingest_defer_seconds would hold any other file 5 s.
+    const row = (await t.db.query('SELECT * FROM ingestqueue')).rows[0] as QueueRow;
+    expect(row).toMatchObject({ filename: 'N20200101S0007.fits', verified: true });
+    const handler = makeIngestHandler({
+      db: t.db,
+      storage,
+      config,
+      log: quietLog,
+      params: fixedParams({ ingest_defer_seconds: 5 }),
+    });
+    const ac = new AbortController();
+    expect(await handler(row, { signal: ac.signal, log: quietLog })).toBeUndefined();
+    const df = await t.db.query('SELECT filename FROM diskfile WHERE present');
+    expect(df.rows).toEqual([{ filename: 'N20200101S0007.fits' }]);
+    // The same file queued by anyone else (a cron re-add right after a rewrite) is still deferred.
+    expect(
+      await handler({ ...row, verified: false, force: true }, { signal: ac.signal, log: quietLog }),
+    ).toMatchObject({ defer: expect.any(Number) });
   });
 
   it('takes a path before the name, and any content type as the raw body (JSON included)', async () => {
