@@ -92,8 +92,14 @@ export const configSchema = z
         poll_seconds: z.number().positive().default(5),
         /** A complete-looking file still invalid after this long is reported as bad (queue_error). */
         bad_after_seconds: z.number().min(0).default(60),
+        /**
+         * How closes are noticed: `events` (inotify, with a full scan every poll_seconds as the
+         * safety net), `poll` (full scans only: NFS, where other hosts' writes raise no events),
+         * `auto` (events unless the directory is on a network file system).
+         */
+        watch: z.enum(['auto', 'events', 'poll']).default('auto'),
       })
-      .default({ min_age_seconds: 2, poll_seconds: 5, bad_after_seconds: 60 }),
+      .default({ min_age_seconds: 2, poll_seconds: 5, bad_after_seconds: 60, watch: 'auto' }),
   })
   .strict();
 

@@ -92,9 +92,31 @@ export class DhsCopier {
     this.primed = true;
   }
 
+  /**
+   * Milliseconds until a file seen waiting is worth looking at again: when its settle time is
+   * over, right away for one first seen in the last pass, a second later for one that was due
+   * but not yet valid (a stalled writer: its next write raises an event anyway). Null: nothing
+   * waits. The loop sleeps this long rather than a whole poll interval.
+   */
+  nextCheckMs(): number | null {
+    const now = (this.o.now ?? Date.now)();
+    let next: number | null = null;
+    for (const seen of this.pending.values()) {
+      if (seen.reported) continue;
+      const since = seen.mtimeMs > now ? seen.firstStable : seen.mtimeMs; // as pass() counts age
+      const settled = since + this.o.minAgeSeconds * 1000;
+      const at = settled > now ? settled : seen.firstStable === this.lastPassAt ? now + 20 : now + 1000;
+      next = next === null ? at : Math.min(next, at);
+    }
+    return next === null ? null : Math.max(0, next - now);
+  }
+
+  private lastPassAt = 0;
+
   async pass(): Promise<PassResult> {
     const { log } = this.o;
     const now = (this.o.now ?? Date.now)();
+    this.lastPassAt = now;
     const res: PassResult = { copied: [], waiting: [], bad: [], ignored: 0 };
     const entries = await readdir(this.o.dhsDir, { withFileTypes: true });
     const candidates: string[] = [];
