@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { addToIngestQueue } from '../../services/addtoingest.js';
 import { commonOptions, runCommand, UsageError } from '../context.js';
 
 export function register(program: Command) {
@@ -22,6 +21,7 @@ export function register(program: Command) {
     .option('--debug', 'log at debug level');
   commonOptions(cmd).action(async (opts) => {
     await runCommand('add-to-ingest-queue', opts, async (ctx) => {
+      const { addToIngestQueue } = await import('../../services/addtoingest.js');
       let after: Date | undefined;
       if (opts.after) {
         after = new Date(opts.after);

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { DhsCopier } from '../../services/copyfromdhs.js';
-import { DhsWatcher, runDhsLoop } from '../../services/dhswatch.js';
 import { commonOptions, daemonOptions, runCommand } from '../context.js';
 
 export function register(program: Command) {
@@ -14,6 +12,8 @@ export function register(program: Command) {
     .option('--dhs-dir <dir>', 'DHS directory (default: paths.dhs_dir from the configuration)');
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
     await runCommand('copy-from-dhs', opts, async (ctx) => {
+      const { DhsCopier } = await import('../../services/copyfromdhs.js');
+      const { DhsWatcher, runDhsLoop } = await import('../../services/dhswatch.js');
       const database = await ctx.database();
       const dhsDir = opts.dhsDir ?? ctx.config.paths.dhs_dir;
       const copier = new DhsCopier({

@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../config/load.js';
-import { openDatabase } from '../../db/connect.js';
-import { migrate, pendingMigrations } from '../../db/migrate.js';
-import { backup, defaultBackupDir, listBackups, liveWorkers, rehearse, restore } from '../../ops/backup.js';
-import { PgToolError } from '../../ops/pgtools.js';
 import { printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
 
 // `fitsstore db backup|restore` and the `--rehearse` option of the lead's `db migrate`.
 
-const asUsage = (e: unknown) => (e instanceof PgToolError ? new UsageError(e.message) : e);
+const asUsage = async (e: unknown) => {
+  const { PgToolError } = await import('../../ops/pgtools.js');
+  return e instanceof PgToolError ? new UsageError(e.message) : e;
+};
 
 export function registerDbOps(db: Command): void {
   commonOptions(
@@ -29,6 +27,9 @@ export function registerDbOps(db: Command): void {
       'db-backup',
       opts,
       async (ctx) => {
+        const { openDatabase } = await import('../../db/connect.js');
+        const { migrate } = await import('../../db/migrate.js');
+        const { backup, defaultBackupDir, listBackups } = await import('../../ops/backup.js');
         const dir = path.resolve(opts.dir ?? defaultBackupDir(ctx.config));
         // No migration as a side effect of a backup: the dump is of the database as it is.
         const database = await openDatabase(ctx.config, { migrate: false });
@@ -50,8 +51,8 @@ export function registerDbOps(db: Command): void {
             dir,
             binDir: opts.pgBindir,
             retention: opts.retention,
-          }).catch((e) => {
-            throw asUsage(e);
+          }).catch(async (e) => {
+            throw await asUsage(e);
           });
           ctx.log.info(
             { file: r.file, size: r.size, seconds: r.seconds, removed: r.removed, pg_dump: r.tool.path },
@@ -84,6 +85,9 @@ export function registerDbOps(db: Command): void {
       .option('--pg-bindir <dir>', 'directory of a pg_restore matching the server version'),
   ).action(async (file: string, opts) => {
     await runCommand('db-restore', opts, async (ctx) => {
+      const { openDatabase } = await import('../../db/connect.js');
+      const { migrate } = await import('../../db/migrate.js');
+      const { liveWorkers, restore } = await import('../../ops/backup.js');
       const database = await openDatabase(ctx.config, { migrate: false });
       const url = database.url;
       try {
@@ -101,8 +105,8 @@ export function registerDbOps(db: Command): void {
           );
           return EXIT.PROBLEMS;
         }
-        const r = await restore({ url, file: path.resolve(file), binDir: opts.pgBindir }).catch((e) => {
-          throw asUsage(e);
+        const r = await restore({ url, file: path.resolve(file), binDir: opts.pgBindir }).catch(async (e) => {
+          throw await asUsage(e);
         });
         ctx.log.info({ file, seconds: r.seconds }, `restored ${file} into ${where}`);
         process.stdout.write(
@@ -132,6 +136,8 @@ function addRehearsal(db: Command) {
         'db-migrate',
         opts,
         async (ctx) => {
+          const { openDatabase } = await import('../../db/connect.js');
+          const { migrate } = await import('../../db/migrate.js');
           const database = await openDatabase(ctx.config, { migrate: true, log: (m) => ctx.log.info(m) });
           await database.close();
         },
@@ -154,6 +160,10 @@ function addRehearsal(db: Command) {
     const opts = cmd.opts();
     if (!opts.rehearse || opts.status) return;
     const say = (m: string) => process.stderr.write(`db migrate --rehearse: ${m}\n`);
+    const { ConfigError, loadConfig } = await import('../../config/load.js');
+    const { openDatabase } = await import('../../db/connect.js');
+    const { migrate, pendingMigrations } = await import('../../db/migrate.js');
+    const { rehearse } = await import('../../ops/backup.js');
     let config;
     try {
       config = loadConfig({ file: opts.config });

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { openDatabase } from '../../db/connect.js';
-import { defaultBackupDir } from '../../ops/backup.js';
-import { doctor, formatReport, mailReport } from '../../ops/doctor.js';
 import { printJson } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
 
@@ -25,6 +22,9 @@ export function register(program: Command): Command {
       'doctor',
       opts,
       async (ctx) => {
+        const { openDatabase } = await import('../../db/connect.js');
+        const { defaultBackupDir } = await import('../../ops/backup.js');
+        const { doctor, formatReport, mailReport } = await import('../../ops/doctor.js');
         if (!(opts.failFree <= opts.warnFree))
           throw new UsageError('--fail-free must not be above --warn-free');
         const report = await doctor({

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { FitsReadError, readFitsFile } from '../../fits/reader.js';
-import { verifyFits } from '../../fits/verify.js';
 import type { Hdu } from '../../fits/types.js';
 import { EXIT } from '../context.js';
 
@@ -20,6 +18,7 @@ export function register(program: Command) {
     .option('--hdu <n>', 'only this HDU (0 = primary)', (v) => parseInt(v, 10))
     .option('-k, --keyword <keyword...>', 'only these keywords')
     .action(async (files: string[], opts) => {
+      const { FitsReadError, readFitsFile } = await import('../../fits/reader.js');
       let code: number = EXIT.OK;
       const out: unknown[] = [];
       for (const file of files) {
@@ -76,6 +75,7 @@ export function register(program: Command) {
     .argument('<file...>')
     .option('-q, --quiet', 'print only files with problems')
     .action(async (files: string[], opts) => {
+      const { verifyFits } = await import('../../fits/verify.js');
       let bad = 0;
       for (const file of files) {
         let r;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { queueStatus } from '../../ops/queuestatus.js';
 import { age, printJson, printTable } from '../output.js';
 import { commonOptions, runCommand } from '../context.js';
 
@@ -18,6 +17,7 @@ export function register(program: Command): Command {
       'queue',
       opts,
       async (ctx) => {
+        const { queueStatus } = await import('../../ops/queuestatus.js');
         const { db } = await ctx.database();
         const s = await queueStatus(db);
         if (opts.json) return printJson(s);

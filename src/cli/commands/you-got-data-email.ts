@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { smtpMailer } from '../../services/mailer.js';
-import { resolveDate, youGotData, YouGotDataUsageError } from '../../services/yougotdata.js';
 import { commonOptions, daemonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -22,6 +20,8 @@ export function register(program: Command) {
     .option('--json', 'print the outcome as JSON');
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
     await runCommand('you-got-data-email', opts, async (ctx) => {
+      const { smtpMailer } = await import('../../services/mailer.js');
+      const { resolveDate, youGotData, YouGotDataUsageError } = await import('../../services/yougotdata.js');
       try {
         resolveDate(opts.date);
       } catch (e) {
