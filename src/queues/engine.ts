@@ -96,6 +96,55 @@ export async function claim(db: Queryable, q: QueueTable, worker: string): Promi
   return (r.rows[0] as QueueRow) ?? null;
 }
 
+/**
+ * Claims up to `limit` of the most recent claimable items at once, in priority order: for
+ * handlers that can settle many items with one query (unchanged files on a nightly re-queue).
+ */
+export async function claimMany(
+  db: Queryable,
+  q: QueueTable,
+  worker: string,
+  limit: number,
+): Promise<QueueRow[]> {
+  if (limit <= 1) {
+    const one = await claim(db, q, worker);
+    return one ? [one] : [];
+  }
+  const r = await db.query({
+    name: `claim-many-${q.table}`,
+    text: `UPDATE ${q.table} SET in_progress = true, worker = $1, heartbeat_at = now(), attempts = attempts + 1
+     WHERE id IN (
+       SELECT c.id FROM ${q.table} c
+       WHERE NOT c.in_progress AND NOT c.failed AND (c.after IS NULL OR c.after <= now())
+         AND NOT EXISTS (SELECT 1 FROM ${q.table} p WHERE p.in_progress AND ${keyMatch(q, 'p', 'c')} OFFSET 0)
+       ORDER BY c.sortkey DESC, c.id
+       LIMIT $2 FOR UPDATE SKIP LOCKED)
+       AND set_config('synchronous_commit', 'off', true) = 'off'
+     RETURNING *`,
+    values: [worker, limit],
+  });
+  return (r.rows as QueueRow[]).sort((a, b) =>
+    a.sortkey === b.sortkey ? Number(a.id) - Number(b.id) : a.sortkey < b.sortkey ? 1 : -1,
+  );
+}
+
+/** Completes many claimed rows in one statement (ownership-guarded like complete()). */
+export async function completeMany(
+  db: Queryable,
+  q: QueueTable,
+  ids: number[],
+  worker: string,
+): Promise<number> {
+  if (!ids.length) return 0;
+  const r = await db.query({
+    name: `complete-many-${q.table}`,
+    text: `DELETE FROM ${q.table} WHERE id = ANY($1::bigint[]) AND worker = $2 AND in_progress IS TRUE
+       AND set_config('synchronous_commit', 'off', true) = 'off'`,
+    values: [ids, worker],
+  });
+  return r.rowCount ?? 0;
+}
+
 /** Done: the row leaves the queue. Guarded by ownership, so a reclaimed lease cannot be completed. */
 export async function complete(db: Queryable, q: QueueTable, id: number, worker: string): Promise<boolean> {
   // No wait for the WAL flush either: a completion lost in a crash only returns the row to the
