@@ -65,6 +65,11 @@ export const configSchema = z
         public_url: z.string().optional(),
         /** Memory for anonymous JSON API answers kept until the data change (MB); 0 turns it off. */
         answer_cache_mb: z.number().min(0).default(256),
+        /**
+         * Disk for decompressed copies of .bz2-stored files downloaded without .bz2 (MB, under
+         * <var_dir>/cache/decompressed; least recently served removed first); 0 turns it off.
+         */
+        decompressed_cache_mb: z.number().min(0).default(2048),
       })
       .default({
         host: '127.0.0.1',
@@ -74,6 +79,7 @@ export const configSchema = z
         api_auth: '',
         magic_download_cookie: '',
         answer_cache_mb: 256,
+        decompressed_cache_mb: 2048,
       }),
     mail: z
       .object({
