@@ -69,10 +69,20 @@ describe('copy-from-dhs wake-up', () => {
       const name = sampleName({ serial: 1, date: '20250401' });
       const t0 = Date.now();
       writeFileSync(path.join(w.dhs, name), sampleFits({ serial: 1, date: '20250401', extensions: 1 }));
-      await waitFor(async () => existsSync(path.join(w.store, name)), 10_000, `${name} in the store`);
+      // The store file appears a moment before its queue row: wait for the row.
+      const q = await waitFor(
+        async () => {
+          const r = await t.db.query('SELECT filename, verified FROM ingestqueue WHERE filename = $1', [
+            name,
+          ]);
+          return r.rowCount ? r.rows : null;
+        },
+        10_000,
+        `${name} queued`,
+      );
       expect(Date.now() - t0).toBeLessThan(5000);
-      const q = await t.db.query('SELECT filename, verified FROM ingestqueue WHERE filename = $1', [name]);
-      expect(q.rows).toEqual([{ filename: name, verified: true }]);
+      expect(existsSync(path.join(w.store, name))).toBe(true);
+      expect(q).toEqual([{ filename: name, verified: true }]);
     } finally {
       await w.stop();
     }
