@@ -25,11 +25,12 @@ afterAll(async () => {
 });
 
 describe('fitsstore up', () => {
-  it('takes the samples from the DHS to the archive, where /jsonsummary lists them', async () => {
+  it('takes the samples from the DHS to the archive, where /jsonsummary lists them and previews follow', async () => {
     const config = testConfig(tmp.dir, { server: { port: 0 } });
     const ac = new AbortController();
     let listed: Record<string, unknown>[] = [];
     let ready!: UpSummary;
+    let afterwards: { previews: number; calcache_pending: number } = { previews: 0, calcache_pending: -1 };
     const done = up({
       config,
       database: { db: t.db, url: t.url, close: async () => {} },
@@ -40,15 +41,35 @@ describe('fitsstore up', () => {
       onReady: (s) => {
         ready = { ...s };
         const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
-        fetch(`${s.archiveUrl}jsonsummary/${date}`)
-          .then((r) => r.json())
-          .then((j) => (listed = j as Record<string, unknown>[]))
-          .finally(() => ac.abort());
+        (async () => {
+          listed = (await (await fetch(`${s.archiveUrl}jsonsummary/${date}`)).json()) as Record<
+            string,
+            unknown
+          >[];
+          // Previews and calibration associations follow on the archive.
+          const a = new pg.Client({ connectionString: s.archiveDatabaseUrl });
+          await a.connect();
+          try {
+            const end = Date.now() + 30_000;
+            while (Date.now() < end) {
+              const r = await a.query(
+                `SELECT (SELECT count(*) FROM preview)::int AS previews,
+                        (SELECT count(*) FROM calcachequeue)::int AS calcache_pending`,
+              );
+              afterwards = r.rows[0];
+              if (afterwards.previews >= 6 && afterwards.calcache_pending === 0) break;
+              await new Promise((res) => setTimeout(res, 100));
+            }
+          } finally {
+            await a.end();
+          }
+        })().finally(() => ac.abort());
       },
     });
     const s = await done;
     expect(ready.archived).toBe(6);
     expect(s.failed).toBe(0);
+    expect(afterwards).toEqual({ previews: 6, calcache_pending: 0 });
     expect(s.archiveStoreDir).toBe(path.join(tmp.dir, 'archive', 'dataflow'));
     expect(listed.map((x) => String(x.name)).sort()).toEqual(
       s.generated.map((n) => n.replace(/\.bz2$/, '')).sort(),
