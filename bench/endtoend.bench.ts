@@ -301,8 +301,9 @@ main(async () => {
       });
     }
     // Each hop's share, steady NEXTEND files (medians; they need not add up to the median total).
-    const hop = (f: (w: Written) => number) => secs(median(nextend.map(f)));
-    const hops: [string, number][] = [
+    type HopFn = (w: Written) => number;
+    const hop = (f: HopFn) => f;
+    const hops: [string, HopFn][] = [
       ['DHS close → copied into the summit store', hop((w) => copiedAt(w.name) - w.closeMs)],
       ['copied → summit ingested (searchable there)', hop((w) => summitAt.get(w.name)! - copiedAt(w.name))],
       [
@@ -319,7 +320,14 @@ main(async () => {
         hop((w) => visible.get(w.name)! - archiveAt.get(w.name)!),
       ],
     ];
-    for (const [n, v] of hops) rows.push({ name: `hop (steady NEXTEND, median): ${n}`, value: v, unit: 's' });
+    const med = (ws: Written[], f: HopFn) => (ws.length ? secs(median(ws.map(f))) : NaN);
+    for (const [n, f] of hops)
+      rows.push({
+        name: `hop (steady NEXTEND, median): ${n}`,
+        value: med(nextend, f),
+        unit: 's',
+        detail: `NIRI-like 2 MB ${med(ofKinds(['niri-nextend']), f)} s; GMOS-like 25 MB ${med(ofKinds(['gmos']), f)} s`,
+      });
     const burst = written.filter((w) => w.phase === 'burst');
     if (burst.length) {
       const lastVisible = Math.max(...burst.map((w) => visible.get(w.name)!));
