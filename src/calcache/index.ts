@@ -88,9 +88,17 @@ export async function associate(
   target: Target,
   caltypes?: readonly string[],
 ): Promise<Association[]> {
-  const rules = checkedRules(target, caltypes);
+  return associateWith(db, target, checkedRules(target, caltypes));
+}
+
+/** The calibrations the given rules find for a frame, best first within each type. */
+export async function associateWith(
+  db: Queryable,
+  target: Target,
+  rules: readonly CalRule[],
+): Promise<Association[]> {
   if (rules.length === 0) return [];
-  const r = await db.query(prepared(associationSql(rules, target)));
+  const r = await db.query(prepared(associationSql([...rules], target)));
   return r.rows as Association[];
 }
 

@@ -3,14 +3,16 @@
 // associates live (like the archive: always current); /associated_cals reads the calcache table.
 
 import type { Queryable } from '../db/pool.js';
-import { selectionToSql, type Selection } from '../gemini/selection/index.js';
+import { selectionToSql, type CoordsScope, type Selection } from '../gemini/selection/index.js';
 import {
   associate,
+  associateWith,
   keywordTextSql,
   RULE_KEYWORDS,
   rulesFor,
   TARGET_COLUMNS,
   type Association,
+  type CalRule,
   type Target,
 } from './index.js';
 
@@ -44,12 +46,19 @@ export interface ManagerOptions {
   cached?: boolean;
   /** Most frames answered for (the archive's 1000). */
   limit?: number;
+  /** The requester's view of proprietary metadata (a web request's; see selectionToSql). */
+  coords?: CoordsScope;
 }
 
 type TargetRow = Target & { name: string; data_md5: string | null; data_label: string | null };
 
-async function targets(db: Queryable, sel: Selection, limit: number): Promise<TargetRow[]> {
-  const { where, values } = selectionToSql(sel, { firstParam: 2 });
+async function targets(
+  db: Queryable,
+  sel: Selection,
+  limit: number,
+  coords?: CoordsScope,
+): Promise<TargetRow[]> {
+  const { where, values } = selectionToSql(sel, { firstParam: 2, coords });
   const r = await db.query(
     `SELECT ${TARGET_COLUMNS}, ${keywordTextSql(1)}, h.data_label, f.name, df.data_md5
      FROM file f JOIN diskfile df ON df.file_id = f.id JOIN header h ON h.diskfile_id = df.id
@@ -89,7 +98,7 @@ export async function calibrationsFor(
   sel: Selection,
   o: ManagerOptions = {},
 ): Promise<Dataset[]> {
-  const frames = await targets(db, sel, o.limit ?? 1000);
+  const frames = await targets(db, sel, o.limit ?? 1000, o.coords);
   const found: Array<Association & { obs_hid: number }> = [];
   const caltypes = new Map<number, string[]>();
   for (const t of frames) {
@@ -134,4 +143,56 @@ export async function calibrationsFor(
       cals,
     };
   });
+}
+
+/**
+ * The rules for one calibration type of a posted frame. As on the archive, a request is answered
+ * whether or not the type applies to the frame (DRAGONS asks for a processed_bias while reducing
+ * an arc, which our rules give no bias): when the frame's own rules have none of that type, the
+ * rules of a science frame of the same configuration are used.
+ */
+function rulesForType(t: Target, caltype: string): CalRule[] {
+  const own = rulesFor(t).filter((r) => r.caltype === caltype);
+  if (own.length) return own;
+  const science: Target = {
+    ...t,
+    observation_type: 'OBJECT',
+    observation_class: 'science',
+    object: t.object === 'Twilight' ? null : t.object,
+    reduction: 'RAW',
+  };
+  return rulesFor(science).filter((r) => r.caltype === caltype);
+}
+
+/**
+ * The calibrations of one type for a frame that is described, not stored (a DRAGONS POST).
+ * A keyword the request could not supply (a read mode we cannot translate) constrains nothing.
+ */
+export async function calibrationsForRequest(
+  db: Queryable,
+  target: Target & { data_label: string | null },
+  caltype: string,
+): Promise<Dataset> {
+  const known = (k: string) => target.keywordText?.[k] !== undefined && target.keywordText?.[k] !== null;
+  const rules = target.ut_datetime
+    ? rulesForType(target, caltype).map((r) => ({
+        ...r,
+        match: r.match.filter((f) => typeof f === 'string' || known(f.keyword)),
+      }))
+    : [];
+  const found = rules.length ? await associateWith(db, target, rules) : [];
+  const files = await calFiles(
+    db,
+    found.map((a) => ({ ...a, obs_hid: 0 })),
+  );
+  return {
+    header_id: 0,
+    data_label: target.data_label,
+    name: '',
+    data_md5: null,
+    caltypes: [caltype],
+    // Only files we can serve: DRAGONS downloads every URL it is given, and pairs the n-th URL
+    // of an XML answer with its n-th <md5>, so a calibration without a URL would shift the pairs.
+    cals: (files.get(0) ?? []).filter((c) => c.present).sort((a, b) => a.rank - b.rank),
+  };
 }

@@ -28,6 +28,8 @@ interface NirSetup {
   flatMatch: MatchColumn[];
   /** Dark frames help spectroscopy too (not GNIRS: sky subtraction removes the dark current). */
   spectraNeedDarks: boolean;
+  /** Images are associated with images of photometric standard fields (the archive does so for NIRI). */
+  photometricStandards?: boolean;
 }
 
 const NM = 0.001; // microns
@@ -102,6 +104,14 @@ function rulesFrom(s: NirSetup): InstrumentRules {
       limit: 1,
     },
   ];
+  // Images of a standard field taken within a day through the same filter and camera (NIRI).
+  const photometricStandard: CalRule = {
+    caltype: 'photometric_standard',
+    kind: { photometricStandard: true },
+    match: ['instrument', 'filter_name', 'camera'],
+    maxDays: 1,
+    limit: 10,
+  };
   const bpm: CalRule = {
     caltype: 'processed_bpm',
     kind: { processed: 'BPM' },
@@ -120,6 +130,7 @@ function rulesFrom(s: NirSetup): InstrumentRules {
         if (!t.spectroscopy || s.spectraNeedDarks) rules.push(...darks);
         rules.push(...flats(Boolean(t.spectroscopy)));
         if (t.spectroscopy) rules.push(...arcs);
+        else if (s.photometricStandards) rules.push(photometricStandard);
       } else if (type === 'FLAT') {
         rules.push(...darks);
       }
@@ -137,6 +148,7 @@ export const niriRules = rulesFrom({
   flatDays: 180,
   flatMatch: ['filter_name', 'camera', 'focal_plane_mask', 'disperser'],
   spectraNeedDarks: true,
+  photometricStandards: true,
 });
 
 export const f2Rules = rulesFrom({

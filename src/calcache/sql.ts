@@ -92,6 +92,9 @@ function kindSql(k: CalKind): string {
   };
   if ('raw' in k) return `h.reduction = 'RAW' AND h.observation_type = '${check(k.raw)}'`;
   if ('processed' in k) return `h.reduction = 'PROCESSED_${check(k.processed)}'`;
+  if ('photometricStandard' in k) {
+    return `h.reduction = 'RAW' AND h.observation_type = 'OBJECT' AND h.spectroscopy = false AND h.phot_standard`;
+  }
   return `h.reduction = 'RAW' AND h.observation_type = 'OBJECT' AND h.object = 'Twilight'`;
 }
 
@@ -140,6 +143,8 @@ function conditions(r: CalRule, target: Target, p: Params): string[] {
   c.push('df.canonical', `h.qa_state IS DISTINCT FROM 'Fail'`, `h.id <> ${p.ref('id', target.id, 'bigint')}`);
   // Engineering calibrations only for engineering frames.
   if (!target.engineering) c.push('h.engineering IS NOT TRUE');
+  // A science-quality reduction takes only science-quality calibrations (the archive's rule).
+  if (target.procmode === 'sq') c.push(`lower(btrim(h.keywords->>'PROCMODE')) = 'sq'`);
   return c;
 }
 

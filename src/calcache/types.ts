@@ -32,11 +32,15 @@ export type Field = MatchColumn | Keyword;
 
 export const kw = (keyword: string): Keyword => ({ keyword });
 
-/** Which frames are candidates: raw frames of an observation type, processed ones, or twilight skies. */
+/**
+ * Which frames are candidates: raw frames of an observation type, processed ones, twilight skies,
+ * or raw images of a photometric standard field (header.phot_standard).
+ */
 export type CalKind =
   | { raw: 'BIAS' | 'DARK' | 'FLAT' | 'ARC' | 'PINHOLE' }
   | { processed: 'BIAS' | 'DARK' | 'FLAT' | 'ARC' | 'BPM' | 'FRINGE' | 'SLITILLUM' | 'STANDARD' }
-  | { twilight: true };
+  | { twilight: true }
+  | { photometricStandard: true };
 
 export interface CalRule {
   /** The calibration type as the archive names it: bias, processed_flat, ... */
@@ -73,6 +77,8 @@ export type Target = {
   engineering: boolean | null;
   /** Text of the primary-header keywords the rules compare (header.keywords->>'KEY'). */
   keywordText?: Record<string, string | null>;
+  /** DRAGONS' processing mode of the reduction asking ('sq': science-quality calibrations only). */
+  procmode?: string | null;
 } & { [K in MatchColumn]: ColumnValue<K> };
 
 export interface InstrumentRules {

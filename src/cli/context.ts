@@ -55,7 +55,7 @@ export async function runCommand(
   command: string,
   opts: CommonOptions,
   body: (ctx: CommandContext) => Promise<number | void>,
-  extra: { overrides?: Record<string, any>; fileless?: boolean } = {},
+  extra: { overrides?: Record<string, any>; fileless?: boolean; allowEmbedded?: boolean } = {},
 ): Promise<never> {
   let db: Database | undefined;
   let code: number;
@@ -99,12 +99,18 @@ export async function runCommand(
       log,
       signal: ac.signal,
       database: async () =>
-        (db ??= await (await import('../db/connect.js')).openDatabase(config, { log: (m) => log!.info(m) })),
+        (db ??= await (
+          await import('../db/connect.js')
+        ).openDatabase(config, { log: (m) => log!.info(m), allowEmbedded: extra.allowEmbedded })),
       storage: async () => (storage ??= await (await import('../storage/index.js')).openStorage(config)),
     };
     code = (await body(ctx)) ?? EXIT.OK;
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof LockHeldError || e instanceof UsageError) {
+    // By name: the class lives with pg, which a command that never opened the database has not loaded.
+    if (e instanceof Error && e.name === 'EmbeddedError') {
+      process.stderr.write(`fitsstore ${command}: ${e.message}\n`);
+      code = EXIT.PROBLEMS;
+    } else if (e instanceof ConfigError || e instanceof LockHeldError || e instanceof UsageError) {
       process.stderr.write(`fitsstore ${command}: ${e.message}\n`);
       code = e instanceof LockHeldError ? EXIT.PROBLEMS : EXIT.USAGE;
     } else {

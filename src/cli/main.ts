@@ -12,7 +12,10 @@ export function buildProgram(): Command {
     )
     .version(pkg.version)
     .showHelpAfterError()
-    .configureOutput({ outputError: (s, write) => write(s) });
+    .configureOutput({ outputError: (s, write) => write(s) })
+    // Before the subcommands are added, so that they inherit it: usage errors exit 2 everywhere
+    // (unknown options on subcommands used to exit 1), --help and --version exit 0.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   // Runbook spellings with underscores (--force_md5) are accepted as the dashed ones.
   registerCommands(program);
   return program;
@@ -29,8 +32,12 @@ const isMain =
   process.argv[1] &&
   fileURLToPath(import.meta.url).replace(/\.ts$/, '.js') === process.argv[1].replace(/\.ts$/, '.js');
 if (isMain || process.env.FITSSTORE_CLI_MAIN === '1') {
+  // `fitsstore fitsheader FILE | head`: a reader that went away ends the output, quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   buildProgram()
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .parseAsync(normaliseArgv(process.argv))
     .catch((e) => {
       process.stderr.write(`fitsstore: ${e instanceof Error ? e.message : e}\n`);

@@ -1,12 +1,28 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, isSecretKey, type Config } from './schema.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 const DEFAULT_LOCATIONS = ['/etc/fitsstore/config.json'];
+
+/** Where each loaded configuration came from, for messages that must say where we looked. */
+const SOURCES = new WeakMap<object, string>();
+
+/** "the file X" or "no configuration file (looked in: ...)": for error messages. */
+export function configSource(config: Config): string {
+  return SOURCES.get(config) ?? 'a configuration given in code';
+}
+
+function lookedIn(opts: LoadOptions, env: NodeJS.ProcessEnv): string {
+  return [
+    '--config (not given)',
+    `$FITSSTORE_CONFIG (${env.FITSSTORE_CONFIG === '' ? 'empty' : 'not set'})`,
+    ...DEFAULT_LOCATIONS.map((f) => `${f} (not there)`),
+  ].join(', ');
+}
 
 /** Env overrides: secrets and the database URL never need to live in the file. */
 function envOverrides(env: NodeJS.ProcessEnv, raw: Record<string, any>): void {
@@ -38,11 +54,25 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((i) => {
-      const key = i.path.join('.') || '(top level)';
+      const key = i.path.join('.');
+      // Unknown keys are named, never shown with their values (they may hold secrets).
+      if (i.code === 'unrecognized_keys') {
+        const names = i.keys.map((k) => (key ? `${key}.${k}` : k));
+        return `  ${names.join(', ')}: unknown key${names.length > 1 ? 's' : ''}`;
+      }
       let value: unknown = raw;
       for (const p of i.path) value = (value as any)?.[p as any];
-      const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
-      return `  ${key}: ${i.message}${shown}`;
+      // Only plain values of non-secret keys are echoed; a section or a secret is not.
+      const printable = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+      const shown =
+        value === undefined
+          ? ''
+          : !printable
+            ? ''
+            : isSecretKey(key)
+              ? ' (value hidden: secret)'
+              : ` (got ${JSON.stringify(value)})`;
+      return `  ${key || '(top level)'}: ${i.message}${shown}`;
     });
     throw new ConfigError(`invalid configuration in ${source}:\n${lines.join('\n')}`);
   }
@@ -69,7 +99,7 @@ export interface LoadOptions {
 /** Resolve defaults ← file ← env ← overrides, once. */
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
-  const file = opts.file ?? env.FITSSTORE_CONFIG ?? DEFAULT_LOCATIONS.find((f) => existsSync(f));
+  const file = opts.file || env.FITSSTORE_CONFIG || DEFAULT_LOCATIONS.find((f) => existsSync(f));
   let raw: Record<string, any> = {};
   if (file) {
     let text: string;
@@ -81,14 +111,26 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      throw new ConfigError(`configuration file ${file} is not valid JSON: ${(e as Error).message}`);
+      // V8's message quotes the text around the error, which may be a password: say where only.
+      const at = /position (\d+)/.exec((e as Error).message);
+      let where = '';
+      if (at) {
+        const before = text.slice(0, Number(at[1])).split('\n');
+        where = ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+      }
+      throw new ConfigError(`configuration file ${file} is not valid JSON${where}`);
     }
   }
   envOverrides(env, raw);
   for (const [section, values] of Object.entries(opts.overrides ?? {})) {
     raw[section] = typeof values === 'object' && values ? { ...(raw[section] ?? {}), ...values } : values;
   }
-  return parseConfig(raw, file ?? 'defaults');
+  const config = parseConfig(raw, file ?? 'defaults');
+  SOURCES.set(
+    config,
+    file ? `the file ${file}` : `no configuration file (looked in: ${lookedIn(opts, env)})`,
+  );
+  return config;
 }
 
 function deepFreeze<T>(o: T): T {

@@ -1,3 +1,4 @@
+import { ConfigError, configSource } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ensureDatabase, startEmbedded, type EmbeddedHandle } from './embedded.js';
 import { migrate } from './migrate.js';
@@ -9,11 +10,29 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Connects to the configured database, or the embedded one; migrates unless told not to. */
+/**
+ * Throws a ConfigError naming where the configuration was looked for when there is no database
+ * to use: an operator with a typo in FITSSTORE_CONFIG once got a new, empty embedded PostgreSQL
+ * and saw "0 files".
+ */
+export function requireDatabase(config: Config, allowEmbedded = false): void {
+  if (config.database.url || config.database.embedded || allowEmbedded) return;
+  throw new ConfigError(
+    `no database configured: ${configSource(config)} gives no database.url, and FITSSTORE_DATABASE_URL ` +
+      `is not set. Give --config FILE (or FITSSTORE_CONFIG) with database.url, or set ` +
+      `FITSSTORE_DATABASE_URL; only \`fitsstore up\` (or database.embedded: true) uses the embedded PostgreSQL`,
+  );
+}
+
+/**
+ * Connects to the configured database, or the embedded one when allowed; migrates unless told
+ * not to.
+ */
 export async function openDatabase(
   config: Config,
-  opts: { migrate?: boolean; log?: (m: string) => void } = {},
+  opts: { migrate?: boolean; log?: (m: string) => void; allowEmbedded?: boolean } = {},
 ): Promise<Database> {
+  requireDatabase(config, opts.allowEmbedded);
   let embedded: EmbeddedHandle | undefined;
   let url = config.database.url;
   if (!url) {

@@ -9,6 +9,8 @@ export interface SystemParameters {
   max_attempts: number;
   ingest_defer_seconds: number;
   export_retry_seconds: number;
+  /** copy-from-dhs: quiet time before a DHS file without NEXTEND counts as complete. */
+  dhs_settle_seconds: number;
   updated_at: Date;
   updated_by: string | null;
 }
@@ -20,6 +22,7 @@ export const PARAM_NAMES = [
   'max_attempts',
   'ingest_defer_seconds',
   'export_retry_seconds',
+  'dhs_settle_seconds',
 ] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
 

@@ -11,14 +11,17 @@ export {
   type HeaderIssue,
 } from './header.js';
 export { dataLayout, describeHdu, hduLabel, padded, type DataLayout } from './layout.js';
+export { compressionOf, openFitsStream, type Compression, type OpenOptions } from './streams.js';
 export {
-  compressionOf,
+  bzip2Binary,
+  compressStream,
+  compressSync,
+  decompressBuffer,
+  decompressStream,
   findOnPath,
-  openFitsStream,
+  type Bzip2Options,
   type Bzip2Tool,
-  type Compression,
-  type OpenOptions,
-} from './streams.js';
+} from './bzip2.js';
 export { FitsReadError, readFits, readFitsFile, type ReadOptions, type ReadResult } from './reader.js';
 export {
   decodeImage,

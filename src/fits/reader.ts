@@ -371,3 +371,45 @@ export async function readFits(
 export function readFitsFile(path: string, opts: ReadOptions = {}): Promise<ReadResult> {
   return readFits(openFitsStream(path, opts), opts);
 }
+
+/**
+ * The primary header of a file whose first card is SIMPLE = F: a "non-standard" FITS file,
+ * which astropy opens as one HDU (its _NonstandardHDU) whose data is everything after the
+ * header. Null when the file does not start with SIMPLE = F or its header never ends.
+ */
+export async function readNonstandardPrimary(path: string, opts: OpenOptions = {}): Promise<Hdu | null> {
+  const stream = openFitsStream(path, opts);
+  const asm = new HeaderAssembler();
+  let pending = Buffer.alloc(0);
+  let total = 0;
+  let result: 'more' | 'end' | 'not-header' = 'more';
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (result !== 'more') continue; // count the rest: it is the HDU's data
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= BLOCK_SIZE && result === 'more') {
+        const block = pending.subarray(0, BLOCK_SIZE);
+        if (asm.blocks === 0) {
+          const value = block.toString('latin1', 10, 80).split('/')[0].trim();
+          if (!startsWith(block, 'SIMPLE  = ') || value !== 'F') return null;
+        }
+        result = asm.push(block);
+        pending = pending.subarray(BLOCK_SIZE);
+      }
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (result !== 'end') return null;
+  const { header } = asm.finish();
+  return {
+    index: 0,
+    header,
+    headerOffset: 0,
+    headerSize: asm.size,
+    dataOffset: asm.size,
+    dataSize: total - asm.size,
+    paddedDataSize: total - asm.size,
+  };
+}

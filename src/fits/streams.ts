@@ -1,18 +1,15 @@
 // Opening a FITS file as one decompressed byte stream, chosen by file name. bzip2 goes through
-// the system lbzip2 (parallel) or bzip2, which both read multi-stream files (pbzip2/lbzip2
-// output) whole; the pure-JS unbzip2-stream is a slow fallback for machines without either.
+// bzip2.ts (lbzip2, bzip2 or the npm codec; multi-stream files whole).
 
-import { spawn } from 'node:child_process';
-import { accessSync, constants, createReadStream } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable, type Stream } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import unbzip2 from 'unbzip2-stream';
+import { decompressStream, type Bzip2Tool } from './bzip2.js';
 
-export type Bzip2Tool = 'auto' | 'lbzip2' | 'bzip2' | 'js';
+export type { Bzip2Tool };
 
 export interface OpenOptions {
-  /** How to decompress .bz2: 'auto' (default) prefers lbzip2, then bzip2, then the JS fallback. */
+  /** How to decompress .bz2: 'auto' (default) prefers lbzip2, then bzip2, then the npm codec. */
   bzip2?: Bzip2Tool;
 }
 
@@ -23,28 +20,6 @@ export function compressionOf(path: string): Compression {
   if (lower.endsWith('.bz2')) return 'bzip2';
   if (lower.endsWith('.gz')) return 'gzip';
   return 'none';
-}
-
-const pathCache = new Map<string, string | null>();
-
-/** Full path of an executable on PATH, or null. Cached: PATH does not change under a daemon. */
-export function findOnPath(name: string): string | null {
-  const cached = pathCache.get(name);
-  if (cached !== undefined) return cached;
-  let found: string | null = null;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      found = candidate;
-      break;
-    } catch {
-      // not here
-    }
-  }
-  pathCache.set(name, found);
-  return found;
 }
 
 function named(path: string, what: string, err: unknown): Error {
@@ -75,59 +50,16 @@ function chain(path: string, what: string, stages: Stream[]): Readable {
   return out;
 }
 
-/**
- * Runs `tool -dc path`. The output only ends once the process has exited with status 0, so a
- * decompressor that dies half-way (corrupt or truncated .bz2) is an error, never a short file.
- */
-function spawnDecompressor(tool: string, path: string): Readable {
-  const out = new PassThrough();
-  const child = spawn(tool, ['-dc', '--', path], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => {
-    if (stderr.length < 2000) stderr += d;
-  });
-  child.stdout.pipe(out, { end: false });
-  let exited = false;
-  child.on('error', (err) => {
-    exited = true;
-    if (!out.destroyed) out.destroy(named(path, `cannot run ${tool} on`, err));
-  });
-  child.on('close', (code, signal) => {
-    exited = true;
-    if (out.destroyed) return;
-    if (code === 0) {
-      out.end();
-      return;
-    }
-    const how = signal ? `killed by ${signal}` : `exit status ${code}`;
-    const detail = stderr.trim() ? `: ${stderr.trim()}` : '';
-    out.destroy(new Error(`cannot decompress ${path}: ${tool} -dc ${how}${detail}`));
-  });
-  // A reader that stops early (a header-only read) must not leave the decompressor running.
-  out.on('close', () => {
-    if (!exited) child.kill();
-  });
-  return out;
-}
-
-function bzip2Tool(choice: Bzip2Tool): string | null {
-  if (choice === 'js') return null;
-  if (choice === 'lbzip2' || choice === 'bzip2') return findOnPath(choice) ?? choice;
-  return findOnPath('lbzip2') ?? findOnPath('bzip2');
-}
-
 /** A Readable of the decompressed bytes of a .fits, .fits.gz or .fits.bz2 file. */
 export function openFitsStream(path: string, opts: OpenOptions = {}): Readable {
   switch (compressionOf(path)) {
     case 'gzip':
       // Node's gunzip reads concatenated gzip members too.
       return chain(path, 'cannot decompress', [createReadStream(path), createGunzip()]);
-    case 'bzip2': {
-      const tool = bzip2Tool(opts.bzip2 ?? 'auto');
-      if (tool) return spawnDecompressor(tool, path);
-      return chain(path, 'cannot decompress', [createReadStream(path), unbzip2()]);
-    }
+    case 'bzip2':
+      return chain(path, 'cannot decompress', [
+        decompressStream(createReadStream(path), { tool: opts.bzip2 }),
+      ]);
     default:
       return chain(path, 'cannot read', [createReadStream(path)]);
   }

@@ -40,6 +40,11 @@ export type Reduction =
   | 'PROCESSED_PINHOLE'
   | 'PROCESSED_UNKNOWN';
 
+export type Processing = 'Raw' | 'Quick-Look' | 'Science-Quality';
+
+/** DRAGONS' PROCMODE card → the archive's processing name. */
+const PROCMODE_PROCESSING: Readonly<Record<string, Processing>> = { sq: 'Science-Quality', ql: 'Quick-Look' };
+
 export type QaState = 'Pass' | 'Usable' | 'Fail' | 'CHECK' | 'Undefined';
 
 /** One `header` row, without its ids. Field names are the table's column names. */
@@ -60,6 +65,8 @@ export interface HeaderRow {
   dec: number | null;
   azimuth: number | null;
   elevation: number | null;
+  /** Cassegrain rotator position angle, degrees */
+  cass_rotator_pa: number | null;
   airmass: number | null;
   exposure_time: number | null;
   filter_name: string | null;
@@ -75,6 +82,7 @@ export interface HeaderRow {
   detector_gain_setting: string | null;
   detector_readspeed_setting: string | null;
   detector_welldepth_setting: string | null;
+  detector_readmode_setting: string | null;
   coadds: number | null;
   spectroscopy: boolean;
   mode: Mode;
@@ -93,10 +101,21 @@ export interface HeaderRow {
   qa_state: QaState;
   /** 'YYYY-MM-DD' */
   release: string | null;
+  /** PROP_MD = T: object and position are as proprietary as the data (Gemini's rule). */
+  proprietary_coordinates: boolean;
   reduction: Reduction;
   engineering: boolean;
   science_verification: boolean;
   calibration_program: boolean;
+  /** DRAGONS' processing mode of a processed file (PROCMODE: 'sq', 'ql'), lower case. */
+  procmode: string | null;
+  /** 'Raw', 'Quick-Look' or 'Science-Quality' (the archive's processing search term); null otherwise. */
+  processing: Processing | null;
+  /**
+   * True when a photometric standard star lies in the field. The archive sets it after ingest
+   * from its standard-star catalogue; extraction alone never knows it (null).
+   */
+  phot_standard: boolean | null;
   /** Data-type tags, sorted. */
   types: string[];
   /** Every valued primary-header card: keyword → value (first occurrence wins). */
@@ -137,12 +156,45 @@ function modeOf(tags: ReadonlySet<string>): Mode {
   return mode;
 }
 
-function reductionOf(tags: ReadonlySet<string>): Reduction {
+/**
+ * The calibration a processed file's name says it is: DRAGONS and the Gemini IRAF scripts end
+ * their outputs' names in the kind, sometimes followed by further steps
+ * ('N20120320S0328_stack_fringe', 'S20140124S0039_dark', 'N20200101S0001_flat_pasted').
+ */
+const NAME_KINDS: Readonly<Record<string, Reduction>> = {
+  flat: 'PROCESSED_FLAT',
+  bias: 'PROCESSED_BIAS',
+  dark: 'PROCESSED_DARK',
+  arc: 'PROCESSED_ARC',
+  fringe: 'PROCESSED_FRINGE',
+  standard: 'PROCESSED_STANDARD',
+  telluric: 'PROCESSED_TELLURIC',
+  slitillum: 'PROCESSED_SLITILLUM',
+  bpm: 'PROCESSED_BPM',
+  pinhole: 'PROCESSED_PINHOLE',
+};
+
+function reductionFromName(filename: string | undefined): Reduction | undefined {
+  if (!filename) return undefined;
+  const stem = filename.replace(/\.(bz2|gz|fz)$/i, '').replace(/\.fits?$/i, '');
+  // The words after the observation's own name (N20120320S0328, 2004may19_0255 ...).
+  const words = stem.split('_').slice(1);
+  for (const w of words) {
+    const kind = NAME_KINDS[w.toLowerCase()];
+    if (kind) return kind;
+  }
+  return undefined;
+}
+
+/** From the tags (keywords the reduction wrote); a name suffix only when they say nothing. */
+function reductionOf(tags: ReadonlySet<string>, filename: string | undefined): Reduction {
   if (tags.has('PROCESSED_SCIENCE')) return 'PROCESSED_SCIENCE';
   if (tags.has('PROCESSED')) {
     for (const [tag, reduction] of PROCESSED_KINDS) if (tags.has(tag)) return reduction;
     return 'PROCESSED_UNKNOWN';
   }
+  const byName = reductionFromName(filename);
+  if (byName) return byName;
   if (tags.has('PREPARED')) return 'PREPARED';
   return 'RAW';
 }
@@ -191,11 +243,14 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
   const localMicros = get(d.localTime);
   const xbin = get(d.detectorXBin);
   const ybin = get(d.detectorYBin);
-  const spectroscopy = tags.has('SPECT') || (tags.has('GHOST') && tags.has('BUNDLE'));
+  // As the archive: a GHOST bundle (several cameras in one file) carries no SPECT tag of its own.
+  const spectroscopy = tags.has('SPECT');
   // Only the archive's vocabularies are stored (both are enums there).
   const observationType = oneOf(get(d.observationType), OBSERVATION_TYPES);
   const exposure = get(d.exposureTime);
   const qa = observationType === 'MASK' ? 'Pass' : get(d.qaState);
+  const reduction = reductionOf(tags, c.filename);
+  const procmode = c.h.str('PROCMODE')?.toLowerCase() ?? null;
 
   return {
     program_id: programId,
@@ -213,6 +268,7 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     dec: azel ? null : scale(within(get(d.dec), -90, 90), 12),
     azimuth: scale(get(d.azimuth), 12),
     elevation: scale(get(d.elevation), 12),
+    cass_rotator_pa: scale(get(d.cassRotatorPa), 12),
     airmass: scale(within(get(d.airmass), 1, 50), 6),
     // numeric(8,4) in the archive: junk exposure times are dropped rather than overflowing.
     exposure_time: scale(exposure !== null && exposure >= 0 && exposure < 10000 ? exposure : null, 4),
@@ -227,6 +283,7 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     detector_gain_setting: oneOf(get(d.gainSetting), GAIN_SETTINGS),
     detector_readspeed_setting: oneOf(get(d.readSpeedSetting), READSPEED_SETTINGS),
     detector_welldepth_setting: oneOf(get(d.wellDepthSetting), WELL_DEPTHS),
+    detector_readmode_setting: get(d.readMode),
     coadds: get(d.coadds),
     spectroscopy,
     mode: modeOf(tags),
@@ -244,11 +301,16 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     requested_bg: get(d.requestedBg),
     qa_state: (qa !== null && QA_STATES.includes(qa) ? qa : 'Undefined') as QaState,
     release: get(d.release),
-    reduction: reductionOf(tags),
+    proprietary_coordinates: c.h.phu.get('PROP_MD') === true,
+    reduction,
     // A missing or malformed program id is engineering data, as in the archive.
     engineering: isEngineering(programId),
     science_verification: isScienceVerification(programId),
     calibration_program: isCalibrationProgram(programId),
+    procmode,
+    processing:
+      procmode !== null ? (PROCMODE_PROCESSING[procmode] ?? null) : reduction === 'RAW' ? 'Raw' : null,
+    phot_standard: null,
     types: [...tags].sort(),
     keywords: primaryKeywords(c.h.phu),
   };

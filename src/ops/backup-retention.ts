@@ -5,12 +5,13 @@
 // Dates are UTC days, as the archive counts them, and come from the file name (not the mtime,
 // which a copy or restore of the directory would change).
 
-export const BACKUP_RE = /^fitsstore-(.+)-(\d{8})T(\d{6})Z\.dump$/;
+// pg_dump archives end in .dump, physical copies of the embedded cluster in .cluster.tar.gz.
+export const BACKUP_RE = /^fitsstore-(.+)-(\d{8})T(\d{6})Z\.(?:dump|cluster\.tar\.gz)$/;
 
-export function backupName(database: string, at: Date): string {
+export function backupName(database: string, at: Date, kind: 'dump' | 'cluster' = 'dump'): string {
   const iso = at.toISOString(); // 2025-01-02T03:04:05.678Z
   const stamp = `${iso.slice(0, 10).replace(/-/g, '')}T${iso.slice(11, 19).replace(/:/g, '')}Z`;
-  return `fitsstore-${database.replace(/[^\w.-]/g, '_')}-${stamp}.dump`;
+  return `fitsstore-${database.replace(/[^\w.-]/g, '_')}-${stamp}.${kind === 'dump' ? 'dump' : 'cluster.tar.gz'}`;
 }
 
 export function parseBackupName(name: string): { database: string; at: Date } | null {
@@ -32,7 +33,7 @@ export function retain(at: Date, now: Date): { keep: boolean; reason: string } {
   if (age < 10)
     return { keep: true, reason: age < 0 ? 'dated in the future (clock?)' : `${age} days old (< 10)` };
   if (age < 60 && (dom === 1 || dom === 11 || dom === 21))
-    return { keep: true, reason: `taken on the ${dom}${dom === 1 ? 'st' : 'th'}, ${age} days old (< 60)` };
+    return { keep: true, reason: `taken on the ${dom}${dom === 11 ? 'th' : 'st'}, ${age} days old (< 60)` };
   if (age < 365 && dom === 1)
     return { keep: true, reason: `taken on the 1st of a month, ${age} days old (< 1 year)` };
   return { keep: false, reason: `${age} days old, taken on day ${dom}` };

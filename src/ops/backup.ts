@@ -1,15 +1,31 @@
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config/schema.js';
 import type { Migration } from '../db/migrate.js';
+import { startEmbedded } from '../db/embedded.js';
 import { backupName, planRetention, type RetentionPlan } from './backup-retention.js';
-import { findPgTool, pgEnv, run, waitFor, withDatabase, type PgTool } from './pgtools.js';
+import {
+  backupCluster,
+  CLUSTER_SUFFIX,
+  dataDirOf,
+  extractClusterBackup,
+  freePort,
+  listClusterBackup,
+  ownerOf,
+  replaceDataDir,
+  stopCluster,
+  type OwnedCluster,
+} from './cluster-backup.js';
+import { findPgTool, pgEnv, PgToolError, run, waitFor, withDatabase, type PgTool } from './pgtools.js';
 
-// `fitsstore db backup|restore` and `db migrate --rehearse`, on PostgreSQL's own tools.
-// pg_dump reads one consistent snapshot and takes only ACCESS SHARE locks: the queues keep
-// claiming and completing while it runs (only DDL waits), and nothing is excluded, so a restore
-// gives back users, logs, queues and parameters too.
+// `fitsstore db backup|restore` and `db migrate --rehearse`, two ways:
+// - a configured server (database.url): PostgreSQL's pg_dump/pg_restore. pg_dump reads one
+//   consistent snapshot and takes only ACCESS SHARE locks: the queues keep claiming and completing
+//   while it runs (only DDL waits), and nothing is excluded, so a restore gives back users, logs,
+//   queues and parameters too. A missing or too-old pg_dump is one line naming the version needed.
+// - the embedded cluster fitsstore owns (`cluster` given): an online physical copy of the whole
+//   cluster (cluster-backup.ts), which needs no client program at all. See docs/operations.md.
 
 export function defaultBackupDir(config: Config): string {
   return path.join(config.paths.var_dir, 'backups');
@@ -30,7 +46,10 @@ export interface BackupResult {
   file: string;
   size: number;
   seconds: number;
-  tool: PgTool;
+  /** pg_dump, or null for a physical copy of the embedded cluster. */
+  tool: PgTool | null;
+  /** How it was made, in words for the operator. */
+  method: string;
   retention: RetentionPlan;
   removed: string[];
 }
@@ -44,36 +63,44 @@ async function fsyncPath(p: string, flags = 'r') {
   }
 }
 
-/** pg_dump -Fc to a temporary name, verified with pg_restore --list, then renamed; then retention. */
+/**
+ * A backup to a temporary name, verified (pg_restore --list, or the copy read back whole), then
+ * renamed; then retention. pg_dump -Fc for a configured server, a physical copy for the cluster.
+ */
 export async function backup(o: {
   url: string;
   dir: string;
   binDir?: string;
   now?: Date;
   retention?: boolean;
+  /** The embedded cluster behind `url`: backed up by a physical copy, no pg_dump needed. */
+  cluster?: OwnedCluster;
 }): Promise<BackupResult> {
   const t0 = Date.now();
   const now = o.now ?? new Date();
-  const major = await serverMajor(o.url);
-  const dump = findPgTool('pg_dump', major, o.binDir);
-  const restore = findPgTool('pg_restore', major, o.binDir);
   const { env, database } = pgEnv(o.url);
   await mkdir(o.dir, { recursive: true });
-  const name = backupName(database, now);
+  const name = backupName(database, now, o.cluster ? 'cluster' : 'dump');
   const final = path.join(o.dir, name);
   const tmp = path.join(o.dir, `.${name}.partial`);
+  let dump: PgTool | null = null;
+  let method: string;
   try {
-    // A migration holding an exclusive lock must not make the nightly backup hang forever.
-    await waitFor(
-      run(dump, ['-Fc', '--lock-wait-timeout=300000', '-f', tmp], env),
-      `${dump.path} (${dump.version})`,
-    );
-    await fsyncPath(tmp);
-    // A dump pg_restore cannot list is not a backup.
-    await waitFor(
-      run(restore, ['--list', tmp], env, ['ignore', 'ignore', 'pipe']),
-      `verifying ${tmp} with pg_restore --list`,
-    );
+    if (o.cluster) {
+      const r = await backupCluster(o.url, dataDirOf(o.cluster), tmp);
+      method = `physical copy of the embedded cluster (WAL ${r.startLsn} to ${r.stopLsn})`;
+      await fsyncPath(tmp);
+      // Read back whole: a copy whose archive does not list, or lacks its label, is not a backup.
+      const names = new Set(await listClusterBackup(tmp));
+      for (const need of ['backup_label', 'PG_VERSION', 'global/pg_control'])
+        if (!names.has(need)) throw new Error(`${tmp}: ${need} missing from the copy`);
+    } else {
+      const major = await serverMajor(o.url);
+      dump = findPgTool('pg_dump', major, o.binDir);
+      const restore = findPgTool('pg_restore', major, o.binDir);
+      method = `pg_dump ${dump.version}`;
+      await dumpTo(dump, restore, env, tmp);
+    }
     await rename(tmp, final);
     await fsyncPath(o.dir);
   } catch (e) {
@@ -90,7 +117,29 @@ export async function backup(o: {
       removed.push(r.name);
     }
   }
-  return { file: final, size, seconds: (Date.now() - t0) / 1000, tool: dump, retention: plan, removed };
+  return {
+    file: final,
+    size,
+    seconds: (Date.now() - t0) / 1000,
+    tool: dump,
+    method,
+    retention: plan,
+    removed,
+  };
+}
+
+async function dumpTo(dump: PgTool, restore: PgTool, env: NodeJS.ProcessEnv, tmp: string): Promise<void> {
+  // A migration holding an exclusive lock must not make the nightly backup hang forever.
+  await waitFor(
+    run(dump, ['-Fc', '--lock-wait-timeout=300000', '-f', tmp], env),
+    `${dump.path} (${dump.version})`,
+  );
+  await fsyncPath(tmp);
+  // A dump pg_restore cannot list is not a backup.
+  await waitFor(
+    run(restore, ['--list', tmp], env, ['ignore', 'ignore', 'pipe']),
+    `verifying ${tmp} with pg_restore --list`,
+  );
 }
 
 /** What retention would do in a directory now (`db backup --list`). */
@@ -108,9 +157,18 @@ export async function restore(o: {
   url: string;
   file: string;
   binDir?: string;
-}): Promise<{ seconds: number; tool: PgTool }> {
+  cluster?: OwnedCluster;
+}): Promise<{ seconds: number; tool: PgTool | null; method: string; previous?: string }> {
   const t0 = Date.now();
   await stat(o.file);
+  if (o.file.endsWith(CLUSTER_SUFFIX)) {
+    if (!o.cluster)
+      throw new PgToolError(
+        `${o.file} is a copy of an embedded cluster: restore it with the embedded configuration (no database.url)`,
+      );
+    const previous = await restoreCluster(o.file, o.cluster, pgEnv(o.url).database);
+    return { seconds: (Date.now() - t0) / 1000, tool: null, method: 'physical copy', previous };
+  }
   const major = await serverMajor(o.url);
   const tool = findPgTool('pg_restore', major, o.binDir);
   const { env, database } = pgEnv(o.url);
@@ -131,7 +189,33 @@ export async function restore(o: {
     ),
     `${tool.path} (${tool.version})`,
   );
-  return { seconds: (Date.now() - t0) / 1000, tool };
+  return { seconds: (Date.now() - t0) / 1000, tool, method: `pg_restore ${tool.version}` };
+}
+
+/**
+ * Replaces the embedded cluster with a physical copy: stops its server (whoever started it), swaps
+ * the data directory (the old one is kept beside it and returned), and starts it once so the
+ * copy's WAL is replayed and checked, then stops it again. The whole cluster goes back in time.
+ */
+async function restoreCluster(file: string, cluster: OwnedCluster, database: string): Promise<string> {
+  const dataDir = dataDirOf(cluster);
+  await stopCluster(dataDir);
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+  const previous = await replaceDataDir(file, dataDir, stamp);
+  try {
+    const server = await startEmbedded(cluster.varDir, cluster.port, database);
+    await server.stop();
+  } catch (e) {
+    // A copy that does not start is no restore: put the cluster back as it was.
+    await stopCluster(dataDir).catch(() => {});
+    await rename(dataDir, `${dataDir}.failed-restore-${stamp}`);
+    await rename(previous, dataDir);
+    throw new Error(
+      `${file} did not start as a cluster (${(e as Error).message}); the previous cluster is back in place, the failed copy is in ${dataDir}.failed-restore-${stamp}`,
+      { cause: e },
+    );
+  }
+  return previous;
 }
 
 /** Live workers seen in the last dead_worker_seconds: a restore under running daemons is refused. */
@@ -169,7 +253,9 @@ export async function rehearse(o: {
   migrate: (url: string) => Promise<Migration[]>;
   keep?: boolean;
   log?: (m: string) => void;
+  cluster?: OwnedCluster;
 }): Promise<RehearsalResult> {
+  if (o.cluster) return rehearseOnCopy({ ...o, cluster: o.cluster });
   const t0 = Date.now();
   const major = await serverMajor(o.url);
   const dump = findPgTool('pg_dump', major, o.binDir);
@@ -204,5 +290,51 @@ export async function rehearse(o: {
   } finally {
     if (!kept) await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`).catch(() => {});
     await admin.end();
+  }
+}
+
+/**
+ * The rehearsal for the embedded cluster: a physical copy of it (as `db backup` makes) is started
+ * as a second, scratch server on a free port, the migrations run there, and it is stopped and
+ * removed. The live cluster only sees an online backup.
+ */
+async function rehearseOnCopy(o: {
+  url: string;
+  cluster: OwnedCluster;
+  migrate: (url: string) => Promise<Migration[]>;
+  keep?: boolean;
+  log?: (m: string) => void;
+}): Promise<RehearsalResult> {
+  const t0 = Date.now();
+  const { database } = pgEnv(o.url);
+  const scratch = await mkdtemp(path.join(o.cluster.varDir, 'rehearse-'));
+  const copy = path.join(scratch, `copy${CLUSTER_SUFFIX}`);
+  let kept = false;
+  let server: { url: string; stop(): Promise<void> } | undefined;
+  try {
+    o.log?.(`copying the embedded cluster into ${scratch} (online physical copy)`);
+    await backupCluster(o.url, dataDirOf(o.cluster), copy);
+    await extractClusterBackup(
+      copy,
+      dataDirOf({ varDir: scratch, port: 0 }),
+      await ownerOf(dataDirOf(o.cluster)),
+    );
+    await unlink(copy);
+    server = await startEmbedded(scratch, await freePort(), database);
+    o.log?.(`applying pending migrations to the copy (${new URL(server.url).host})`);
+    const applied = await o.migrate(server.url);
+    kept = Boolean(o.keep);
+    return { scratch, applied: applied.map((m) => m.name), seconds: (Date.now() - t0) / 1000, kept };
+  } catch (e) {
+    kept = Boolean(o.keep);
+    throw new Error(
+      `rehearsal on ${scratch} failed; the live database was not touched: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  } finally {
+    await server?.stop().catch(() => {});
+    if (!kept) await rm(scratch, { recursive: true, force: true });
   }
 }

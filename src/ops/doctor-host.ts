@@ -140,6 +140,15 @@ const readable = async (dir: string) =>
     () => false,
   );
 
+/** The archive server's warning when it has no public_url (also logged when the server starts). */
+export function publicUrlWarning(config: Config): string | null {
+  if (config.server.public_url) return null;
+  const hosts = config.server.allowed_hosts.length
+    ? config.server.allowed_hosts.join(', ')
+    : 'localhost, 127.0.0.1 and [::1] only';
+  return `server.public_url is not set: URLs the server writes (calibration manager) take the request's Host, which must be one of server.allowed_hosts (${hosts})`;
+}
+
 export async function configSanity(config: Config): Promise<DoctorLine[]> {
   const lines: DoctorLine[] = [];
   const add = (level: Level, detail: string, fix?: string) =>
@@ -163,8 +172,11 @@ export async function configSanity(config: Config): Promise<DoctorLine[]> {
     for (const d of config.export.destinations)
       if (!d.upload_auth)
         add('WARN', `export destination ${d.url} has no upload_auth: uploads will be refused (403)`);
-  } else if (!config.server.upload_auth && !config.server.upload_open) {
-    add('WARN', 'server.upload_auth is empty and upload_open is false: every upload is refused');
+  } else {
+    if (!config.server.upload_auth && !config.server.upload_open)
+      add('WARN', 'server.upload_auth is empty and upload_open is false: every upload is refused');
+    const warning = publicUrlWarning(config);
+    if (warning) add('WARN', warning, 'set server.public_url to the address users reach the archive at');
   }
   if (existsSync(p.log_dir) && !(await writable(p.log_dir)))
     add('FAIL', `paths.log_dir ${p.log_dir} is not writable`);

@@ -8,6 +8,7 @@ import { getParams } from '../db/params.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { holderState, queueHealth, recentErrorCounts } from '../queues/admin.js';
 import { QUEUES, type QueueName } from '../queues/tables.js';
+import { listWorkers } from '../queues/workers.js';
 import { BACKUP_RE } from './backup-retention.js';
 import { probePresent } from './destinations.js';
 import {
@@ -35,6 +36,8 @@ export interface DoctorOptions {
   backupDir?: string;
   timeoutMs?: number;
   now?: Date;
+  /** Tests: liveness of pids on this host. */
+  pidAlive?: (pid: number) => boolean;
 }
 
 export interface DoctorReport {
@@ -145,15 +148,14 @@ async function databaseChecks(db: Queryable, o: DoctorOptions, now: Date, add: A
     o.config.role === 'summit'
       ? ['ingest', ...(o.config.export.destinations.length ? ['export' as const] : [])]
       : ['ingest', 'preview', 'calcache'];
-  const w = await db.query(
-    `SELECT name, queue, heartbeat_at > now() - make_interval(secs => $1::double precision) AS alive FROM queue_worker ORDER BY name`,
-    [params.dead_worker_seconds],
-  );
+  const w = {
+    rows: await listWorkers(db, { deadSeconds: params.dead_worker_seconds, pidAlive: o.pidAlive }),
+  };
   const backlog = o.backlogSeconds ?? 3600;
   for (const q of Object.values(QUEUES)) {
     const h = await queueHealth(db, q);
     const live = w.rows.filter((x) => x.queue === q.name && x.alive).map((x) => x.name);
-    const gone = w.rows.filter((x) => x.queue === q.name && !x.alive).map((x) => x.name);
+    const gone = w.rows.filter((x) => x.queue === q.name && !x.alive).map((x) => `${x.name} (${x.reason})`);
     if (live.length) add(`workers ${q.name}`, 'OK', `${live.length} alive: ${live.join(', ')}`);
     else if (h.pending > 0)
       add(
@@ -168,8 +170,8 @@ async function databaseChecks(db: Queryable, o: DoctorOptions, now: Date, add: A
       add(
         `workers ${q.name}`,
         'WARN',
-        `stopped heartbeating: ${gone.join(', ')}`,
-        `sudo systemctl status ${SERVICE[q.name]}`,
+        `dead: ${gone.join(', ')}`,
+        `fitsstore queue forget-worker   (releases what they held; then sudo systemctl status ${SERVICE[q.name]})`,
       );
 
     const dead = h.in_progress.filter(

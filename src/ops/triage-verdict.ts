@@ -10,7 +10,7 @@ export interface Problem {
   fix: string;
 }
 
-type Facts = Omit<TriageReport, 'problems' | 'notes' | 'verdict'>;
+export type Facts = Omit<TriageReport, 'problems' | 'notes' | 'verdict' | 'facts'>;
 
 const quote = (s: string) => (/^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 const firstLine = (s: string | null) => (s ?? '').split('\n')[0].slice(0, 200);
@@ -25,7 +25,7 @@ const SERVICES: Record<string, string> = {
 export function verdict(
   r: Facts,
   ctx: { dir: string; name: string; host?: string },
-): { problems: Problem[]; notes: string[]; line: string } {
+): { problems: Problem[]; notes: string[]; line: string; facts: Fact[] } {
   const problems: Problem[] = [];
   const notes: string[] = [];
   const add = (problem: string, fix: string) => problems.push({ problem, fix });
@@ -59,9 +59,26 @@ export function verdict(
         `fitsstore check --fix --path=${quote(present.path || '.')}   (marks it not present; restore the file first if it should be there)`,
       );
     } else if (canonical) {
-      notes.push(
-        'the canonical version is marked not present: the file was cleared from the store for space; the archive still serves it',
-      );
+      // Cleared from the store for space is fine only where an archive still serves the file:
+      // asked live, never assumed (a false all-clear once came from assuming it).
+      const serving = r.exports.filter((e) => e.state === 'present').map((e) => e.destination);
+      const gone = `the canonical version (diskfile ${canonical.id}) is marked not present and the file is not in the store`;
+      const restore = `restore the file into the store (from the DHS, a backup or the archive), then ${addCmd(true)}`;
+      if (serving.length) {
+        notes.push(`cleared from the store for space; ${serving.join(', ')} serves it (asked live)`);
+      } else if (r.role === 'archive') {
+        add(`${gone}: this archive no longer has it`, restore);
+      } else if (!r.exports.length) {
+        add(
+          `${gone}, and no export destination is configured to confirm that an archive still serves it`,
+          `ask the archive: curl <archive>/jsonfilelist/present/filename=${fname.replace(/\.bz2$/, '')}; else ${restore}`,
+        );
+      } else {
+        add(
+          `${gone}, and no export destination has it (${r.exports.map((e) => `${e.destination}: ${e.state}`).join('; ')})`,
+          restore,
+        );
+      }
     } else if (r.dhs.found) {
       add(
         `in the DHS directory (${r.dhs.dir}) but not copied into the store: copy-from-dhs is not running, or rejected it (see its log)`,
@@ -164,6 +181,7 @@ export function verdict(
     );
   }
 
+  const checked = factsOf(r);
   const line = problems.length
     ? `PROBLEM: ${problems[0].problem}\nFIX: ${problems[0].fix}`
     : `OK: ${present ? `ingested as diskfile ${present.id}${r.header ? `, header ${r.header.id}` : ''}` : canonical ? 'ingested; no longer in the store' : 'not ingested yet'}` +
@@ -171,7 +189,57 @@ export function verdict(
         ? `; at ${r.exports.filter((e) => e.state === 'present').length}/${r.exports.length} destinations`
         : '') +
       (notes.length ? ` (${notes[0]})` : '');
-  return { problems, notes, line };
+  return {
+    problems,
+    notes,
+    line: `${line}\nchecked: ${checked.map((f) => f.source).join(', ')}`,
+    facts: checked,
+  };
+}
+
+export interface Fact {
+  /** What was asked: DHS, store, database, queue <name>, export <url> (live). */
+  source: string;
+  finding: string;
+}
+
+/** What the verdict rests on, one line per source asked, in pipeline order. */
+export function factsOf(r: Facts): Fact[] {
+  const facts: Fact[] = [];
+  facts.push({
+    source: 'DHS',
+    finding: r.dhs.error
+      ? `cannot look: ${r.dhs.error}`
+      : r.dhs.found
+        ? `present in ${r.dhs.dir} (${r.dhs.found.size} bytes)`
+        : `absent from ${r.dhs.dir}`,
+  });
+  facts.push({
+    source: 'store',
+    finding: r.store.found.length
+      ? `present at ${r.store.found.map((f) => f.key).join(', ')}`
+      : `absent${r.store.searchedTree ? ' (whole store searched)' : ' (expected keys only)'}`,
+  });
+  const present = r.diskfiles.find((d) => d.present);
+  const canonical = r.diskfiles.find((d) => d.canonical);
+  facts.push({
+    source: 'database',
+    finding: !r.diskfiles.length
+      ? 'no diskfile'
+      : present
+        ? `diskfile ${present.id} present${present.canonical ? ', canonical' : ''}${r.header ? `, header ${r.header.id}` : ', no header'}`
+        : `${r.diskfiles.length} version(s), none present${canonical ? ` (canonical ${canonical.id})` : ''}`,
+  });
+  for (const queue of ['ingest', 'export', 'preview', 'calcache']) {
+    const rows = r.queues.filter((q) => q.queue === queue);
+    facts.push({
+      source: `queue ${queue}`,
+      finding: rows.length ? rows.map((q) => q.state).join(', ') : 'no rows',
+    });
+  }
+  for (const e of r.exports)
+    facts.push({ source: `export ${e.destination} (live)`, finding: `${e.state}: ${e.detail}` });
+  return facts;
 }
 
 function joinKey(dir: string, name: string) {

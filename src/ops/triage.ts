@@ -13,9 +13,10 @@ import {
   type QueueItem,
 } from '../queues/admin.js';
 import { QUEUES } from '../queues/tables.js';
+import { listWorkers, liveCounts } from '../queues/workers.js';
 import { joinKey, type Storage } from '../storage/types.js';
 import { probePresent, remoteMd5 } from './destinations.js';
-import { verdict, type Problem } from './triage-verdict.js';
+import { verdict, type Fact, type Problem } from './triage-verdict.js';
 
 // `fitsstore triage <filename>`: the support notes' ingest triage (DHS → dataflow → diskfile →
 // header → queues → errors → export → preview) gathered into one report, with a verdict.
@@ -62,6 +63,8 @@ export interface TriageReport {
   liveWorkers: Record<string, number>;
   problems: Problem[];
   notes: string[];
+  /** Every source the verdict rests on, with what it said. */
+  facts: Fact[];
   verdict: string;
 }
 
@@ -155,16 +158,13 @@ export async function triage(filename: string, o: TriageOptions): Promise<Triage
   const calcache = header
     ? Number((await db.query('SELECT count(*) AS n FROM calcache WHERE obs_hid = $1', [header.id])).rows[0].n)
     : null;
-  const w = await db.query(
-    `SELECT queue, count(*) AS n FROM queue_worker
-     WHERE heartbeat_at > now() - make_interval(secs => $1::double precision) GROUP BY queue`,
-    [params.dead_worker_seconds],
-  );
-  const liveWorkers = Object.fromEntries(w.rows.map((x) => [x.queue, Number(x.n)]));
+  const liveWorkers = liveCounts(await listWorkers(db, { deadSeconds: params.dead_worker_seconds }));
 
   const exports: ExportState[] = [];
   if (config.role === 'summit') {
-    const present = diskfiles.find((d) => d.present);
+    // The version the destination should hold: the present one, else the canonical one cleared
+    // from the store.
+    const present = diskfiles.find((d) => d.present) ?? diskfiles.find((d) => d.canonical);
     for (const dest of config.export.destinations) {
       const p = await probePresent(dest.url, name, o.timeoutMs ?? 5000);
       if (!p.reachable) exports.push({ destination: dest.url, state: 'unreachable', detail: p.error });
@@ -202,11 +202,13 @@ export async function triage(filename: string, o: TriageOptions): Promise<Triage
     liveWorkers,
     problems: [],
     notes: [],
+    facts: [],
     verdict: '',
   };
   const v = verdict(report, { dir, name, host: os.hostname() });
   report.problems = v.problems;
   report.notes = v.notes;
+  report.facts = v.facts;
   report.verdict = v.line;
   return report;
 }

@@ -17,6 +17,8 @@ export interface QueueFilter {
   filename?: string;
   since?: Date;
   until?: Date;
+  /** Rows held by this worker process (name@host:pid, any slot). */
+  worker?: string;
 }
 
 const STATE_SQL: Record<QueueState, string> = {
@@ -43,6 +45,10 @@ function filterSql(f: QueueFilter, values: unknown[], timeColumn = 't.added'): s
   if (f.until) {
     values.push(f.until);
     parts.push(`${timeColumn} < $${values.length}::timestamptz`);
+  }
+  if (f.worker) {
+    values.push(f.worker);
+    parts.push(`split_part(t.worker, '#', 1) = $${values.length}::text`);
   }
   return parts.length ? parts.join(' AND ') : 'true';
 }
@@ -328,8 +334,9 @@ async function apply(c: Queryable, q: QueueTable, p: PlannedItem[]) {
   const un = pick('unfail');
   if (un.length) {
     const r = await c.query(
+      // operator_retry: the operator's retry means now, past any back-off a worker holds.
       `UPDATE ${q.table} SET failed = false, in_progress = false, worker = NULL, heartbeat_at = NULL, after = NULL,
-         attempts = 0, error = NULL
+         attempts = 0, error = NULL, operator_retry = true
        WHERE id = ANY($1::bigint[]) AND failed`,
       [un.map((x) => x.id)],
     );

@@ -169,7 +169,8 @@ export async function fail(
 ): Promise<boolean> {
   return withTransaction(db, async (c) => {
     const r = await c.query(
-      `UPDATE ${q.table} SET failed = true, in_progress = false, error = $3, heartbeat_at = NULL
+      `UPDATE ${q.table} SET failed = true, in_progress = false, error = $3, heartbeat_at = NULL,
+         operator_retry = false
        WHERE id = $1 AND worker = $2 AND in_progress`,
       [row.id, worker, error],
     );
@@ -183,6 +184,29 @@ export async function recordError(db: Queryable, q: QueueTable, row: Record<stri
   await db.query(
     `INSERT INTO queue_error (queue, filename, path, added, date, error) VALUES ($1, $2, $3, now(), now(), $4)`,
     [q.errorName, (row.filename as string) ?? null, (row.path as string) ?? null, error],
+  );
+}
+
+/**
+ * One open error per file, place and reason: the same error again updates the row's time instead
+ * of adding one (copy-from-dhs met the same bad DHS file at every start: 220 rows for 55 files).
+ */
+export async function recordErrorOnce(
+  db: Queryable,
+  q: QueueTable,
+  row: { filename: string; path: string | null },
+  error: string,
+) {
+  await db.query(
+    `WITH seen AS (
+       UPDATE queue_error SET added = now(), date = now()
+       WHERE id = (SELECT id FROM queue_error
+                   WHERE queue = $1 AND filename = $2 AND path IS NOT DISTINCT FROM $3::text AND error = $4
+                   ORDER BY id DESC LIMIT 1)
+       RETURNING id)
+     INSERT INTO queue_error (queue, filename, path, added, date, error)
+     SELECT $1, $2, $3::text, now(), now(), $4 WHERE NOT EXISTS (SELECT 1 FROM seen)`,
+    [q.errorName, row.filename, row.path, error],
   );
 }
 

@@ -22,6 +22,8 @@ export interface AccessRow {
   name?: string | null;
   /** false when the file has no header row at all (not a FITS data file). */
   has_header?: boolean;
+  /** PROP_MD: object and position are as proprietary as the data. */
+  proprietary_coordinates?: boolean | null;
 }
 
 export interface SessionUser {
@@ -53,11 +55,14 @@ export function releaseDay(v: Date | string | null | undefined): string | null {
  * Released when the release date is today (UTC) or earlier. A header without a release date is
  * not released (as at Gemini); a file without any header row has nothing to protect.
  */
-export function isReleased(row: AccessRow, now = new Date()): boolean {
+export function isReleased(row: AccessRow, now: Date): boolean {
   if (row.has_header === false) return true;
   const day = releaseDay(row.release);
-  return day !== null && day <= now.toISOString().slice(0, 10);
+  return day !== null && day <= utcDay(now);
 }
+
+/** YYYY-MM-DD of an instant in UTC: the day proprietary periods are counted in. */
+export const utcDay = (now: Date): string => now.toISOString().slice(0, 10);
 
 export class Access {
   private resolveSession: SessionResolver = async () => null;
@@ -67,6 +72,8 @@ export class Access {
   constructor(
     private readonly config: Config,
     private readonly db: Queryable,
+    /** Where "today" comes from for release dates; tests fix it to assert exact days. */
+    readonly now: () => Date = () => new Date(),
   ) {}
 
   /** The hook for the user system: resolves the request's session to a user. */
@@ -74,7 +81,8 @@ export class Access {
     this.resolveSession = fn;
   }
 
-  private sessionUser(request: FastifyRequest): Promise<SessionUser | null> {
+  /** The request's logged-in user, if any (one lookup per request). */
+  sessionUser(request: FastifyRequest): Promise<SessionUser | null> {
     let u = this.users.get(request);
     if (!u) {
       u = this.resolveSession(request);
@@ -89,7 +97,7 @@ export class Access {
 
   /** May this request download the file behind `row`? */
   async canDownload(request: FastifyRequest, row: AccessRow): Promise<boolean> {
-    if (isReleased(row) || row.engineering === true) return true;
+    if (isReleased(row, this.now()) || row.engineering === true) return true;
     if (this.gotMagic(request)) return true;
     const user = await this.sessionUser(request);
     if (!user) return false;
@@ -97,8 +105,12 @@ export class Access {
     return this.hasGrant(user.id, row);
   }
 
-  /** Coordinates and target names of proprietary data are blanked in summaries on the same terms. */
-  canHaveCoords(request: FastifyRequest, row: AccessRow): Promise<boolean> {
+  /**
+   * May this request see the row's target name and position? Gemini's rule (FitsStorage
+   * canhave_coords): always, unless the header says PROP_MD; then on the download's terms.
+   */
+  async canHaveCoords(request: FastifyRequest, row: AccessRow): Promise<boolean> {
+    if (row.proprietary_coordinates !== true) return true;
     return this.canDownload(request, row);
   }
 

@@ -11,6 +11,7 @@ import { fileRoutes } from './routes/file.js';
 import { AnswerCache } from './answercache.js';
 import { DecompressedCache } from './decompressedcache.js';
 import { healthRoutes } from './routes/health.js';
+import { registerHardening, serverOptions } from './plugins/hardening.js';
 import { jsonListRoutes } from './routes/jsonlists.js';
 import { notificationRoutes } from './routes/notification.js';
 import { previewRoutes } from './routes/preview.js';
@@ -46,6 +47,8 @@ export interface BuildOptions {
   closeGraceSeconds?: number;
   /** Web site settings (usage-log flushing, ...). */
   site?: SiteOptions;
+  /** The clock the access rules take today's date from (release dates); tests fix it. */
+  now?: () => Date;
 }
 
 export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyInstance {
@@ -57,9 +60,11 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
     return503OnClosing: true,
     // Names such as N20200101S0001.fits.bz2 are long; selections longer still.
     routerOptions: { maxParamLength: 2000 },
+    ...serverOptions(deps.config),
   });
+  registerHardening(app, deps.config);
   const pending = new Set<Promise<unknown>>();
-  const access = new Access(deps.config, deps.db);
+  const access = new Access(deps.config, deps.db, opts.now);
   const answers = new AnswerCache(deps.db, deps.config.server.answer_cache_mb * 1024 * 1024, deps.log);
   const decompressed = new DecompressedCache(
     path.join(deps.config.paths.var_dir, 'cache', 'decompressed'),

@@ -23,9 +23,7 @@ export const DISKFILE_FIELDS = [
 
 /**
  * Header fields of jsonsummary, in the archive's order (its 2024 documents: `processing` is the
- * newer name of `procmode`; both are sent). cass_rotator_pa, procmode and processing come from the
- * primary header's keywords; detector_readmode_setting and phot_standard have no source here yet
- * and are sent as null, so the document keeps the archive's shape.
+ * newer name of `procmode`; both are sent), each from the header column of that name.
  */
 export const HEADER_FIELDS = [
   'program_id',
@@ -166,25 +164,10 @@ export function fileListEntry(row: Row, pendingIngest?: boolean): Row {
   return out;
 }
 
-const PROCMODE_PROCESSING: Record<string, string> = { sq: 'Science-Quality', ql: 'Quick-Look' };
-
-/** Values the header table does not hold as columns, from the primary header's keywords. */
-function fromKeywords(row: Row): Row {
-  const kw = (row.keywords ?? {}) as Record<string, unknown>;
-  const procmode = typeof kw.PROCMODE === 'string' ? kw.PROCMODE.trim().toLowerCase() : null;
-  const crpa = typeof kw.CRPA === 'number' ? kw.CRPA : null;
-  return {
-    procmode,
-    processing: procmode ? (PROCMODE_PROCESSING[procmode] ?? null) : row.reduction === 'RAW' ? 'Raw' : null,
-    cass_rotator_pa: crpa,
-  };
-}
-
 /** The jsonsummary entry: the file list entry and the header fields, coordinates blanked if asked. */
 export function summaryEntry(row: Row, canHaveCoords: boolean, pendingIngest?: boolean): Row {
   const out = fileListEntry(row, pendingIngest);
-  const extra = fromKeywords(row);
-  for (const f of HEADER_FIELDS) out[f] = jsonValue(f, f in extra ? extra[f] : row[f]);
+  for (const f of HEADER_FIELDS) out[f] = jsonValue(f, row[f]);
   if (!canHaveCoords) for (const f of PROPRIETARY_FIELDS) out[f] = null;
   return out;
 }

@@ -1,7 +1,11 @@
 import { ConfigError, loadConfig } from '../config/load.js';
-import { openDatabase } from '../db/connect.js';
+import { parseArgs } from 'node:util';
+import { openDatabase, requireDatabase } from '../db/connect.js';
+import { EmbeddedError } from '../db/embedded.js';
 import { createLogger } from '../log/logger.js';
 import { openStorage } from '../storage/index.js';
+import { publicUrlWarning } from '../ops/doctor-host.js';
+import { ingestLeftovers } from '../services/ingestuploaded.js';
 import { buildServer } from './app.js';
 
 // fitsstore-server: configuration → database → store → Fastify, listening until SIGTERM/SIGINT,
@@ -9,20 +13,60 @@ import { buildServer } from './app.js';
 //
 //   fitsstore-server [--config FILE] [--port N] [--host H] [--demon] [--debug]
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  if (i >= 0) return process.argv[i + 1];
-  const eq = process.argv.find((a) => a.startsWith(name + '='));
-  return eq?.slice(name.length + 1);
+const USAGE = `Usage: fitsstore-server [--config FILE] [--port N] [--host H] [--demon] [--debug]
+
+The archive's HTTP server (the Gemini wire protocol, search pages, downloads, status pages).
+
+Options:
+  --config FILE  configuration file (JSON); default $FITSSTORE_CONFIG or /etc/fitsstore/config.json
+  --port N       listen on this port (default server.port)
+  --host H       listen on this address (default server.host)
+  --demon        no terminal output; log file only
+  --debug        log at debug level
+  -h, --help     show this help and exit
+`;
+
+/** Options, or exit: --help → usage, exit 0; a usage error → message, exit 2 (nothing started). */
+function parseOptions() {
+  try {
+    return parseArgs({
+      args: process.argv.slice(2),
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        demon: { type: 'boolean' },
+        debug: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`fitsstore-server: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
 }
 
 export async function main(): Promise<void> {
+  const opts = parseOptions();
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   let config;
+  let database;
   try {
     const server: Record<string, unknown> = {};
-    if (arg('--port') !== undefined) server.port = Number(arg('--port'));
-    if (arg('--host') !== undefined) server.host = arg('--host');
-    config = loadConfig({ file: arg('--config'), overrides: Object.keys(server).length ? { server } : {} });
+    if (opts.port !== undefined) {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new ConfigError(`--port: expected a port number, got ${JSON.stringify(opts.port)}`);
+      server.port = port;
+    }
+    if (opts.host !== undefined) server.host = opts.host;
+    config = loadConfig({ file: opts.config, overrides: Object.keys(server).length ? { server } : {} });
+    requireDatabase(config);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`fitsstore-server: ${e.message}\n`);
@@ -33,10 +77,18 @@ export async function main(): Promise<void> {
   const log = createLogger({
     logDir: config.paths.log_dir,
     command: 'fitsstore-server',
-    debug: process.argv.includes('--debug'),
-    demon: process.argv.includes('--demon'),
+    debug: opts.debug,
+    demon: opts.demon,
   });
-  const database = await openDatabase(config, { log: (m) => log.info(m) });
+  try {
+    database = await openDatabase(config, { log: (m) => log.info(m) });
+  } catch (e) {
+    if (e instanceof EmbeddedError) {
+      process.stderr.write(`fitsstore-server: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
   const storage = await openStorage(config);
   const app = buildServer({ config, db: database.db, storage, log });
 
@@ -55,6 +107,17 @@ export async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  const warning = publicUrlWarning(config);
+  if (warning) log.warn(warning);
+  // Uploads a kill -9 left in staging: complete ones (received, not yet stored and queued) are
+  // stored and queued now; partial ones (their sender was never answered) are removed.
+  void ingestLeftovers({ config, db: database.db, storage, log }, { minAgeSeconds: 0, abandonedSeconds: 0 })
+    .then((r) => {
+      if (r.queued + r.failed + r.removedPartial > 0)
+        log.info(r, 'upload staging: leftovers from before the start handled');
+    })
+    .catch((e) => log.error({ err: e }, `upload staging catch-up failed: ${(e as Error).message}`));
 
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   log.info({ storage: storage.kind, role: config.role }, `fitsstore-server listening on ${address}`);

@@ -91,6 +91,13 @@ export function rawSelection(req: FastifyRequest, prefix: string): string {
 }
 
 /** The query string's values, first of each (Fastify gives arrays for repeats). */
+/** Every ?orderby= value (the parameter may be repeated). */
+export function orderbyParam(req: FastifyRequest): string[] | undefined {
+  const v = (req.query as Record<string, unknown> | undefined)?.orderby;
+  if (v === undefined) return undefined;
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+}
+
 export function queryParams(req: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries((req.query as Record<string, unknown>) ?? {})) {

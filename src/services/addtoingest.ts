@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Db } from '../db/pool.js';
 import { isIngestibleName } from '../gemini/filename.js';
 import { recentUtDates } from '../gemini/nights.js';
@@ -59,6 +59,15 @@ export interface AddResult {
   skipped: number;
   queued: number;
   alreadyPending: number;
+  /** Names given with --filename/--listfile that are not in the store: not queued. */
+  missing: string[];
+  /** Neither --file-re nor names: every file of the directory was taken. */
+  wholeDirectory: boolean;
+}
+
+/** --path names a directory the store does not have (a typo must not pass as "0 queued"). */
+export class MissingPathError extends Error {
+  override name = 'MissingPathError';
 }
 
 export async function addToIngestQueue(db: Db, storage: Storage, o: AddOptions): Promise<AddResult> {
@@ -88,10 +97,16 @@ export async function addToIngestQueue(db: Db, storage: Storage, o: AddOptions):
         .filter((l) => l && !l.startsWith('#')),
     );
   }
+  const missing: string[] = [];
   if (named.length) {
-    // Explicit names are queued as given: ingest records a clear error if one is missing.
-    for (const n of named) take(n);
+    // Explicit names must be there: a name that is not is reported, not queued to fail later.
+    for (const n of named) {
+      if (await storage.stat(path ? `${path}/${n}` : n)) take(n);
+      else missing.push(n);
+    }
   } else {
+    if (path && !(await directoryExists(storage, path)))
+      throw new MissingPathError(`--path ${path}: no such directory in the store`);
     const prefix = path;
     const nameOf = (key: string) => key.slice(prefix ? prefix.length + 1 : 0);
     if (newerThan === null) {
@@ -111,5 +126,20 @@ export async function addToIngestQueue(db: Db, storage: Storage, o: AddOptions):
     }
   }
   const r = await enqueueIngest(db, items);
-  return { considered, skipped, queued: r.queued, alreadyPending: r.alreadyPending };
+  return {
+    considered,
+    skipped,
+    queued: r.queued,
+    alreadyPending: r.alreadyPending,
+    missing,
+    wholeDirectory: !named.length && !re,
+  };
+}
+
+async function directoryExists(storage: Storage, dir: string): Promise<boolean> {
+  const local = storage.localPath(dir);
+  if (local) return (await stat(local).catch(() => null))?.isDirectory() ?? false;
+  // An object store has no directories: one key under the prefix makes it one.
+  for await (const _ of storage.listKeys(dir)) return true;
+  return false;
 }

@@ -2,20 +2,23 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/pool.js';
+import { structureOf, type Structure } from '../fits/completeness.js';
 import { readFits } from '../fits/reader.js';
 import { isIngestibleName } from '../gemini/filename.js';
 import type { Logger } from '../log/logger.js';
-import { recordError } from '../queues/engine.js';
+import { recordErrorOnce } from '../queues/engine.js';
 import { QUEUES } from '../queues/tables.js';
 import { decompressStream } from '../storage/decompress.js';
 import { hashingStream } from '../storage/local.js';
 import type { Storage } from '../storage/types.js';
+import { judgeCompleteness, quietMs, type Look } from './dhscomplete.js';
 import { enqueueIngest } from './ingestqueue.js';
 
 // copy-from-dhs: the DHS disk is NFS (no inotify), so each pass lists it and works on the set
-// difference against what has been copied. A file is copied once it is complete (size and mtime
-// unchanged for min_age seconds, FITS structure whole) and valid (parses, has TELESCOP), via
-// temp + fsync + verify + rename. The DHS file is never modified or deleted.
+// difference against what has been copied. A file is copied once it is complete (FITS structure
+// whole and unchanged while read, NEXTEND satisfied or, without NEXTEND, quiet for the settle
+// interval: dhscomplete.ts) and valid (parses, has TELESCOP), via temp + fsync + verify + rename.
+// The DHS file is never modified or deleted.
 
 export interface DhsOptions {
   db: Db;
@@ -26,6 +29,11 @@ export interface DhsOptions {
   minAgeSeconds: number;
   /** A stable file that is still invalid after this many seconds is reported as bad. */
   badAfterSeconds?: number;
+  /**
+   * Quiet time a file without NEXTEND needs before it counts as complete: system_parameters'
+   * dhs_settle_seconds, re-read by the caller. Default 20.
+   */
+  settleSeconds?: () => number;
   dryrun?: boolean;
   now?: () => number;
 }
@@ -34,6 +42,10 @@ interface Seen {
   size: number;
   mtimeMs: number;
   firstStable: number;
+  /** Seen before with another size or mtime: it has been growing under our eyes. */
+  grew: boolean;
+  /** The structure read at this size/mtime: a settling file is not re-read every poll. */
+  validation?: Validation;
   /** Reported as bad for this size/mtime: do not report again until the file changes. */
   reported?: boolean;
 }
@@ -43,12 +55,15 @@ export interface PassResult {
   waiting: string[];
   bad: string[];
   ignored: number;
+  /** FITS-looking names the pipeline does not take (.fit, .FITS, .fz): logged once each. */
+  skipped: string[];
 }
 
 export class DhsCopier {
   /** name → size/mtime of the DHS file when it was copied (or found already in dataflow). */
   private done = new Map<string, { size: number; mtimeMs: number }>();
   private pending = new Map<string, Seen>();
+  private skipLogged = new Set<string>();
   private primed = false;
 
   constructor(private o: DhsOptions) {}
@@ -95,7 +110,9 @@ export class DhsCopier {
   /**
    * Milliseconds until a file seen waiting is worth looking at again: when its settle time is
    * over, right away for one first seen in the last pass, a second later for one that was due
-   * but not yet valid (a stalled writer: its next write raises an event anyway). Null: nothing
+   * but not yet complete (a stalled writer: its next write raises an event anyway; a file
+   * without NEXTEND waiting out its settle interval: its structure read is kept, so a look is
+   * cheap). Null: nothing
    * waits. The loop sleeps this long rather than a whole poll interval.
    */
   nextCheckMs(): number | null {
@@ -113,20 +130,29 @@ export class DhsCopier {
 
   private lastPassAt = 0;
 
+  /** One look at the DHS directory: copies what is complete. A missing directory throws. */
   async pass(): Promise<PassResult> {
     const { log } = this.o;
     const now = (this.o.now ?? Date.now)();
     this.lastPassAt = now;
-    const res: PassResult = { copied: [], waiting: [], bad: [], ignored: 0 };
+    const res: PassResult = { copied: [], waiting: [], bad: [], ignored: 0, skipped: [] };
     const entries = await readdir(this.o.dhsDir, { withFileTypes: true });
     const candidates: string[] = [];
     for (const e of entries) {
+      const why = e.isDirectory() ? undefined : unsupportedFitsName(e.name);
       if (e.isDirectory()) {
         log.debug(`Ignoring directory: ${e.name}`);
         res.ignored++;
       } else if (e.name.startsWith('.') || /\.(tmp|part)$|~$/.test(e.name)) {
         log.debug(`Ignoring tmp file: ${e.name}`);
         res.ignored++;
+      } else if (why) {
+        // A FITS file the pipeline will not take must not vanish silently: say so once per file.
+        res.skipped.push(e.name);
+        if (!this.skipLogged.has(e.name)) {
+          this.skipLogged.add(e.name);
+          log.warn({ filename: e.name }, `Skipping ${e.name}: ${why}`);
+        }
       } else if (!isIngestibleName(e.name) || !e.isFile()) {
         log.debug(`Ignoring non-FITS name: ${e.name}`);
         res.ignored++;
@@ -145,25 +171,23 @@ export class DhsCopier {
       const done = this.done.get(name);
       if (done && done.size === st.size && (done.mtimeMs === -1 || done.mtimeMs === st.mtimeMs)) continue;
       fresh++;
-      const seen = this.pending.get(name);
+      let seen = this.pending.get(name);
       if (!seen || seen.size !== st.size || seen.mtimeMs !== st.mtimeMs) {
-        this.pending.set(name, { size: st.size, mtimeMs: st.mtimeMs, firstStable: now });
+        seen = { size: st.size, mtimeMs: st.mtimeMs, firstStable: now, grew: seen !== undefined };
+        this.pending.set(name, seen);
+      }
+      // Cheap first filter before reading anything: written to within min_age_seconds.
+      if (quietMs(st, now, seen.firstStable, seen.grew) < this.o.minAgeSeconds * 1000) {
         res.waiting.push(name);
         continue;
       }
-      // An mtime in the future (the DHS NFS server's clock runs ahead) would hold the file until
-      // then: there, how long we have seen it unchanged is what counts.
-      const age = st.mtimeMs > now ? now - seen.firstStable : now - st.mtimeMs;
-      if (age < this.o.minAgeSeconds * 1000) {
-        res.waiting.push(name);
-        continue;
-      }
-      const outcome = await this.tryCopy(name, file, st.size, st.mtimeMs, seen, now);
+      const outcome = await this.tryCopy(name, file, st, seen, now);
       if (outcome === 'copied') res.copied.push(name);
       else if (outcome === 'bad') res.bad.push(name);
       else res.waiting.push(name);
     }
     if (fresh) log.debug(`${fresh} new files to check`);
+    if (res.skipped.length) log.debug(`${res.skipped.length} files skipped (unsupported FITS names)`);
     log.debug('Pass complete, sleeping');
     return res;
   }
@@ -171,13 +195,24 @@ export class DhsCopier {
   private async tryCopy(
     name: string,
     file: string,
-    size: number,
-    mtimeMs: number,
+    st: Look,
     seen: Seen,
     now: number,
   ): Promise<'copied' | 'wait' | 'bad'> {
     const { log } = this.o;
-    const check = await validate(file);
+    const { size, mtimeMs } = st;
+    let check = seen.validation;
+    let after: Look = st;
+    if (!check) {
+      check = await validate(file);
+      try {
+        after = await stat(file);
+      } catch {
+        this.pending.delete(name);
+        return 'wait'; // vanished while being read
+      }
+      if (after.size === size && after.mtimeMs === mtimeMs) seen.validation = check;
+    }
     if (!check.ok) {
       // Still being written looks the same as truncated: wait, and only call it bad once it has
       // stayed unchanged for a while.
@@ -187,12 +222,26 @@ export class DhsCopier {
         const reason = `${name}: not copied from DHS: ${check.reason}`;
         log.error({ filename: name }, reason);
         if (!this.o.dryrun) {
-          await recordError(this.o.db, QUEUES.ingest, { filename: name, path: this.o.dhsDir }, reason);
+          await recordErrorOnce(this.o.db, QUEUES.ingest, { filename: name, path: this.o.dhsDir }, reason);
         }
         return 'bad';
       }
       if (!seen.reported) log.debug(`${name} not ready: ${check.reason}`);
       return seen.reported ? 'bad' : 'wait';
+    }
+    const verdict = judgeCompleteness({
+      structure: check.structure!,
+      before: st,
+      after,
+      now,
+      firstSeen: seen.firstStable,
+      grew: seen.grew,
+      minAgeMs: this.o.minAgeSeconds * 1000,
+      settleMs: (this.o.settleSeconds?.() ?? 20) * 1000,
+    });
+    if (!verdict.complete) {
+      log.debug(`${name} not ready: ${verdict.reason}`);
+      return 'wait';
     }
     if (this.o.dryrun) {
       log.info(`Would copy ${name} to ${this.describeStore()}`);
@@ -208,8 +257,8 @@ export class DhsCopier {
       this.pending.delete(name);
       return 'wait';
     }
-    const after = await stat(file);
-    if (after.size !== size || after.mtimeMs !== mtimeMs) {
+    const later = await stat(file);
+    if (later.size !== size || later.mtimeMs !== mtimeMs) {
       log.warn(`${name} changed while being copied; will copy again`);
       this.pending.delete(name);
       return 'wait';
@@ -248,9 +297,14 @@ export interface Validation {
   reason?: string;
   md5?: string;
   size?: number;
+  structure?: Structure;
 }
 
-/** Complete and valid: the FITS structure is whole, and the primary header has TELESCOP. */
+/**
+ * Valid and structurally whole: the FITS structure is whole (fits/completeness.ts) and the
+ * primary header has TELESCOP. Whether a whole structure is the whole file is judgeCompleteness's
+ * call.
+ */
 export async function validate(file: string): Promise<Validation> {
   const hash = hashingStream();
   const src = createReadStream(file);
@@ -259,18 +313,26 @@ export async function validate(file: string): Promise<Validation> {
     // md5 of the bytes as they lie on the DHS (the copy is checked against it); FITS checks on the
     // decompressed stream.
     const r = await readFits(decompressStream(src.pipe(hash), file), { wantData: () => false });
-    const fatal = r.problems.filter((p) => p.fatal || p.kind === 'truncated-data');
-    if (fatal.length) return { ok: false, reason: fatal.map((p) => p.message).join('; ') };
+    const structure = structureOf(r);
+    if (!structure.whole) return { ok: false, reason: structure.reason, structure };
     if (!r.hdus[0]?.header.has('TELESCOP'))
-      return { ok: false, reason: 'primary header has no TELESCOP keyword' };
-    // A writer pausing between extensions leaves well-formed FITS with extensions missing.
-    const nextend = r.hdus[0].header.get('NEXTEND');
-    if (typeof nextend === 'number' && r.hdus.length - 1 < nextend) {
-      return { ok: false, reason: `NEXTEND = ${nextend} but ${r.hdus.length - 1} extensions present` };
-    }
+      return { ok: false, reason: 'primary header has no TELESCOP keyword', structure };
     const d = hash.digest();
-    return { ok: true, md5: d.md5, size: d.size };
+    return { ok: true, md5: d.md5, size: d.size, structure };
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   }
+}
+
+/**
+ * FITS files in spellings the DHS may write but the pipeline does not ingest: the archive's names
+ * end in .fits (optionally .gz/.bz2), and tile-compressed .fz files are not unpacked here.
+ */
+export function unsupportedFitsName(name: string): string | undefined {
+  if (/\.fits(\.gz|\.bz2)?$/.test(name)) return undefined;
+  if (/\.fz$/i.test(name))
+    return 'tile-compressed .fz files are not ingested; funpack it to .fits on the DHS';
+  if (/\.fits?(\.gz|\.bz2)?$/i.test(name))
+    return 'not a .fits name the archive ingests (spelling or case); rename it to .fits';
+  return undefined;
 }

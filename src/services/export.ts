@@ -6,7 +6,7 @@ import { trimBz2 } from '../gemini/filename.js';
 import type { Logger } from '../log/logger.js';
 import type { QueueRow } from '../queues/engine.js';
 import type { Handler } from '../queues/worker.js';
-import { compressStream } from '../storage/bz2.js';
+import { compressStream } from '../fits/bzip2.js';
 import { hashingStream } from '../storage/local.js';
 import { joinKey, type Storage } from '../storage/types.js';
 import { DestinationBackoff, deferDestination, retryFailedExports } from './exportbackoff.js';
@@ -258,7 +258,8 @@ export function makeExportHandler(
       destination: row.destination as string,
     };
     const dest = normaliseUrl(item.destination);
-    const wait = backoff.remaining(dest);
+    // An operator's `queue retry` means now: such a row is tried whatever the back-off says.
+    const wait = row.operator_retry ? 0 : backoff.remaining(dest);
     if (wait > 0) return { defer: wait, reason: `${dest} is backing off after a failure` };
     let out: ExportOutcome;
     try {

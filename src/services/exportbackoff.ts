@@ -43,7 +43,7 @@ export class DestinationBackoff {
 export async function deferDestination(db: Db, destination: string, seconds: number): Promise<number> {
   const r = await db.query(
     `UPDATE exportqueue SET after = greatest(coalesce(after, now()), now() + make_interval(secs => $2::double precision))
-     WHERE destination = $1 AND NOT in_progress AND NOT failed`,
+     WHERE destination = $1 AND NOT in_progress AND NOT failed AND NOT operator_retry`,
     [destination, seconds],
   );
   return r.rowCount ?? 0;

@@ -7,6 +7,7 @@ import type { SystemParameters } from '../db/params.js';
 import { readFits, type RandomAccessSource } from '../fits/reader.js';
 import { randomAccessFile } from '../fits/streams.js';
 import type { Header } from '../fits/types.js';
+import { footprints } from '../gemini/footprint.js';
 import { extractMetadata } from '../gemini/metadata.js';
 import { trimBz2 } from '../gemini/filename.js';
 import { sortkey } from '../gemini/sortkey.js';
@@ -20,6 +21,7 @@ import { hashFd, threadHashingStream } from '../storage/hashthread.js';
 import { md5OfStored } from '../storage/md5.js';
 import { joinKey, type Storage } from '../storage/types.js';
 import * as diskfiles from './diskfile.js';
+import { photStandardIn } from './photstandards.js';
 
 // Ingest: one queue item → change detection → (maybe) a new diskfile version with its header row
 // → follow-up queue rows (export on a summit, preview and calcache on an archive).
@@ -30,6 +32,8 @@ export interface IngestDeps {
   config: Config;
   log: Logger;
   params: () => SystemParameters;
+  /** The clock a file's age is measured against (ms since the epoch); tests fix it. */
+  now?: () => number;
 }
 
 export interface IngestRequest {
@@ -63,7 +67,7 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
   }
   // A file modified moments ago may still be being written (NFS, header updates): come back later.
   const deferSeconds = deps.params().ingest_defer_seconds;
-  const ageMs = Date.now() - st.lastmod.getTime();
+  const ageMs = (deps.now ?? Date.now)() - st.lastmod.getTime();
   if (!req.verified && storage.kind === 'local' && ageMs < deferSeconds * 1000 && ageMs > -60_000) {
     return { action: 'deferred', seconds: Math.max(0.5, deferSeconds - ageMs / 1000) };
   }
@@ -98,6 +102,8 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
     throw new IngestError(`${key}: not a valid FITS file: a header contains NUL bytes`);
   }
   const row = extractMetadata(headers, { filename: req.filename }) as unknown as diskfiles.HeaderRow;
+  // A known photometric standard in the field (the extraction alone cannot know it).
+  row.phot_standard = await photStandardIn(db, footprints(headers));
   // The commit need not wait for the WAL flush: the queue row is completed only after it, so any
   // crash that loses this commit loses that completion too (the WAL is a prefix), the row is swept
   // back and the file ingested again. Nothing is lost; at most the work is done twice.

@@ -97,7 +97,15 @@ async function listen(app: FastifyInstance, config: Config, log: Logger, anyPort
  * The summit: copy-from-dhs (inotify events, full scans as the safety net), two ingest workers,
  * an export worker when destinations are configured, and the web server (optional: `serve`).
  */
-export async function startSummit(d: SideDeps & { serve?: boolean }): Promise<RunningSide> {
+export async function startSummit(
+  d: SideDeps & {
+    serve?: boolean;
+    /** The settle interval for DHS files without NEXTEND (default: the live dhs_settle_seconds). */
+    settleSeconds?: (p: SystemParameters) => number;
+    /** A DHS file the copier reported as bad. */
+    onRejected?: (name: string) => void;
+  },
+): Promise<RunningSide> {
   const { config, log, signal } = d;
   const params = await liveParams(d.db, signal);
   const jobs: Promise<unknown>[] = [];
@@ -116,15 +124,21 @@ export async function startSummit(d: SideDeps & { serve?: boolean }): Promise<Ru
     log,
     minAgeSeconds: config.dhs.min_age_seconds,
     badAfterSeconds: config.dhs.bad_after_seconds,
+    settleSeconds: () => (d.settleSeconds ?? ((p) => p.dhs_settle_seconds))(params()),
   });
   const watcher = await new DhsWatcher(config.paths.dhs_dir, log).start(config.dhs.watch);
   log.info(
     `watching ${config.paths.dhs_dir}: ${watcher.mode === 'events' ? 'inotify events' : `polling (${watcher.reason})`}`,
   );
   jobs.push(
-    runDhsLoop({ copier, watcher, pollSeconds: config.dhs.poll_seconds, signal, log }).finally(() =>
-      watcher.close(),
-    ),
+    runDhsLoop({
+      copier,
+      watcher,
+      pollSeconds: config.dhs.poll_seconds,
+      signal,
+      log,
+      onPass: (r) => r.bad.forEach((n) => d.onRejected?.(n)),
+    }).finally(() => watcher.close()),
   );
   let server: FastifyInstance | null = null;
   let url = '';

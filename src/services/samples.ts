@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { compressSync } from '../fits/bzip2.js';
 import { buildFits, imageHdu, type CardInput, type HduInput } from '../fits/write.js';
 
 // Gemini-like sample files for `fitsstore up`, tests and benchmarks: realistic primary headers of
@@ -128,9 +128,7 @@ export function sampleFits(s: SampleSpec): Buffer {
 }
 
 export function bzip2(buf: Buffer): Buffer {
-  const r = spawnSync('bzip2', ['-c'], { input: buf, maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`bzip2 failed: ${r.stderr?.toString()}`);
-  return r.stdout;
+  return compressSync(buf);
 }
 
 /** Writes a file atomically (temp + rename), as the DHS would once a file is complete. */

@@ -1,10 +1,11 @@
 // Run a selection against the archive: header rows joined to their diskfile and file, in the
 // Gemini archive's order and limits (list_headers): an open query (nothing bounding it by
 // program, observation, file, date or night) gives the newest 500, newest first; a closed one
-// up to 10,000, oldest first.
+// up to 10,000, oldest first. An ordering asked for comes first and decides which rows a limit
+// keeps, as on the archive (astroquery's orderby pages through results this way).
 
 import type { Queryable } from '../db/pool.js';
-import { isOpenQuery, selectionToSql, type Selection } from '../gemini/selection/index.js';
+import { isOpenQuery, selectionToSql, type CoordsScope, type Selection } from '../gemini/selection/index.js';
 import { HEADER_COLUMNS } from './diskfile.js';
 import { pendingIngestSql } from './ingestqueue.js';
 
@@ -48,21 +49,94 @@ export function isOrderColumn(s: string): s is OrderColumn {
 }
 
 /** An `orderby` URL value (`exposure_time`, `ut_datetime_desc`, `object_asc`), or null if not allowed. */
-export function parseOrderBy(s: string): { column: OrderColumn; desc: boolean } | null {
+export function parseOrderBy(s: string): OrderKey | null {
   const m = /^(.*?)(?:_(asc|desc))?$/.exec(s.trim());
   if (!m || !isOrderColumn(m[1])) return null;
   return { column: m[1], desc: m[2] === 'desc' };
 }
 
+/** One key of an ordering: a column, ascending unless desc. */
+export interface OrderKey {
+  column: OrderColumn;
+  desc: boolean;
+}
+
+export class OrderByError extends Error {
+  override name = 'OrderByError';
+}
+
+/**
+ * Every key of `?orderby=` (repeated, or comma-separated: `?orderby=instrument,ut_datetime_desc`),
+ * in order. A key we cannot sort by is an error that names it and the keys there are (the
+ * archive ignores such keys silently, and a script then reads a page in an order it did not ask
+ * for).
+ */
+export function parseOrderByList(raw: string | readonly string[] | undefined): OrderKey[] {
+  const values = raw === undefined ? [] : typeof raw === 'string' ? [raw] : raw;
+  const keys: OrderKey[] = [];
+  for (const v of values.flatMap((x) => x.split(','))) {
+    if (v.trim() === '') continue;
+    const k = parseOrderBy(v);
+    if (!k) {
+      throw new OrderByError(
+        `orderby: cannot order by ${JSON.stringify(v.trim())}; use one of ${ORDER_COLUMNS.join(', ')}, each optionally with _asc or _desc`,
+      );
+    }
+    keys.push(k);
+  }
+  return keys;
+}
+
+// diskfile's columns; every other order column is the header's.
+const DISKFILE_ORDER: ReadonlySet<string> = new Set(['filename', 'lastmod', 'entrytime']);
+
+/**
+ * ORDER BY lists of a search, as the archive's list_headers orders it: the keys asked for first,
+ * then the date (newest first for an open query, oldest first for a closed one), NULLs last; the
+ * id breaks ties. The limit applies to rows in this order, so the keys decide which rows make a
+ * truncated page. `inner` qualifies names (header h, diskfile df); `outer` names the columns of
+ * a subquery selecting them.
+ */
+export function orderClauses(keys: readonly OrderKey[], open: boolean): { inner: string; outer: string } {
+  for (const k of keys) {
+    // The names are written into the SQL, so only allow-listed ones pass, whatever the type says.
+    if (!isOrderColumn(k.column))
+      throw new RangeError(`cannot order a search by ${JSON.stringify(k.column)}`);
+  }
+  const dir = open ? 'DESC' : 'ASC';
+  const list = (q: (c: string) => string) =>
+    [
+      ...keys.map((k) => `${q(k.column)} ${k.desc ? 'DESC' : 'ASC'} NULLS LAST`),
+      `${q('ut_datetime')} ${dir} NULLS LAST`,
+      `${q('id')} ${dir}`,
+    ].join(', ');
+  return { inner: list((c) => `${DISKFILE_ORDER.has(c) ? 'df' : 'h'}.${c}`), outer: list((c) => c) };
+}
+
+/** The keys of SearchOptions: `order`, else `orderBy` all in the direction `desc`. */
+export function orderKeysOf(opts: {
+  order?: readonly OrderKey[];
+  orderBy?: OrderColumn | readonly OrderColumn[];
+  desc?: boolean;
+}): OrderKey[] {
+  if (opts.order) return [...opts.order];
+  const cols =
+    opts.orderBy === undefined ? [] : typeof opts.orderBy === 'string' ? [opts.orderBy] : opts.orderBy;
+  return cols.map((column) => ({ column, desc: opts.desc === true }));
+}
+
 export interface SearchOptions {
   /** Most rows to return; default 500 for open queries, 10,000 for closed; null for no limit. */
   limit?: number | null;
-  /** Order of the returned rows, before the default (ut_datetime, then id). Names from ORDER_COLUMNS only. */
+  /** Order of the rows, before the default (ut_datetime, then id); it decides which rows a limit keeps. */
+  order?: readonly OrderKey[];
+  /** Shorthand for `order`: these columns, all in the direction of `desc` (default ascending). */
   orderBy?: OrderColumn | readonly OrderColumn[];
-  /** Direction of orderBy (default ascending). */
   desc?: boolean;
   /** Add a `pending_ingest` column: the file waits for ingest (see pendingIngestSql). */
   withPendingIngest?: boolean;
+  /** The requester's view of proprietary metadata (see selectionToSql); absent for trusted callers. */
+  coords?: CoordsScope;
 }
 
 /** A header row with its diskfile's and file's columns. */
@@ -83,6 +157,7 @@ export interface HeaderRow {
   dec: number | null;
   azimuth: number | null;
   elevation: number | null;
+  cass_rotator_pa: number | null;
   airmass: number | null;
   exposure_time: number | null;
   filter_name: string | null;
@@ -96,6 +171,7 @@ export interface HeaderRow {
   detector_gain_setting: string | null;
   detector_readspeed_setting: string | null;
   detector_welldepth_setting: string | null;
+  detector_readmode_setting: string | null;
   coadds: number | null;
   spectroscopy: boolean | null;
   mode: string | null;
@@ -114,10 +190,14 @@ export interface HeaderRow {
   qa_state: string | null;
   /** node-postgres reads `date` columns as local midnight; format with local getters, or cast in SQL. */
   release: Date | null;
+  proprietary_coordinates: boolean;
   reduction: string | null;
   engineering: boolean | null;
   science_verification: boolean | null;
   calibration_program: boolean | null;
+  procmode: string | null;
+  processing: string | null;
+  phot_standard: boolean | null;
   types: string[] | null;
   /** Only RESULT_KEYWORDS (a JSON null when the header lacks one). */
   keywords: Record<string, unknown> | null;
@@ -150,15 +230,16 @@ export interface SearchResult {
 
 /**
  * The primary-header keywords a search result carries in `keywords`: those the JSON API reports
- * (geminijson.ts). The whole document (every card, ~1 kB and more per header) would cost more
- * to send and parse than all the other columns together.
+ * (geminijson.ts) beyond the header columns, now none (CRPA and PROCMODE became columns). The
+ * whole document (every card, ~1 kB and more per header) would cost more to send and parse than
+ * all the other columns together.
  */
-export const RESULT_KEYWORDS = ['PROCMODE', 'CRPA'] as const;
+export const RESULT_KEYWORDS: readonly string[] = [];
 
 const SELECT_COLUMNS = `h.id, h.diskfile_id, ${HEADER_COLUMNS.filter((c) => c !== 'keywords')
   .map((c) => `h."${c}"`)
   .join(', ')},
-  jsonb_build_object(${RESULT_KEYWORDS.map((k) => `'${k}', h.keywords->'${k}'`).join(', ')}) AS keywords,
+  jsonb_build_object(${RESULT_KEYWORDS.map((k) => `'${k}', h.keywords->'${k}'`).join(', ')})::jsonb AS keywords,
   df.filename, df.path, df.file_md5, df.file_size, df.data_md5, df.data_size,
   df.lastmod, df.entrytime, df.present, df.canonical, df.compressed, df.mdready, f.name`;
 
@@ -172,43 +253,19 @@ export async function searchHeaders(
   if (limit !== null && !(Number.isInteger(limit) && limit >= 0)) {
     throw new RangeError(`search limit must be a whole number or null, got ${limit}`);
   }
-  const requested =
-    opts.orderBy === undefined ? [] : typeof opts.orderBy === 'string' ? [opts.orderBy] : opts.orderBy;
-  for (const c of requested) {
-    // The names are written into the SQL, so only allow-listed ones pass, whatever the type says.
-    if (!isOrderColumn(c)) throw new RangeError(`cannot order a search by ${JSON.stringify(c)}`);
-  }
-
-  const { where, values } = selectionToSql(sel);
-  // Which rows make the cut: newest first for an open query (the archive's "latest 500"),
-  // oldest first for a closed one. NULL dates last either way.
-  const dir = open ? 'DESC' : 'ASC';
-  const cut = `ut_datetime ${dir} NULLS LAST, id ${dir}`;
-  const shown = [...requested.map((c) => `${c} ${opts.desc ? 'DESC' : 'ASC'} NULLS LAST`), cut].join(', ');
-
+  const { inner, outer } = orderClauses(orderKeysOf(opts), open);
+  const { where, values } = selectionToSql(sel, { coords: opts.coords });
   // Worked out on the outer query: only for the rows that made the cut.
   const pending = opts.withPendingIngest ? `, ${pendingIngestSql('picked.name')} AS pending_ingest` : '';
-  let text: string;
-  if (limit === null) {
-    text = `SELECT *${pending} FROM (SELECT ${SELECT_COLUMNS} FROM header h JOIN diskfile df ON df.id = h.diskfile_id
-      JOIN file f ON f.id = df.file_id WHERE ${where}) picked ORDER BY ${shown}`;
-  } else {
-    // One row past the limit tells whether there were more; search_rank finds it again after
-    // the rows are put in the order asked for.
-    values.push(limit + 1);
-    text = `SELECT *${pending}, row_number() OVER (ORDER BY ${cut}) AS search_rank FROM (
-      SELECT ${SELECT_COLUMNS} FROM header h JOIN diskfile df ON df.id = h.diskfile_id
+  // One row past the limit tells whether there were more.
+  if (limit !== null) values.push(limit + 1);
+  const text = `SELECT *${pending} FROM (SELECT ${SELECT_COLUMNS} FROM header h JOIN diskfile df ON df.id = h.diskfile_id
       JOIN file f ON f.id = df.file_id WHERE ${where}
-      ORDER BY h.ut_datetime ${dir} NULLS LAST, h.id ${dir} LIMIT $${values.length}::integer) picked
-      ORDER BY ${shown}`;
-  }
+      ORDER BY ${inner}${limit !== null ? ` LIMIT $${values.length}::integer` : ''}) picked
+      ORDER BY ${outer}`;
   const result = await db.query(text, values);
-  let rows = result.rows as Array<HeaderRow & { search_rank?: number }>;
-  let truncated = false;
-  if (limit !== null) {
-    truncated = rows.length > limit;
-    rows = rows.filter((r) => Number(r.search_rank) <= limit);
-    for (const r of rows) delete r.search_rank;
-  }
+  let rows = result.rows as HeaderRow[];
+  const truncated = limit !== null && rows.length > limit;
+  if (truncated) rows = rows.slice(0, limit);
   return { rows, truncated, open, limit };
 }

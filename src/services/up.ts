@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -47,16 +47,45 @@ export interface UpSummary {
   failed: number;
 }
 
-export function generateSamples(dir: string, count: number, now = new Date()): string[] {
+/**
+ * The next serial free for today's sample names in every directory given. A second `npm start`
+ * once rewrote the same names: the copier took them as already in the store, ingested none, and
+ * `up --exit` waited for ever.
+ */
+export function nextSampleSerial(dirs: string[], date: string): number {
+  const re = new RegExp(`^N${date}S(\\d{4})\\.fits`);
+  let max = 0;
+  for (const d of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue; // not there yet
+    }
+    for (const n of names) {
+      const m = re.exec(n);
+      if (m) max = Math.max(max, Number(m[1]));
+    }
+  }
+  return max + 1;
+}
+
+export function generateSamples(
+  dir: string,
+  count: number,
+  now = new Date(),
+  alsoTaken: string[] = [],
+): string[] {
   const date = now.toISOString().slice(0, 10).replace(/-/g, '');
   const insts = ['GMOS-N', 'NIRI', 'GNIRS', 'F2', 'GSAOI'] as const;
   const names: string[] = [];
+  const first = nextSampleSerial([dir, ...alsoTaken], date);
   for (let i = 1; i <= count; i++) {
     names.push(
       writeSample(dir, {
         site: 'N',
         date,
-        serial: i,
+        serial: first + i - 1,
         instrument: insts[i % insts.length],
         extensions: i % 4 === 0 ? 3 : 0,
         bz2: i % 3 === 0,
@@ -168,11 +197,22 @@ export async function up(o: UpOptions): Promise<UpSummary> {
     log: log.child({ side: 'summit' }),
     signal: stopAll.signal,
     onItem: onItem('summit'),
+    // The demo writes its samples whole (temp + rename), most without NEXTEND: it need not wait
+    // out the summit's settle interval for them.
+    settleSeconds: (p) => Math.min(p.dhs_settle_seconds, 2),
+    // A sample the copier rejects will never arrive: count it, or `--exit` would wait for ever.
+    onRejected: (name) => {
+      if (wanted.has(trimBz2(name)) && !archived.has(trimBz2(name))) failed.add(trimBz2(name));
+      progress();
+    },
   });
   summary.url = summit.url || undefined;
 
   // Written once everything listens, so the samples travel the same path as any file would.
-  summary.generated = generateSamples(scfg.paths.dhs_dir, o.samples);
+  summary.generated = generateSamples(scfg.paths.dhs_dir, o.samples, new Date(), [
+    scfg.paths.storage_root,
+    acfg.paths.storage_root,
+  ]);
   for (const n of summary.generated) wanted.add(trimBz2(n));
   log.info(`wrote ${summary.generated.length} sample files to ${scfg.paths.dhs_dir}`);
   written = true;

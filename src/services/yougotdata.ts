@@ -80,6 +80,20 @@ export class YouGotDataUsageError extends Error {
   override name = 'YouGotDataUsageError';
 }
 
+/**
+ * Why new-data mails cannot be sent with this configuration, or null when they can. A PI must hear
+ * only about files the archive serves: the archive is asked (mail.archive_url), or this server is
+ * the archive. A summit without an archive URL once mailed about files no archive had.
+ */
+export function newDataRefusal(config: Config): string | null {
+  if (config.mail.archive_url || config.role === 'archive') return null;
+  return (
+    'mail.archive_url is not set: new-data mails list only files the archive reports present, and this ' +
+    'summit server cannot know which those are. Set mail.archive_url (e.g. https://archive.gemini.edu); ' +
+    '--check (QA state CHECK on this server) needs no archive'
+  );
+}
+
 export function resolveDate(date: string | undefined, now = new Date()): string {
   if (!date || date === 'today') return now.toISOString().slice(0, 10).replace(/-/g, '');
   if (!isYyyymmdd(date)) throw new YouGotDataUsageError(`--date: expected YYYYMMDD or today, got "${date}"`);
@@ -121,19 +135,22 @@ async function findFiles(deps: YouGotDataDeps, path: string, local: boolean): Pr
     deps.retry,
   );
   if (!Array.isArray(body)) throw new Error(`${url}: expected a JSON list`);
-  return body
-    .filter((e) => e && typeof e === 'object' && (e.name || e.filename))
-    .map((e) => ({
-      filename: String(e.name ?? e.filename).replace(/\.bz2$/, ''),
-      data_label: e.data_label ?? null,
-      ut_datetime: e.ut_datetime ?? null,
-      instrument: e.instrument ?? null,
-      object: e.object ?? null,
-      observation_type: e.observation_type ?? null,
-      observation_class: e.observation_class ?? null,
-      qa_state: e.qa_state ?? null,
-      exposure_time: typeof e.exposure_time === 'number' ? e.exposure_time : null,
-    }));
+  return (
+    body
+      // Only files the archive says it has: an entry marked not present is not news for a PI.
+      .filter((e) => e && typeof e === 'object' && (e.name || e.filename) && e.present !== false)
+      .map((e) => ({
+        filename: String(e.name ?? e.filename).replace(/\.bz2$/, ''),
+        data_label: e.data_label ?? null,
+        ut_datetime: e.ut_datetime ?? null,
+        instrument: e.instrument ?? null,
+        object: e.object ?? null,
+        observation_type: e.observation_type ?? null,
+        observation_class: e.observation_class ?? null,
+        qa_state: e.qa_state ?? null,
+        exposure_time: typeof e.exposure_time === 'number' ? e.exposure_time : null,
+      }))
+  );
 }
 
 class ArchiveAnswerError extends Error {
@@ -179,6 +196,9 @@ export async function youGotData(
 ): Promise<YouGotDataResult> {
   const { config, log, db } = deps;
   const check = Boolean(opts.check);
+  const refusal = newDataRefusal(config);
+  if (!check && refusal) throw new YouGotDataUsageError(refusal);
+  if (check && refusal) log.info(`note: new-data mails (without --check) are refused here: ${refusal}`);
   const date = resolveDate(opts.date, opts.now);
   const kind = check ? 'check' : 'newdata';
   // CHECK states are this server's own business; new data comes from the archive when there is one.

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { compressionOf } from '../fits/streams.js';
-import { compressStream, decompressStream as bunzip2 } from './bz2.js';
+import { compressStream, decompressStream as bunzip2 } from '../fits/bzip2.js';
 
 // Decompressing a stored file's stream (local disk or S3) by its name. bzip2 goes through
-// bz2.ts (system lbzip2/bzip2); errors name the file.
+// fits/bzip2.ts (lbzip2, bzip2 or the npm codec); errors name the file.
 
 export { compressionOf };
 

@@ -36,7 +36,10 @@ const frame = (name: string, ut: string, over: Partial<Frame>): Frame =>
 beforeAll(async () => {
   t = await createTestDb('calmgr_routes');
   tmp = tempDir('calmgr');
-  const config = testConfig(tmp.dir, { role: 'archive', server: { magic_download_cookie: 'let-me-in' } });
+  const config = testConfig(tmp.dir, {
+    role: 'archive',
+    server: { magic_download_cookie: 'let-me-in', allowed_hosts: ['archive.test', 'localhost'] },
+  });
   const deps: ServerDeps = {
     config,
     db: t.db,

@@ -1,10 +1,12 @@
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenSample, bzip2, sampleFits } from '../../src/services/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { runCli, writeConfig } from '../helpers/cli.js';
 import { tempDir } from '../helpers/env.js';
+import { fileRegex } from '../../src/services/addtoingest.js';
 
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;
@@ -50,6 +52,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.drop();
   tmp?.cleanup();
+});
+
+describe('--file-re day words, on a fixed clock', () => {
+  it('fourday: the last four UT dates and tomorrow (Gemini-South nights), across the year boundary', () => {
+    const re = fileRegex('fourday', new Date('2025-01-01T23:59:59Z'))!;
+    const names = ['20241228', '20241229', '20241230', '20241231', '20250101', '20250102', '20250103'];
+    expect(names.filter((d) => re.test(`N${d}S0001.fits`))).toEqual([
+      '20241229',
+      '20241230',
+      '20241231',
+      '20250101',
+      '20250102',
+    ]);
+    const leap = fileRegex('today', new Date('2024-02-29T00:00:00Z'))!;
+    expect(
+      ['20240228', '20240229', '20240301', '20240302'].filter((d) => leap.test(`S${d}S0001.fits`)),
+    ).toEqual(['20240229', '20240301']);
+  });
 });
 
 describe('add-to-ingest-queue', () => {
@@ -145,8 +165,8 @@ describe('fitsheader and fitsverify', () => {
       '--json',
       '-k',
       'TELESCOP',
+      '-k',
       'NAXIS',
-      '--',
       path.join(store, `N${today}S0002.fits.bz2`),
     ]);
     expect(r.code).toBe(0);
@@ -157,6 +177,56 @@ describe('fitsheader and fitsverify', () => {
     ]);
   });
 
+  it('shows a tile-compressed image as astropy does: the image header; --compressed for the table', async () => {
+    const fz = fileURLToPath(new URL('../fixtures/fits/tiles-rice.fits.fz', import.meta.url));
+    const view = await runCli(['fitsheader', '--hdu', '1', fz]);
+    expect(view.code).toBe(0);
+    const lines = view.stdout.trimEnd().split('\n');
+    expect(lines[1]).toBe("XTENSION= 'IMAGE   '           / Image extension".padEnd(80));
+    expect(lines.slice(2, 5).map((l) => l.trimEnd())).toEqual([
+      'BITPIX  =                   16 / array data type',
+      'NAXIS   =                    2 / number of array dimensions',
+      'NAXIS1  =                  100',
+    ]);
+    expect(view.stdout).not.toMatch(/^(TFORM1|ZIMAGE|ZCMPTYPE) /m);
+    const table = await runCli(['fitsheader', '--hdu', '1', '--compressed', fz]);
+    expect(table.stdout).toMatch(/^XTENSION= 'BINTABLE'/m);
+    expect(table.stdout).toMatch(/^ZCMPTYPE= 'RICE_1  '/m);
+  });
+
+  it('reads a SIMPLE = F file with a warning, as astropy does', async () => {
+    const file = path.join(tmp.dir, 'nonstandard.fits');
+    const cards = [
+      'SIMPLE  =                    F / not standard',
+      'BITPIX  =                    8',
+      'NAXIS   =                    0',
+      "OBJECT  = 'odd'",
+      'END',
+    ];
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from(
+          cards
+            .map((c) => c.padEnd(80))
+            .join('')
+            .padEnd(2880),
+        ),
+        Buffer.alloc(2880),
+      ]),
+    );
+    const r = await runCli(['fitsheader', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: SIMPLE = F/);
+    expect(r.stdout).toBe(
+      `# HDU 0 in ${file}:\n` +
+        cards
+          .slice(0, 4)
+          .map((c) => c.padEnd(80) + '\n')
+          .join(''),
+    );
+  });
+
   it('fitsverify lists structural problems and exits 1', async () => {
     const ok = await runCli(['fitsverify', path.join(store, 'N20100101S0001.fits')]);
     expect(ok.code).toBe(0);
@@ -165,6 +235,27 @@ describe('fitsheader and fitsverify', () => {
     expect(bad.stdout).toMatch(/broken\.fits: .*ERRORS/);
     expect(bad.stdout).toMatch(/notes\.txt: .*ERRORS.*\n\s+error: not a FITS file/);
     expect(bad.stdout).toMatch(/0 of 2 files OK/);
+  });
+});
+
+describe('photstandards load', () => {
+  it('loads the standards CSV (RA in hours) and names a bad line with exit 2', async () => {
+    const csv = path.join(tmp.dir, 'standards.txt');
+    writeFileSync(
+      csv,
+      '#Name,Field,RA,DEC,j\nfs35,35,18.4538,4.05261,12.188\nGD71,12,5.87435,15.8873,13.4\n',
+    );
+    const ok = await runCli(['photstandards', 'load', csv], { config });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/loaded 2 photometric standards/);
+    const r = await t.db.query('SELECT name, ra, dec FROM photstandard ORDER BY name');
+    expect(r.rows.map((x) => x.name)).toEqual(['GD71', 'fs35']);
+    expect(r.rows[1].ra).toBeCloseTo(18.4538 * 15, 9);
+    const bad = path.join(tmp.dir, 'bad.txt');
+    writeFileSync(bad, 'fs35,35,18.4538,4.05261\nbroken line\n');
+    const no = await runCli(['photstandards', 'load', bad], { config });
+    expect(no.code).toBe(2);
+    expect(no.stderr).toMatch(/bad\.txt: line 2: expected/);
   });
 });
 

@@ -18,7 +18,8 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { freePort } from '../helpers/fakearchive.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
-import { listen, waitFor } from '../helpers/server.js';
+import { listen } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Two complete instances on one machine, as in production:
 //   summit:  its own database, DHS directory, dataflow store (local disk), ingest and export daemons
@@ -94,7 +95,7 @@ beforeAll(async () => {
   summit = { t: st, config: sconfig, storage: new LocalStorage(sconfig.paths.storage_root) };
   for (const i of [at, st]) {
     await i.db.query(
-      'UPDATE system_parameters SET poll_seconds = 0.2, heartbeat_seconds = 0.5, export_retry_seconds = 1',
+      'UPDATE system_parameters SET poll_seconds = 0.2, heartbeat_seconds = 0.5, export_retry_seconds = 1, dhs_settle_seconds = 1',
     );
   }
 });
@@ -118,6 +119,7 @@ describe('summit → archive', () => {
       storage: summit.storage,
       log: quietLog,
       minAgeSeconds: 0,
+      settleSeconds: () => 1,
       now: () => Date.now() + 10_000,
     });
     await waitFor(
@@ -126,8 +128,7 @@ describe('summit → archive', () => {
         const r = await summit.t.db.query('SELECT count(*)::int AS n FROM ingestqueue');
         return r.rows[0].n === names.length;
       },
-      10_000,
-      'copy-from-dhs',
+      { what: 'copy-from-dhs' },
     );
 
     // Summit: ingest, which queues one export per destination.
@@ -181,8 +182,7 @@ describe('summit → archive', () => {
         );
         return r.rows[0].n === 3;
       },
-      10_000,
-      'upload hand-offs',
+      { what: 'upload hand-offs' },
     );
     for (const n of names) {
       const sent = n.endsWith('.bz2') ? n : `${n}.bz2`;
@@ -289,21 +289,21 @@ describe('summit → archive', () => {
       autoRetry: false,
     });
     try {
-      await new Promise((r) => setTimeout(r, 1100)); // export_retry_seconds = 1
-      await exporter.retryFailed();
+      // export_retry_seconds (1 s) have passed since the failures: their evidence is made that old
+      // rather than slept through.
+      await summit.t.db.query(`UPDATE queue_error SET added = added - interval '2 seconds'`);
+      expect(await exporter.retryFailed()).toBe(3);
       await summit.t.db.query('DELETE FROM exportqueue WHERE filename = $1', ['N20250310S0009.fits']);
       const stats = await drain(summit, QUEUES.export, exporter, 'seq2');
       expect(stats.done).toBe(3);
       expect((await summit.t.db.query('SELECT * FROM exportqueue')).rowCount).toBe(0);
-      const got = await waitFor(
+      await waitFor(
         async () => {
           const r = await t2.db.query('SELECT count(*)::int AS n FROM fileuploadlog WHERE processed_cleanly');
           return r.rows[0].n === 3;
         },
-        10_000,
-        'mirror hand-offs',
+        { timeout: 30_000, what: 'the mirror to hand off the three uploads' },
       );
-      expect(got).toBe(true);
     } finally {
       ac.abort();
       exporter.stop();

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueIngest } from '../../src/services/ingestqueue.js';
 import { sampleFits, sampleName } from '../../src/services/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { ingestedCount, md5, Rig, setMtime, settle, until } from './helpers.js';
+import { ingestedCount, md5, Rig, setMtime, settle } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Clock jumps, as files show them: modification times in the future (a writer or NFS server whose
 // clock runs ahead, a clock stepped back) and far in the past (a clock reset to the epoch, files
@@ -18,7 +19,7 @@ let r: Rig;
 beforeAll(async () => {
   t = await createTestDb('faults_clock');
   await t.db.query(`UPDATE system_parameters SET poll_seconds = 0.5, heartbeat_seconds = 0.5,
-    dead_worker_seconds = 30, ingest_defer_seconds = 2`);
+    dead_worker_seconds = 30, ingest_defer_seconds = 2, dhs_settle_seconds = 1`);
   r = new Rig(t.url);
 });
 afterAll(async () => {
@@ -52,15 +53,16 @@ describe('clock jumps', () => {
       [...good.keys()].map((filename) => ({ filename })),
     );
     // Ten seconds ahead: deferred until it is ingest_defer_seconds old; the others at once.
-    await until(
-      async () => (await ingestedCount(t.db, [...good.keys()])) === good.size,
-      90_000,
-      () => siq.output.slice(-2000),
-    );
+    await waitFor(async () => (await ingestedCount(t.db, [...good.keys()])) === good.size, {
+      timeout: 90_000,
+      what: () => siq.output.slice(-2000),
+    });
     const rows = await t.db.query(`SELECT filename, lastmod FROM diskfile WHERE filename = ANY($1::text[])`, [
       [...good.keys()],
     ]);
-    for (const row of rows.rows) expect(row.lastmod.getTime(), row.filename).toBe(mtimes.get(row.filename));
+    expect(Object.fromEntries(rows.rows.map((x) => [x.filename, x.lastmod.getTime()]))).toEqual(
+      Object.fromEntries(mtimes),
+    );
     expect(await r.stopAll()).toEqual([0]);
     const s = await settle('clock jumps: store files with future and ancient mtimes', t.db, r.store, {
       good,
@@ -83,12 +85,11 @@ describe('clock jumps', () => {
     const copier = await r.copier('--name', 'clock');
     let ok = true;
     try {
-      await until(
-        async () => (await ingestedCount(t.db, [sampleName(ahead), sampleName(old)])) === 2,
-        60_000,
-        () =>
+      await waitFor(async () => (await ingestedCount(t.db, [sampleName(ahead), sampleName(old)])) === 2, {
+        timeout: 60_000,
+        what: () =>
           `both copied and ingested:\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-1500)}\n${siq.output.slice(-800)}`,
-      );
+      });
     } catch (e) {
       ok = false;
       console.warn((e as Error).message);

@@ -13,11 +13,11 @@ import {
   inStore,
   md5,
   md5File,
+  morePasses,
   Rig,
   settle,
-  sleep,
-  until,
 } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Things happening twice or at once: two copy-from-dhs daemons on one DHS directory (started
 // without --lockfile, as a mistake would), and one file queued by cron, by copy-from-dhs and by a
@@ -57,17 +57,15 @@ describe('duplicate and simultaneous work', () => {
       writeFileSync(path.join(r.dhs, sampleName(spec)), bytes);
       good.set(sampleName(spec), md5(bytes));
     }
-    await until(
-      async () => (await ingestedCount(t.db, [...good.keys()])) === good.size,
-      180_000,
-      () => `all ingested:\n${quietPasses(c1.output).slice(-1500)}\n${siq1.output.slice(-1000)}`,
-    );
-    await until(
-      async () => (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0,
-      60_000,
-      'queue drained',
-    );
-    await sleep(1500); // a few more passes of both copiers
+    await waitFor(async () => (await ingestedCount(t.db, [...good.keys()])) === good.size, {
+      timeout: 180_000,
+      what: () => `all ingested:\n${quietPasses(c1.output).slice(-1500)}\n${siq1.output.slice(-1000)}`,
+    });
+    await waitFor(async () => (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0, {
+      timeout: 60_000,
+      what: 'queue drained',
+    });
+    await Promise.all([morePasses(c1), morePasses(c2)]);
     const copies = [...good.keys()].map(
       (n) => c1.lines(new RegExp(`Copying ${n}`)).length + c2.lines(new RegExp(`Copying ${n}`)).length,
     );
@@ -103,8 +101,8 @@ describe('duplicate and simultaneous work', () => {
     const copier = await r.copier('--name', 'race');
     // cron: add-to-ingest-queue every ~half second, for the whole race.
     let racing = true;
+    let runs = 0;
     const cron = (async () => {
-      let runs = 0;
       while (racing) {
         const res = await runCli(['add-to-ingest-queue', '--filename', name], { config: r.config });
         if (res.code !== 0) throw new Error(`add-to-ingest-queue failed: ${res.stderr}`);
@@ -113,30 +111,37 @@ describe('duplicate and simultaneous work', () => {
       return runs;
     })();
     // The header update (QA state), the moment the file is in the store: in place, same size.
-    await until(
-      () => inStore(r.store, name),
-      90_000,
-      () => `${name} copied:\n${quietPasses(copier.output).slice(-1500)}`,
-    );
+    await waitFor(() => inStore(r.store, name), {
+      timeout: 90_000,
+      what: () => `${name} copied:\n${quietPasses(copier.output).slice(-1500)}`,
+    });
     const qa = await rewriteHeader(stored, () => ({ set: [{ keyword: 'RAWGEMQA', value: 'USABLE' }] }));
     expect(qa.unchanged).toBe(false);
     await enqueueIngest(t.db, [{ filename: name, force_md5: true }]);
     const afterQa = await md5File(stored);
-    await sleep(3000);
+    // The race goes on until cron has queued the file a few more times after the update.
+    const runsAtUpdate = runs;
+    // (A failing cron run ends the race at once with its own error.)
+    await Promise.race([
+      waitFor(() => runs >= runsAtUpdate + 3, { timeout: 60_000, what: 'three more cron runs' }),
+      cron,
+    ]);
     racing = false;
-    expect(await cron).toBeGreaterThan(0);
+    await cron; // rethrows a failed add-to-ingest-queue run
     const canonical = async () =>
       (
         await t.db.query(`SELECT file_md5 FROM diskfile WHERE filename = $1 AND present AND canonical`, [
           name,
         ])
       ).rows[0]?.file_md5;
-    await until(
+    await waitFor(
       async () =>
         (await canonical()) === afterQa && (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0,
-      90_000,
-      () =>
-        `the header-updated content is canonical:\n${siq1.output.slice(-1500)}\n${siq2.output.slice(-1500)}`,
+      {
+        timeout: 90_000,
+        what: () =>
+          `the header-updated content is canonical:\n${siq1.output.slice(-1500)}\n${siq2.output.slice(-1500)}`,
+      },
     );
     const versions1 = (
       await t.db.query(`SELECT file_md5 FROM diskfile WHERE filename = $1 ORDER BY id`, [name])
@@ -154,17 +159,22 @@ describe('duplicate and simultaneous work', () => {
     expect(grown.inPlace).toBe(false);
     await enqueueIngest(t.db, [{ filename: name, force_md5: true }]);
     const final = await md5File(stored);
-    await until(async () => (await canonical()) === final, 90_000, 'the grown header is canonical');
+    await waitFor(async () => (await canonical()) === final, {
+      timeout: 90_000,
+      what: 'the grown header is canonical',
+    });
     copier.child.kill('SIGTERM');
     expect(await copier.exited).toBe(0);
     const again = await r.copier('--name', 'race-restarted');
     // Several passes of the restarted copier (poll 0.3 s, min_age 0.5 s).
-    await until(() => again.lines(/Pass complete/).length >= 10, 60_000, 'ten passes after the restart');
-    await until(
-      async () => (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0,
-      60_000,
-      'queue drained',
-    );
+    await waitFor(() => again.lines(/Pass complete/).length >= 10, {
+      timeout: 60_000,
+      what: 'ten passes after the restart',
+    });
+    await waitFor(async () => (await count(t.db, `SELECT count(*) AS n FROM ingestqueue`)) === 0, {
+      timeout: 60_000,
+      what: 'queue drained',
+    });
     const recopied = again.lines(new RegExp(`Copying ${name}`));
     expect(await r.stopAll()).toEqual([0, 0, 0]);
     const s = await settle('one file from cron, copy-from-dhs and a header update at once', t.db, r.store, {

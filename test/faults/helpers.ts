@@ -21,6 +21,7 @@ import type { Queryable } from '../../src/db/pool.js';
 import { headerBlocks, type CardInput } from '../../src/fits/write.js';
 import { spawnCli, watch, writeConfig } from '../helpers/cli.js';
 import { tempDir } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The fault suite's harness: daemons as real processes (killed for real), a checker for the one
 // end state every fault must reach, and the tally the summary reporter prints after `npm test`.
@@ -36,32 +37,21 @@ export function recordFault(fault: string, processed: number, lost: number): voi
   appendFileSync(FAULT_LOG, JSON.stringify({ fault, processed, lost }) + '\n');
 }
 
-/** Waits for a condition; errors thrown by the check (a database that is down) count as "not yet". */
-export async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string | (() => string),
-  intervalMs = 200,
-) {
-  const start = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return Date.now() - start;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - start > timeoutMs) {
-      const why = typeof what === 'function' ? what() : what;
-      throw new Error(
-        `timed out after ${timeoutMs} ms: ${why}${last ? ` (last error: ${(last as Error).message})` : ''}`,
-      );
-    }
-    await sleep(intervalMs);
-  }
-}
-
+/** For faults that are pauses (a slow writer), and cleanup deadlines; tests wait with waitFor. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits for `n` more passes of a copy-from-dhs daemon (started with --debug): "nothing else
+ * happened to the file meanwhile" is then a fact about passes made, not a guess at how long a
+ * pass takes on a loaded machine.
+ */
+export function morePasses(copier: Daemon, n = 3, timeout = 60_000) {
+  const before = copier.lines(/Pass complete/).length;
+  return waitFor(() => copier.lines(/Pass complete/).length >= before + n, {
+    timeout,
+    what: () => `${n} more passes of copy-from-dhs:\n${copier.output.slice(-1500)}`,
+  });
+}
 
 export interface Daemon {
   child: ChildProcess;
@@ -314,7 +304,7 @@ export async function ingestedCount(db: Queryable, names: string[]): Promise<num
 }
 
 export const FAST_PARAMS = `UPDATE system_parameters SET poll_seconds = 0.5, heartbeat_seconds = 0.5,
-  dead_worker_seconds = 30, ingest_defer_seconds = 0`;
+  dead_worker_seconds = 30, ingest_defer_seconds = 0, dhs_settle_seconds = 1`;
 
 /**
  * A valid FITS file with a big, sparse data unit (fast to create, slow to copy or hash): long

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenSample, bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/services/samples.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { count, FAST_PARAMS, ingestedCount, md5, Rig, settle, sleep, until } from './helpers.js';
+import { count, FAST_PARAMS, ingestedCount, md5, morePasses, Rig, settle, sleep } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Bad and unfinished inputs. Broken files reach the store by hand or by cron
 // (add-to-ingest-queue lists the store): each must end as a queue_error naming the file and the
@@ -97,12 +98,11 @@ describe('bad inputs through add-to-ingest-queue and ingest', () => {
     const siq = await r.ingester('siq-inputs');
     const cron = await runCli(['add-to-ingest-queue'], { config: r.config, timeoutMs: 120_000 });
     expect(cron.code, cron.stderr).toBe(0);
-    await until(
+    await waitFor(
       async () =>
         (await ingestedCount(t.db, [...good.keys()])) === good.size &&
         (await count(t.db, `SELECT count(DISTINCT filename) AS n FROM queue_error`)) >= bad.size,
-      120_000,
-      () => `good files ingested, bad ones reported:\n${siq.output.slice(-3000)}`,
+      { timeout: 120_000, what: () => `good files ingested, bad ones reported:\n${siq.output.slice(-3000)}` },
     );
     // It carries on: a file queued after the failures is ingested too.
     const later = { serial: 16, date };
@@ -112,11 +112,10 @@ describe('bad inputs through add-to-ingest-queue and ingest', () => {
       config: r.config,
     });
     expect(again.code, again.stderr).toBe(0);
-    await until(
-      async () => (await ingestedCount(t.db, [sampleName(later)])) === 1,
-      60_000,
-      'the later file ingested',
-    );
+    await waitFor(async () => (await ingestedCount(t.db, [sampleName(later)])) === 1, {
+      timeout: 60_000,
+      what: 'the later file ingested',
+    });
     expect(siq.running()).toBe(true);
     expect(await r.stopAll()).toEqual([0]);
 
@@ -148,9 +147,12 @@ describe('DHS files still being written', () => {
     const bytes = sampleFits(spec);
     const cuts = Array.from({ length: 9 }, (_, i) => Math.floor(((i + 1) * bytes.length) / 10));
     await writeSlowly(path.join(r.dhs, name), bytes, cuts, 333);
-    await until(async () => (await ingestedCount(t.db, [name])) === 1, 90_000, `${name} ingested`);
+    await waitFor(async () => (await ingestedCount(t.db, [name])) === 1, {
+      timeout: 90_000,
+      what: `${name} ingested`,
+    });
     // A few more passes: nothing else happens to it.
-    await sleep(2000);
+    await morePasses(copier);
     expect(copier.lines(new RegExp(`Copying ${name}`))).toHaveLength(1);
     expect(await r.stopAll()).toEqual([0, 0]);
     const s = await settle('DHS file written in 10 chunks over 3 s', t.db, r.store, {
@@ -172,9 +174,12 @@ describe('DHS files still being written', () => {
     // Primary header and the first extension, then a pause longer than min_age_seconds (0.5 s)
     // but shorter than bad_after_seconds (5 s), as a DHS waiting for the next amplifier would.
     await writeSlowly(path.join(r.dhs, name), bytes, [starts[2]], 3000);
-    await until(async () => (await ingestedCount(t.db, [name])) === 1, 90_000, `${name} ingested`);
+    await waitFor(async () => (await ingestedCount(t.db, [name])) === 1, {
+      timeout: 90_000,
+      what: `${name} ingested`,
+    });
     let rows = '';
-    await until(
+    await waitFor(
       async () => {
         const q = await t.db.query(
           `SELECT filename, in_progress, failed, after FROM ingestqueue WHERE filename = $1`,
@@ -183,11 +188,13 @@ describe('DHS files still being written', () => {
         rows = JSON.stringify(q.rows);
         return q.rowCount === 0;
       },
-      60_000,
-      () =>
-        `ingest queue drained: ${rows}\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-2000)}`,
+      {
+        timeout: 60_000,
+        what: () =>
+          `ingest queue drained: ${rows}\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-2000)}`,
+      },
     );
-    await sleep(2000);
+    await morePasses(copier);
     const copies = copier.lines(new RegExp(`Copying ${name}`));
     expect(await r.stopAll()).toEqual([0, 0]);
     const s = await settle('DHS writer pausing at an HDU boundary', t.db, r.store, {

@@ -15,11 +15,10 @@ import {
   Rig,
   setMtime,
   settle,
-  sleep,
   tempLeftovers,
-  until,
   writeBigFits,
 } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 // SIGKILL of each daemon in the middle of an item. The e2e test already kills an ingest worker
 // while it reads a file; here: copy-from-dhs in the middle of copying a big file, copy-from-dhs
@@ -69,7 +68,7 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     const copier = await r.copier('--name', 'victim');
     // Kill it the moment its temporary file in the store has bytes in it.
     let temp = '';
-    await until(
+    await waitFor(
       () => {
         const tmp = tempLeftovers(r.store).find((n) => n.startsWith(`.${name}.tmp-`));
         if (tmp && statSync(path.join(r.store, tmp)).size > 0) {
@@ -79,9 +78,11 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
         }
         return false;
       },
-      120_000,
-      () => `copy-from-dhs started copying ${name}:\n${copier.output.slice(-2000)}`,
-      10, // the copy itself may last well under a second on a fast disk
+      {
+        timeout: 120_000,
+        what: () => `copy-from-dhs started copying ${name}:\n${copier.output.slice(-2000)}`,
+        interval: 10,
+      },
     );
     await copier.exited;
     // Killed before the rename: the bytes so far sit only under the hidden temporary name.
@@ -94,16 +95,18 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     const small = { serial: 2, date: '20250401' };
     writeFileSync(path.join(r.dhs, sampleName(small)), sampleFits(small));
     const restarted = await r.copier('--name', 'restarted');
-    await until(
+    await waitFor(
       async () =>
         (await count(
           t.db,
           `SELECT count(*) AS n FROM diskfile WHERE present AND filename = ANY($1::text[])`,
           [[name, sampleName(small)]],
         )) === 2,
-      240_000,
-      () =>
-        `both files ingested after the restart:\n${restarted.output.slice(-2000)}\n${siq.output.slice(-2000)}`,
+      {
+        timeout: 240_000,
+        what: () =>
+          `both files ingested after the restart:\n${restarted.output.slice(-2000)}\n${siq.output.slice(-2000)}`,
+      },
     );
     expect(await r.stopAll()).toEqual([0, 0]);
 
@@ -135,11 +138,10 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
       await holder.query('LOCK TABLE ingestqueue IN EXCLUSIVE MODE');
       const copier = await r.copier('--name', 'victim');
       let backend: number | null = null;
-      await until(
-        async () => (backend = await blockedBackend('%INSERT INTO ingestqueue%')) !== null,
-        60_000,
-        () => `copy-from-dhs reached its enqueue:\n${copier.output.slice(-2000)}`,
-      );
+      await waitFor(async () => (backend = await blockedBackend('%INSERT INTO ingestqueue%')) !== null, {
+        timeout: 60_000,
+        what: () => `copy-from-dhs reached its enqueue:\n${copier.output.slice(-2000)}`,
+      });
       expect(inStore(r.store, name)).toBe(true);
       copier.child.kill('SIGKILL');
       await copier.exited;
@@ -158,14 +160,16 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     const restarted = await r.copier('--name', 'restarted');
     let ok = true;
     try {
-      await until(
+      await waitFor(
         async () =>
           (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE present AND filename = $1`, [
             name,
           ])) === 1,
-        45_000,
-        () =>
-          `${name} ingested after copy-from-dhs restarted:\n${restarted.output.slice(-1500)}\n${siq.output.slice(-800)}`,
+        {
+          timeout: 45_000,
+          what: () =>
+            `${name} ingested after copy-from-dhs restarted:\n${restarted.output.slice(-1500)}\n${siq.output.slice(-800)}`,
+        },
       );
     } catch (e) {
       ok = false;
@@ -189,12 +193,11 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     setMtime(file, -120_000);
     const first = await r.ingester('first');
     await enqueueIngest(t.db, [{ filename: name }]);
-    await until(
+    await waitFor(
       async () =>
         (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE present AND filename = $1`, [name])) ===
         1,
-      60_000,
-      'version 1 ingested',
+      { timeout: 60_000, what: 'version 1 ingested' },
     );
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -206,18 +209,21 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     const holder = new pg.Client({ connectionString: t.url });
     await holder.connect();
     let victimPid = 0;
+    let victimBackend: number | null = null;
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE fulltextheader IN SHARE ROW EXCLUSIVE MODE');
       const victim = await r.ingester('victim');
       victimPid = victim.child.pid!;
       await enqueueIngest(t.db, [{ filename: name }]);
-      await until(
+      await waitFor(
         // The version is one statement (file, diskfile, header, fulltext); pg_stat_activity keeps
         // only its first 1 kB, so match its start. It waits for the fulltextheader lock.
-        async () => (await blockedBackend('%INSERT INTO file (name)%')) !== null,
-        60_000,
-        () => `the victim is inside its transaction:\n${victim.output.slice(-2000)}`,
+        async () => (victimBackend = await blockedBackend('%INSERT INTO file (name)%')) !== null,
+        {
+          timeout: 60_000,
+          what: () => `the victim is inside its transaction:\n${victim.output.slice(-2000)}`,
+        },
       );
       victim.child.kill('SIGKILL');
       await victim.exited;
@@ -225,13 +231,14 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     } finally {
       await holder.end();
     }
-    // PostgreSQL rolls the dead client's transaction back: version 1 is untouched.
-    await until(
-      async () => (await blockedBackend('%fulltextheader%')) === null,
-      30_000,
-      'orphan backend gone',
+    // PostgreSQL rolls the dead client's transaction back once its backend notices and exits:
+    // version 1 is untouched.
+    await waitFor(
+      async () =>
+        (await count(t.db, `SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1`, [victimBackend])) ===
+        0,
+      { timeout: 30_000, what: `the killed worker's backend (pid ${victimBackend}) gone` },
     );
-    await sleep(500);
     const mid = await t.db.query(
       `SELECT present, canonical, file_md5 FROM diskfile WHERE filename = $1 ORDER BY id`,
       [name],
@@ -244,16 +251,14 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
 
     // A surviving worker on the same host sees the holder's pid is dead and takes the item over.
     const rescuer = await r.ingester('rescuer');
-    await until(
+    await waitFor(
       async () => (await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE filename = $1`, [name])) === 2,
-      60_000,
-      () => `the rescuer ingested version 2:\n${rescuer.output.slice(-2000)}`,
+      { timeout: 60_000, what: () => `the rescuer ingested version 2:\n${rescuer.output.slice(-2000)}` },
     );
-    await until(
+    await waitFor(
       async () =>
         (await count(t.db, `SELECT count(*) AS n FROM ingestqueue WHERE filename = $1`, [name])) === 0,
-      30_000,
-      'queue row done',
+      { timeout: 30_000, what: 'queue row done' },
     );
     expect(await r.stopAll()).toEqual([0]);
     const s = await settle('SIGKILL ingest worker inside its transaction', t.db, r.store, {
@@ -284,15 +289,17 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
     await victim.waitFor(/servicing exportqueue/);
     const siq = await r.ingester('siq-export');
     await enqueueIngest(t.db, [{ filename: name }]);
-    await until(
+    await waitFor(
       async () =>
         (await count(
           t.db,
           `SELECT count(*) AS n FROM exportqueue WHERE filename = $1 AND in_progress AND worker LIKE 'victim@%'`,
           [name],
         )) === 1 && /transferring/.test(victim.output),
-      90_000,
-      () => `the victim is uploading:\n${victim.output.slice(-1500)}\n${siq.output.slice(-800)}`,
+      {
+        timeout: 90_000,
+        what: () => `the victim is uploading:\n${victim.output.slice(-1500)}\n${siq.output.slice(-800)}`,
+      },
     );
     victim.child.kill('SIGKILL');
     await victim.exited;
@@ -300,11 +307,10 @@ describe('SIGKILL of a daemon in the middle of an item', () => {
 
     archive.uploadMode = 'ok';
     const rescuer = r.start(['service-queue', 'export', '--name', 'rescuer']);
-    await until(
+    await waitFor(
       async () =>
         (await count(t.db, `SELECT count(*) AS n FROM exportqueue WHERE filename = $1`, [name])) === 0,
-      90_000,
-      () => `the rescuer exported the file:\n${rescuer.output.slice(-1500)}`,
+      { timeout: 90_000, what: () => `the rescuer exported the file:\n${rescuer.output.slice(-1500)}` },
     );
     const got = archive.received.filter((x) => x.name === `${name}.bz2`);
     expect(got).toHaveLength(1);

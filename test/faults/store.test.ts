@@ -1,47 +1,28 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFits, sampleName } from '../../src/services/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import {
-  count,
-  FAST_PARAMS,
-  ingestedCount,
-  inStore,
-  md5,
-  Rig,
-  settle,
-  sleep,
-  tempLeftovers,
-  until,
-} from './helpers.js';
+import { count, FAST_PARAMS, ingestedCount, inStore, md5, Rig, settle, tempLeftovers } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The dataflow store full or read-only under copy-from-dhs. We run as root, where chmod does not
 // stop writes, so the store is a small tmpfs mounted for the test: 1 MB for "full", remounted
 // read-only for "read-only", then given space / made writable again. Expected: a clear error in
 // the log, no partial file, nothing queued or marked done while it lasts, and the copy completing
-// once the store recovers. Skipped where mounting is not allowed (unprivileged CI).
+// once the store recovers. Mounting needs root, as the test names say: CI runs as root.
 
+// mount/umount live in the system directories even when PATH holds only node and npm.
+const SYSTEM_PATH = `${process.env.PATH ?? ''}:/usr/sbin:/usr/bin:/sbin:/bin`;
 function mount(args: string[]): boolean {
-  return spawnSync('mount', args, { stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync('mount', args, { stdio: 'ignore', env: { ...process.env, PATH: SYSTEM_PATH } }).status === 0
+  );
 }
 function umount(dir: string) {
-  spawnSync('umount', [dir], { stdio: 'ignore' });
+  spawnSync('umount', [dir], { stdio: 'ignore', env: { ...process.env, PATH: SYSTEM_PATH } });
 }
-
-const canMount = (() => {
-  if (process.getuid?.() !== 0) return false;
-  const d = mkdtempSync(path.join(os.tmpdir(), 'fitsstore-mountprobe-'));
-  try {
-    if (!mount(['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', d])) return false;
-    umount(d);
-    return true;
-  } finally {
-    rmdirSync(d);
-  }
-})();
 
 let t: TestDb;
 const rigs: Rig[] = [];
@@ -63,7 +44,11 @@ function rigOnTmpfs(size: string): Rig {
   const r = new Rig(t.url);
   rigs.push(r);
   if (!mount(['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', r.store]))
-    throw new Error('mount failed');
+    throw new Error(
+      process.getuid?.() === 0
+        ? `mount -t tmpfs on ${r.store} failed (a container without CAP_SYS_ADMIN?)`
+        : 'this test mounts a tmpfs and needs root: run it as root (CI does)',
+    );
   mounted.push(r.store);
   return r;
 }
@@ -79,13 +64,17 @@ async function scenario(kind: 'full' | 'read-only') {
   writeFileSync(path.join(r.dhs, name), bytes);
   const copier = await r.copier();
   const pattern = kind === 'full' ? /ENOSPC|no space left/i : /EROFS|read-only file system/i;
-  await until(
-    () => copier.lines(new RegExp(`copy of ${name} failed`)).some((l) => pattern.test(l)),
-    90_000,
-    () => `a clear error about the ${kind} store:\n${copier.output.slice(-2000)}`,
-  );
+  await waitFor(() => copier.lines(new RegExp(`copy of ${name} failed`)).some((l) => pattern.test(l)), {
+    timeout: 90_000,
+    what: () => `a clear error about the ${kind} store:\n${copier.output.slice(-2000)}`,
+  });
   // Let it fail a few more passes: still nothing partial, nothing queued, nothing ingested.
-  await sleep(2000);
+  const failures = () => copier.lines(new RegExp(`copy of ${name} failed`)).length;
+  const failedSoFar = failures();
+  await waitFor(() => failures() >= failedSoFar + 2, {
+    timeout: 60_000,
+    what: () => `two more failed copies:\n${copier.output.slice(-2000)}`,
+  });
   expect(copier.running()).toBe(true);
   expect(inStore(r.store, name)).toBe(false);
   expect(tempLeftovers(r.store)).toEqual([]);
@@ -95,18 +84,17 @@ async function scenario(kind: 'full' | 'read-only') {
   // Space returns / the store is writable again: the copy goes through on the next passes.
   const remount = kind === 'full' ? 'remount,size=64m' : 'remount,rw';
   if (!mount(['-o', remount, r.store])) throw new Error(`${remount} failed`);
-  await until(
-    async () => (await ingestedCount(t.db, [name])) === 1,
-    90_000,
-    () =>
+  await waitFor(async () => (await ingestedCount(t.db, [name])) === 1, {
+    timeout: 90_000,
+    what: () =>
       `${name} ingested:\n${siq.output.slice(-1500)}\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-3000)}`,
-  );
+  });
   expect(await r.stopAll()).toEqual([0, 0]);
   const s = await settle(`store ${kind}`, t.db, r.store, { good: new Map([[name, md5(bytes)]]) });
   expect(s.problems).toEqual([]);
 }
 
-describe.skipIf(!canMount)('the dataflow store full or read-only', () => {
+describe('the dataflow store full or read-only (needs root: mounts a tmpfs)', () => {
   it('full (ENOSPC half way through a copy): clear error, no partial file, nothing done; recovers when space returns', async () => {
     await scenario('full');
   }, 300_000);

@@ -1,13 +1,13 @@
-// Test helpers: temp files, bzip2 via the system binary, and a small tile-compression encoder
+// Test helpers: temp files, bzip2 (src/fits/bzip2.ts: binary or npm codec), and a small tile-compression encoder
 // (Rice per White & Greenfield, as cfitsio's fits_rcomp; gzip via node:zlib) so the decoder is
 // checked on data the tests make themselves, besides the fpack fixtures.
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll } from 'vitest';
+import { compressSync } from '../../src/fits/bzip2.js';
 import type { CardInput } from '../../src/fits/write.js';
 
 /** A temp directory removed after the test file. */
@@ -24,7 +24,7 @@ export function writeTemp(dir: string, name: string, bytes: Buffer): string {
 }
 
 export function bzip2(bytes: Buffer): Buffer {
-  return execFileSync('bzip2', ['-c'], { input: bytes, maxBuffer: 1 << 30 });
+  return compressSync(bytes);
 }
 
 /** One card image, padded to 80 columns. */

@@ -184,7 +184,7 @@ describe('F2', () => {
     DECKER: 'Open',
     EXPTIME: 10,
   });
-  const ext = { XTENSION: 'IMAGE', NAXIS1: 2048, NAXIS2: 2048, NAXIS3: 1, ...tan(80.5, -20.25, 1034, 1054) };
+  const ext = { XTENSION: 'IMAGE', NAXIS1: 2048, NAXIS2: 2048, NAXIS3: 1, ...tan(80.5, -20.25, 1035, 1055) };
 
   it('imaging, with the position at the rotator centre', () => {
     const row = extractMetadata(file(base, ext));
@@ -258,7 +258,7 @@ describe('GNIRS', () => {
     const xd = { ...base, PRISM: 'SXD_G5536', DECKER: 'SCXD_G5531', GRATWAVE: 1.65 };
     const row = extractMetadata(file(xd));
     expect(row).toMatchObject({
-      disperser: '32_mm&SXD',
+      disperser: '32_mm&XD',
       focal_plane_mask: '0.30arcsecXD',
       mode: 'spectroscopy',
     });
@@ -306,7 +306,7 @@ describe('GSAOI', () => {
 });
 
 describe('GHOST', () => {
-  it('a raw bundle: exposure of the shorter arm, resolution, spectroscopy', () => {
+  it('a raw bundle: exposure of the shorter arm, resolution; not spectroscopy (no SPECT tag)', () => {
     const p = dhsPrimary({
       INSTRUME: 'GHOST',
       TELESCOP: 'Gemini-South',
@@ -332,7 +332,7 @@ describe('GHOST', () => {
       exposure_time: 900,
       focal_plane_mask: 'HR',
       detector_binning: '1x2',
-      spectroscopy: true,
+      spectroscopy: false,
       ut_datetime: '2023-06-01T03:00:01Z',
     });
     expect(row.types).toEqual(expect.arrayContaining(['GHOST', 'BUNDLE']));

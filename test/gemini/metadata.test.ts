@@ -130,10 +130,12 @@ describe('extractMetadata: odd headers', () => {
 
   it('upper-cases ids and normalises names', () => {
     const row = extractMetadata(
-      file(dhsPrimary({ DATALAB: 'gn-2021a-q-7-3-012', TELESCOP: 'Gemini North', INSTRUME: 'gmos-n' })),
+      file(dhsPrimary({ DATALAB: 'gn-2021a-q-7-3-012', TELESCOP: 'gemini_north', INSTRUME: 'gmos-n' })),
     );
     expect(row.data_label).toBe('GN-2021A-Q-7-3-012');
     expect(row.telescope).toBe('Gemini-North');
+    // A blank is not one of the spellings the archive mends (IGRINS writes 'Gemini South').
+    expect(extractMetadata(file(dhsPrimary({ TELESCOP: 'Gemini South' }))).telescope).toBeNull();
     expect(row.instrument).toBe('GMOS-N');
   });
 
@@ -166,5 +168,56 @@ describe('qa_state', () => {
 
   it('mask definition files always pass', () => {
     expect(extractMetadata(file(dhsPrimary({ OBSTYPE: 'MASK', RAWGEMQA: 'UNKNOWN' }))).qa_state).toBe('Pass');
+  });
+});
+
+describe('reduction, processing and the new archive columns', () => {
+  const flat = dhsPrimary({ INSTRUME: 'GMOS-N', OBSTYPE: 'FLAT' });
+
+  it('a processed file named after its kind is that kind, even when its keywords say nothing', () => {
+    expect(extractMetadata(file(flat), { filename: 'N20200101S0001_flat_pasted.fits' }).reduction).toBe(
+      'PROCESSED_FLAT',
+    );
+    expect(extractMetadata(file(flat), { filename: 'N20120320S0328_stack_fringe.fits.bz2' }).reduction).toBe(
+      'PROCESSED_FRINGE',
+    );
+    expect(extractMetadata(file(flat), { filename: 'N20200101S0001.fits' }).reduction).toBe('RAW');
+    // The reduction's own keywords win over the name.
+    const science = dhsPrimary({ INSTRUME: 'GMOS-N', GMOSAIC: 'done' });
+    expect(extractMetadata(file(science), { filename: 'mrgN20200101S0001_fringe.fits' }).reduction).toBe(
+      'PROCESSED_SCIENCE',
+    );
+  });
+
+  it('processing: Raw for raw data, PROCMODE for processed data', () => {
+    expect(extractMetadata(file(flat))).toMatchObject({ procmode: null, processing: 'Raw' });
+    const sq = extractMetadata(file({ ...flat, PROCMODE: 'sq', PROCFLAT: 'done' }));
+    expect(sq).toMatchObject({ procmode: 'sq', processing: 'Science-Quality', reduction: 'PROCESSED_FLAT' });
+    expect(extractMetadata(file({ ...flat, PROCMODE: 'QL', PROCFLAT: 'done' })).processing).toBe(
+      'Quick-Look',
+    );
+  });
+
+  it('airmass only from a number card (a string such as CIRPASS writes gives none, as in the archive)', () => {
+    expect(extractMetadata(file({ ...flat, AIRMASS: 1.25 })).airmass).toBe(1.25);
+    expect(extractMetadata(file({ ...flat, AIRMASS: '1.250' })).airmass).toBeNull();
+  });
+
+  it('cass_rotator_pa from CRPA, within ±360 degrees; no photometric standard without a catalogue', () => {
+    expect(extractMetadata(file({ ...flat, CRPA: -90.5 })).cass_rotator_pa).toBe(-90.5);
+    expect(extractMetadata(file({ ...flat, CRPA: 400 })).cass_rotator_pa).toBeNull();
+    expect(extractMetadata(file({ ...flat, CRPA: 'unknown' })).cass_rotator_pa).toBeNull();
+    expect(extractMetadata(file(flat)).phot_standard).toBeNull();
+  });
+
+  it("the read mode as astrodata names it, 'None' when a Gemini instrument gives none", () => {
+    expect(extractMetadata(file({ ...flat, INSTRUME: 'SOMECAM' })).detector_readmode_setting).toBe('None');
+    expect(extractMetadata(file({ ...flat, INSTRUME: 'SOMECAM', READMODE: 'Bright Objects' }))).toMatchObject(
+      {
+        detector_readmode_setting: 'Bright_Objects',
+      },
+    );
+    expect(extractMetadata(file(flat)).detector_readmode_setting).toBe('Classic');
+    expect(extractMetadata(file({ ...flat, NODPIX: 1536 })).detector_readmode_setting).toBe('NodAndShuffle');
   });
 });

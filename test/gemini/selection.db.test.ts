@@ -95,6 +95,8 @@ beforeAll(async () => {
         raw_iq: '70',
         coadds: 1,
         reduction: 'RAW',
+        processing: 'Raw',
+        cass_rotator_pa: 45.5,
         keywords: { CRPA: 45.5, PREIMAGE: false },
       },
     },
@@ -122,6 +124,7 @@ beforeAll(async () => {
       adaptive_optics: false,
       raw_cc: '70-percentile',
       reduction: 'RAW',
+      processing: 'Raw',
       keywords: { CRPA: 'unknown' },
     },
   });
@@ -151,6 +154,7 @@ beforeAll(async () => {
       adaptive_optics: false,
       raw_iq: '20',
       reduction: 'RAW',
+      processing: 'Raw',
     },
   });
   await addFile('N20200103S0010.fits', {
@@ -218,6 +222,8 @@ beforeAll(async () => {
       instrument: 'GMOS-N',
       reduction: 'PROCESSED_FLAT',
       qa_state: 'Pass',
+      procmode: 'sq',
+      processing: 'Science-Quality',
       keywords: { PROCMODE: 'sq', PREIMAGE: true },
     },
   });
@@ -298,10 +304,18 @@ describe('selection against the database', () => {
   });
 
   it('UT dates and ranges', async () => {
-    expect(await names('/20200101')).toEqual(sorted(S1, S2, SS));
-    expect(await names('/20200102')).toEqual(sorted());
-    expect(await names('/20200101-20200105/includeengineering')).toEqual(sorted(S1, S2, ENG, AO, SS));
+    expect(await names('/date=20200101')).toEqual(sorted(S1, S2, SS));
+    expect(await names('/date=20200102')).toEqual(sorted());
+    expect(await names('/daterange=20200101-20200105/includeengineering')).toEqual(
+      sorted(S1, S2, ENG, AO, SS),
+    );
     expect(await names('/daterange=20200105-20200103')).toEqual(sorted(AO));
+  });
+
+  it('bare dates and ranges are observing nights, as on archive.gemini.edu', async () => {
+    expect(await names('/20200101')).toEqual(await names('/night=20200101'));
+    expect(await names('/20200102')).toEqual(sorted(SS)); // the Chilean evening of 1 January
+    expect(await names('/20200101-20200102')).toEqual(await names('/nightrange=20200101-20200102'));
   });
 
   it('nights: a Chilean evening belongs to the next night', async () => {
@@ -433,8 +447,9 @@ describe('searchHeaders', () => {
       ra: 40.6696,
     });
     expect(row.ut_datetime).toEqual(new Date('2020-01-01T05:00:00Z'));
-    // Only the keywords the JSON API reports come with a search result (RESULT_KEYWORDS).
-    expect(row.keywords).toEqual({ CRPA: 45.5, PROCMODE: null });
+    // The keyword document stays in the database: a search result carries the columns.
+    expect(row.keywords).toEqual({});
+    expect(row.cass_rotator_pa).toBe(45.5);
     expect(row).not.toHaveProperty('search_rank');
     for (const k of [
       'path',
@@ -473,10 +488,14 @@ describe('searchHeaders', () => {
     expect(parseOrderBy('password')).toBeNull();
   });
 
-  it('keeps the newest rows under a limit, in the order asked, and says it truncated', async () => {
+  it('under a limit keeps the first rows in the order asked (as the archive), and says it truncated', async () => {
+    const all5 = (await searchHeaders(t.db, parseSelection('/GMOS'))).rows.map((x) => x.name);
     const r = await searchHeaders(t.db, parseSelection('/GMOS'), { limit: 2, orderBy: 'filename' });
     expect(r.truncated).toBe(true);
-    expect(r.rows.map((x) => x.name)).toEqual([SS, TW]);
+    expect(r.rows.map((x) => x.name)).toEqual([...all5].sort().slice(0, 2));
+    // Without an order asked for, the newest two.
+    const newest = await searchHeaders(t.db, parseSelection('/GMOS'), { limit: 2 });
+    expect(newest.rows.map((x) => x.name)).toEqual([TW, SS]);
     const all = await searchHeaders(t.db, parseSelection('/GMOS'), { limit: null });
     expect(all).toMatchObject({ truncated: false, limit: null });
     expect(all.rows).toHaveLength(5);

@@ -23,7 +23,7 @@ describe('parseSelection: splitting', () => {
     expect(terms(s)).toEqual({
       program_id: 'GN-2019A-FT-211',
       observation_class: 'science',
-      date: '20200101',
+      night: '20200101',
     });
     expect(s.unrecognised).toEqual([]);
   });
@@ -191,20 +191,20 @@ describe('parseSelection: observation type, class and processing', () => {
 });
 
 describe('parseSelection: dates and nights', () => {
-  it('reads a bare date as a UT date, and a range with its ends in order', () => {
-    expect(terms(parse('/20200101'))).toEqual({ date: '20200101' });
-    expect(terms(parse('/20190131-20190101'))).toEqual({ daterange: '20190101-20190131' });
+  it('reads a bare date as an observing night, as archive.gemini.edu does, and a range with its ends in order', () => {
+    expect(terms(parse('/20200101'))).toEqual({ night: '20200101' });
+    expect(terms(parse('/20190131-20190101'))).toEqual({ nightrange: '20190101-20190131' });
   });
 
   it('resolves today, yesterday and tomorrow (UT) to dates', () => {
-    expect(parse('/today').date).toBe('20240506');
-    expect(parse('/yesterday').date).toBe('20240505');
-    expect(parse('/tomorrow').date).toBe('20240507');
+    expect(parse('/today').night).toBe('20240506');
+    expect(parse('/yesterday').night).toBe('20240505');
+    expect(parse('/tomorrow').night).toBe('20240507');
   });
 
   it('reads the archive’s day-span words as ranges ending today', () => {
-    expect(parse('/twoday').daterange).toBe('20240505-20240506');
-    expect(parse('/sevenday').daterange).toBe('20240430-20240506');
+    expect(parse('/twoday').nightrange).toBe('20240505-20240506');
+    expect(parse('/sevenday').nightrange).toBe('20240430-20240506');
   });
 
   it('refuses impossible dates and dates outside 1999-2099', () => {
@@ -225,10 +225,10 @@ describe('parseSelection: dates and nights', () => {
     expect(parse('/night=20209999/date=soon').unrecognised).toEqual(['night=20209999', 'date=soon']);
   });
 
-  it('reads bare dates as nights when asked (summit servers)', () => {
-    expect(terms(parse('/20200101/20200101-20200102', 'night'))).toEqual({
-      night: '20200101',
-      nightrange: '20200101-20200102',
+  it('reads bare dates as UT days when asked (the newer archive code on an archive server)', () => {
+    expect(terms(parse('/20200101/20200101-20200102/twoday', 'utc'))).toEqual({
+      date: '20200101',
+      daterange: '20240505-20240506',
     });
   });
 });
@@ -262,7 +262,7 @@ describe('parseSelection: QA, flags and modes', () => {
     ['IFU', { mode: 'IFS', spectroscopy: true }],
     ['AO', { ao: 'AO' }],
     ['NOTAO', { ao: 'NOTAO' }],
-    ['NOAO', { ao: 'NOTAO' }],
+    ['NOAO', { ao: 'NOAO' }],
     ['LGS', { lgs: 'LGS', ao: 'AO' }],
     ['NGS', { lgs: 'NGS', ao: 'AO' }],
     ['twilight', { twilight: true }],
@@ -335,7 +335,7 @@ describe('parseSelection: key=value terms', () => {
   it('collects unknown terms, unknown keys and empty values in order', () => {
     const s = parse('/GMOS-N/foo/colour=red/filter=/Bar/20200101');
     expect(s.unrecognised).toEqual(['foo', 'colour=red', 'filter=', 'Bar']);
-    expect(terms(s)).toEqual({ inst: 'GMOS-N', date: '20200101' });
+    expect(terms(s)).toEqual({ inst: 'GMOS-N', night: '20200101' });
   });
 });
 
@@ -388,7 +388,7 @@ describe('selectionToString', () => {
     expect(selectionToString(parse('/progid=Engineering Test'))).toBe('progid=Engineering Test');
     expect(selectionToString(parse('/gain=standard'))).toBe('gain=standard'); // bare 'standard' is a caltype
     expect(selectionToString(parse('/disperser=R400_G5305'))).toBe('disperser=R400_G5305');
-    expect(selectionToString(parse('/night=20200101'))).toBe('night=20200101');
+    expect(selectionToString(parse('/date=20200101'))).toBe('date=20200101'); // bare is a night
     expect(selectionToString(parse('/filename=odd name.txt'))).toBe('filename=odd name.txt');
   });
 

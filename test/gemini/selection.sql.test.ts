@@ -127,15 +127,18 @@ describe('selectionToSql: terms', () => {
   });
 
   it('UT dates and ranges', () => {
-    expect(one('/20200101').values).toEqual(['2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z']);
-    expect(one('/20200101').where).toContain(
+    expect(one('/date=20200101').values).toEqual(['2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z']);
+    expect(one('/date=20200101').where).toContain(
       'h.ut_datetime >= $1::timestamptz AND h.ut_datetime < $2::timestamptz',
     );
-    expect(one('/20200103-20200101').values).toEqual([
+    expect(one('/daterange=20200103-20200101').values).toEqual([
       '2020-01-01T00:00:00.000Z',
       '2020-01-04T00:00:00.000Z',
     ]);
-    expect(one('/today').values).toEqual(['2024-05-06T00:00:00.000Z', '2024-05-07T00:00:00.000Z']);
+    expect(one('/date=today').values).toEqual(['2024-05-06T00:00:00.000Z', '2024-05-07T00:00:00.000Z']);
+    // Bare dates are nights.
+    expect(one('/20200101')).toEqual(one('/night=20200101'));
+    expect(one('/20200103-20200101')).toEqual(one('/nightrange=20200101-20200103'));
   });
 
   it('nights: the UT date in the north, from 14:00 local the day before in the south', () => {
@@ -211,8 +214,8 @@ describe('selectionToSql: terms', () => {
     expect(one('/GMOS-S/mask=GS2019')).toMatchObject({ values: ['GMOS-S', 'GS2019%'] });
     expect(one('/TReCS/mask=0.36')).toMatchObject({ values: ['TReCS', '%0.36%'] });
     expect(one('/NIRI/mask=f6-2pix').values).toEqual(['NIRI', 'f6-2pix']);
-    expect(one('/Raw').values).toEqual(['RAW']);
-    expect(one('/Science-Quality').where).toContain("(h.keywords->>'PROCMODE') = $1::text");
+    expect(one('/Raw').values).toEqual(['Raw']);
+    expect(one('/Science-Quality').where).toContain('h.processing = $1::text');
   });
 
   it('object names: case-insensitive, * as wildcard, LIKE characters literal', () => {
@@ -259,7 +262,7 @@ describe('selectionToSql: terms', () => {
     expect(one('/cenwlen=0.1-0.5').values).toEqual([0.2, 0.5]);
     expect(one('/az=10-20').where).toContain('h.azimuth >= $1::float8 AND h.azimuth < $2::float8');
     expect(one('/el=60-90').values).toEqual([60, 90]);
-    expect(one('/crpa=0-90').where).toContain("jsonb_typeof(h.keywords->'CRPA')");
+    expect(one('/crpa=0-90').where).toContain('h.cass_rotator_pa');
     expect(one('/coadds=4')).toMatchObject({ values: [4] });
   });
 

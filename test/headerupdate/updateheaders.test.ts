@@ -161,7 +161,7 @@ describe('POST /update_headers', () => {
     const after = await presentHeader('N20250101S0001.fits');
     expect(after.id).not.toBe(before.id);
     expect(after.qa_state).toBe('Pass');
-    expect(after.keywords.RAWGEMQA ?? after.keywords['RAWGEMQA']).toBeDefined();
+    expect(after.keywords).toMatchObject({ RAWGEMQA: 'USABLE', RAWPIREQ: 'YES' });
     const logged = await t.db.query('SELECT result, changed_filename, changes FROM header_update');
     expect(logged.rows[0]).toMatchObject({ result: true, changed_filename: 'N20250101S0001.fits' });
   });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
 
 // Runs the CLI from the TypeScript sources (never a stale dist/), as a real separate process.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,12 +62,10 @@ export function watch(child: ChildProcess) {
       return out;
     },
     async waitFor(re: RegExp, timeoutMs = 30_000) {
-      const start = Date.now();
-      while (!re.test(out)) {
-        if (Date.now() - start > timeoutMs)
-          throw new Error(`timed out waiting for ${re}; output:\n${out.slice(-3000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor(() => re.test(out), {
+        timeout: timeoutMs,
+        what: () => `${re}; output:\n${out.slice(-3000)}`,
+      });
     },
     exited: new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c))),
   };

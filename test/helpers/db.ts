@@ -1,6 +1,5 @@
 import { inject } from 'vitest';
 import pg from 'pg';
-import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Db } from '../../src/db/pool.js';
 
 export interface TestDb {
@@ -15,17 +14,24 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-/** A fresh, migrated database of its own for one test file. */
-export async function createTestDb(label = 'test'): Promise<TestDb> {
-  const admin = inject('pgAdminUrl');
-  const name =
-    `fitsstore_${label.replace(/\W/g, '_')}_${process.pid}_${Date.now().toString(36)}`.toLowerCase();
-  const c = new pg.Client({ connectionString: admin });
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: inject('pgAdminUrl') });
   await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = withDatabase(admin, name);
-  await migrate(url);
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+let made = 0;
+
+/** A fresh, migrated database of its own for one test file: a clone of the run's template. */
+export async function createTestDb(label = 'test'): Promise<TestDb> {
+  const name =
+    `fitsstore_${label.replace(/\W/g, '_')}_${process.pid}_${Date.now().toString(36)}_${++made}`.toLowerCase();
+  await admin(`CREATE DATABASE ${name} TEMPLATE ${inject('pgTemplate')}`);
+  const url = withDatabase(inject('pgAdminUrl'), name);
   const db = createPool(url, 20);
   return {
     url,
@@ -34,10 +40,7 @@ export async function createTestDb(label = 'test'): Promise<TestDb> {
       await db.end();
       // Kept when KEEP_TEST_DB is set, so a failure's evidence can be inspected.
       if (process.env.KEEP_TEST_DB) return;
-      const a = new pg.Client({ connectionString: admin });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decompressBuffer } from '../../src/fits/bzip2.js';
 
 // A stand-in destination archive speaking just enough of the protocol to test export against:
 // jsonfilelist answers from a table, upload_file records what arrived, and either can be told to
@@ -81,13 +81,11 @@ export async function startFakeArchive(port = 0): Promise<FakeArchive> {
         chunks.push(c);
         size += c.length;
       });
-      req.on('end', () => {
+      req.on('end', async () => {
         const md5 = h.digest('hex');
         const body = Buffer.concat(chunks);
-        const un = name.endsWith('.bz2')
-          ? spawnSync('bzip2', ['-dc'], { input: body, maxBuffer: 1 << 30 })
-          : null;
-        const dataMd5 = un && un.status === 0 ? createHash('md5').update(un.stdout).digest('hex') : null;
+        const un = name.endsWith('.bz2') ? await decompressBuffer(body).catch(() => null) : null;
+        const dataMd5 = un ? createHash('md5').update(un).digest('hex') : null;
         if (fa.uploadMode === 'hang') return; // never answer
         if (fa.uploadMode === 'error500') {
           res.writeHead(500).end('Internal Server Error');

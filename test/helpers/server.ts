@@ -2,17 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../src/db/pool.js';
-
-/** Polls until fn() is truthy (or throws after timeoutMs). */
-export async function waitFor<T>(fn: () => Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from './wait.js';
 
 /** Waits until the upload's hand-off to ingest has finished, one way or the other. */
 export function handedOff(db: Db, filename: string) {
@@ -24,8 +14,7 @@ export function handedOff(db: Db, filename: string) {
       );
       return r.rows[0];
     },
-    10_000,
-    `hand-off of ${filename}`,
+    { what: `hand-off of ${filename}` },
   );
 }
 
@@ -36,21 +25,25 @@ export async function listen(app: FastifyInstance): Promise<string> {
 
 /**
  * A raw POST that sends `sent` bytes of a declared `declared`-byte body and then drops the
- * connection: an upload cut off midway.
+ * connection, once `receiving()` says the server has begun taking the upload: an upload cut off
+ * midway (not before the server saw it, however slow the machine).
  */
-export function cutOffPost(url: string, sent: Buffer, declared: number, cookie: string): Promise<void> {
-  return new Promise((resolve) => {
-    const req = http.request(url, {
-      method: 'POST',
-      headers: { 'content-length': String(declared), cookie, 'content-type': 'application/octet-stream' },
-    });
-    req.on('error', () => resolve());
-    req.on('response', () => resolve());
-    req.write(sent, () =>
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 100),
-    );
+export async function cutOffPost(
+  url: string,
+  sent: Buffer,
+  declared: number,
+  cookie: string,
+  receiving: () => Promise<boolean>,
+): Promise<void> {
+  const req = http.request(url, {
+    method: 'POST',
+    headers: { 'content-length': String(declared), cookie, 'content-type': 'application/octet-stream' },
   });
+  req.on('error', () => {}); // the connection is dropped on purpose
+  req.write(sent);
+  try {
+    await waitFor(receiving, { what: `the server to begin receiving ${url}` });
+  } finally {
+    req.destroy();
+  }
 }

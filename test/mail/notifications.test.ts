@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +13,7 @@ import {
 import { notificationRoutes } from '../../src/server/routes/notification.js';
 import { writeConfig } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { tempDir } from '../helpers/env.js';
+import { tempDir, testConfig } from '../helpers/env.js';
 import { runCommandModule } from './cli.js';
 
 // The notification table: loaded from the ODB's program export, kept by hand on the CLI and the
@@ -182,8 +183,9 @@ describe('the /notification staff page', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     app = Fastify();
+    await app.register(cookie);
     await app.register(notificationRoutes, {
-      ctx: { db: t.db },
+      ctx: { db: t.db, config: testConfig(tempDir('notification_page').dir) },
       staffOnly: async (req, reply) => {
         if (req.headers['x-test-staff'] !== 'yes') return reply.code(403).send('staff only');
       },
@@ -191,18 +193,28 @@ describe('the /notification staff page', () => {
     await app.ready();
   });
   afterAll(() => app?.close());
-  const form = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
-    app.inject({
+  /** The page's CSRF token and the cookie it is bound to, as a browser holds them. */
+  const token = async () => {
+    const page = await app.inject({ url: '/notification', headers: { 'x-test-staff': 'yes' } });
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
+    const c = page.cookies.find((x) => x.name === 'fitsstore_csrf')!;
+    return { csrf, cookie: `fitsstore_csrf=${c.value}` };
+  };
+  const form = async (fields: Record<string, string>, headers: Record<string, string> = {}) => {
+    const t = await token();
+    return app.inject({
       method: 'POST',
       url: '/notification',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         'x-test-staff': 'yes',
         host: 'fits.example',
+        cookie: t.cookie,
         ...headers,
       },
-      payload: new URLSearchParams(fields).toString(),
+      payload: new URLSearchParams({ csrf: t.csrf, ...fields }).toString(),
     });
+  };
 
   it('is for staff only', async () => {
     expect((await app.inject({ url: '/notification' })).statusCode).toBe(403);
@@ -264,6 +276,14 @@ describe('the /notification staff page', () => {
 
     const cross = await form({ action: 'delete', id: String(row.id) }, { origin: 'https://evil.example' });
     expect(cross.statusCode).toBe(403);
+    // A same-site-looking POST without the page's token (a forged form, a script) changes nothing.
+    const forged = await app.inject({
+      method: 'POST',
+      url: '/notification',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-test-staff': 'yes' },
+      payload: `action=delete&id=${row.id}`,
+    });
+    expect(forged.statusCode).toBe(403);
     expect(await listNotifications(t.db)).toHaveLength(1);
     await form({ action: 'delete', id: String(row.id) }, { origin: 'http://fits.example' });
     expect(await listNotifications(t.db)).toHaveLength(0);

@@ -120,7 +120,7 @@ describe('queue retry', () => {
     await row('f.fits', { failed: true });
     const r = await admin.runVerb(t.db, q, 'retry', {});
     expect(r.done).toEqual({ deleted: 1, unfailed: 1, released: 0 });
-    expect(await states()).toHaveLength(1);
+    expect(await states()).toEqual([{ filename: 'f.fits', failed: false, in_progress: false, worker: null }]);
   });
 
   it('--dry-run changes nothing and reports the same plan', async () => {

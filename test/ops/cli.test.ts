@@ -4,7 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbedded } from '../../src/db/embedded.js';
+import { freePort } from '../../src/ops/cluster-backup.js';
 import { ingestFile } from '../../src/services/ingest.js';
 import { sampleFits } from '../../src/services/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
@@ -18,6 +21,7 @@ const NAME = 'N20250501S0001.fits';
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;
 let cfgFile: string;
+let cfgPaths: Record<string, string>;
 
 beforeAll(async () => {
   t = await createTestDb('ops_cli');
@@ -31,6 +35,7 @@ beforeAll(async () => {
     var_dir: tmp.dir,
   };
   for (const d of Object.values(paths)) mkdirSync(d, { recursive: true });
+  cfgPaths = paths;
   const raw = {
     role: 'archive',
     database: { url: t.url },
@@ -57,11 +62,18 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+function cli(...args: string[]) {
+  return cliWith(cfgFile, ...args);
+}
+
+async function cliWith(
+  config: string,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
   try {
     const r = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', MAIN, ...args, '--config', cfgFile],
+      ['--import', 'tsx', MAIN, ...args, '--config', config],
       {
         env: { ...process.env, FITSSTORE_CONFIG: '', DATABASE_URL: '', FITSSTORE_DATABASE_URL: '' },
       },
@@ -148,22 +160,69 @@ describe('operator commands, end to end', { timeout: 180_000 }, () => {
     await t.db.query('TRUNCATE ingestqueue');
   });
 
-  it('db: backup --list, restore without --yes refuses (exit 2), migrate --rehearse with nothing and with something pending', async () => {
-    expect((await cli('db', 'backup', '--list')).code).toBe(0);
-    const r = await cli('db', 'restore', path.join(tmp.dir, 'x.dump'));
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/run again with --yes/);
-    const m = await cli('db', 'migrate', '--rehearse');
-    expect(m.code).toBe(0);
-    expect(m.err).toMatch(/no pending migrations: nothing to rehearse/);
-    // Make 004 pending again: rehearsed on a scratch copy first, then applied to the live database.
-    await t.db.query(`DROP TABLE ops_scrub_state; DELETE FROM schema_migrations WHERE number = 4`);
-    const p = await cli('db', 'migrate', '--rehearse');
-    expect(p.code).toBe(0);
-    expect(p.err).toMatch(/rehearsing 1 pending migrations: 004_ops.sql/);
-    expect(p.err).toMatch(/passed on .*_rehearse_\w+ in [\d.]+ s \(dropped\); applying to the live database/);
-    expect((await t.db.query(`SELECT to_regclass('ops_scrub_state') IS NOT NULL AS ok`)).rows[0].ok).toBe(
-      true,
+  it('db on the embedded default, nothing installed: backup (a physical copy), --list, restore (--yes), migrate --rehearse', async () => {
+    // Its own embedded cluster, as `npm start` has one: no database.url in the configuration.
+    // Under the temp directory itself: as root, postgres runs as another user, who cannot pass
+    // through this file's 0700 temp directory.
+    const embVar = tempDir('cli-embedded');
+    const varDir = embVar.dir;
+    const port = await freePort();
+    const embCfg = path.join(tmp.dir, 'embedded.json');
+    writeFileSync(
+      embCfg,
+      JSON.stringify({
+        role: 'summit',
+        database: { embedded_port: port },
+        paths: { ...cfgPaths, var_dir: varDir },
+      }),
     );
-  });
+    const emb = (...args: string[]) => cliWith(embCfg, ...args);
+    let server = await startEmbedded(varDir, port);
+    const q = async (sql: string) => {
+      const c = new pg.Client({ connectionString: server.url });
+      await c.connect();
+      try {
+        return (await c.query(sql)).rows;
+      } finally {
+        await c.end();
+      }
+    };
+    try {
+      expect((await emb('db', 'migrate')).code).toBe(0);
+      await q(`INSERT INTO notification (label, selection) VALUES ('in the backup', 'x')`);
+      const b = await emb('db', 'backup');
+      expect(b.code).toBe(0);
+      expect(b.out).toMatch(
+        /^backup: .*\/backups\/fitsstore-fitsstore-\d{8}T\d{6}Z\.cluster\.tar\.gz \(\d+ bytes, [\d.]+ s, physical copy of the embedded cluster/m,
+      );
+      const file = /^backup: (\S+)/m.exec(b.out)![1];
+      expect((await emb('db', 'backup', '--list')).out).toContain(path.basename(file));
+
+      const r = await emb('db', 'restore', file);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/run again with --yes/);
+      await q(`DELETE FROM notification`);
+      const yes = await emb('db', 'restore', file, '--yes');
+      expect(yes.code).toBe(0);
+      expect(yes.out).toMatch(/restored .* in [\d.]+ s \(physical copy\); now run: fitsstore db migrate/);
+      server = await startEmbedded(varDir, port); // the restore left the cluster stopped
+      expect(await q(`SELECT label FROM notification`)).toEqual([{ label: 'in the backup' }]);
+
+      const m = await emb('db', 'migrate', '--rehearse');
+      expect(m.code).toBe(0);
+      expect(m.err).toMatch(/no pending migrations: nothing to rehearse/);
+      // Make 004 pending again: rehearsed on a scratch copy first, then applied to the live database.
+      await q(`DROP TABLE ops_scrub_state; DELETE FROM schema_migrations WHERE number = 4`);
+      const p = await emb('db', 'migrate', '--rehearse');
+      expect(p.code).toBe(0);
+      expect(p.err).toMatch(/rehearsing 1 pending migrations: 004_ops.sql/);
+      expect(p.err).toMatch(
+        /passed on \S+rehearse-\w+ in [\d.]+ s \(dropped\); applying to the live database/,
+      );
+      expect((await q(`SELECT to_regclass('ops_scrub_state') IS NOT NULL AS ok`))[0].ok).toBe(true);
+    } finally {
+      await server.stop();
+      embVar.cleanup();
+    }
+  }, 180_000);
 });

@@ -134,10 +134,12 @@ describe('doctor', () => {
     ).toBe(true);
     expect(levels('workers ingest')).toEqual(['FAIL']);
     expect(line(r, 'workers ingest')[0].fix).toContain('fits-service_ingest_queue1');
-    expect(line(r, 'workers export').map((l) => l.detail)).toEqual([
+    const exportWorkers = line(r, 'workers export');
+    expect(exportWorkers.map((l) => l.detail)).toEqual([
       'no live export worker',
-      'stopped heartbeating: seq1@elsewhere:1',
+      expect.stringMatching(/^dead: seq1@elsewhere:1 \(no heartbeat for 36\d\d s\)$/),
     ]);
+    expect(exportWorkers[1].fix).toMatch(/^fitsstore queue forget-worker/);
     expect(line(r, 'queue export')[0]).toMatchObject({
       level: 'WARN',
       fix: 'fitsstore queue release --queue export',

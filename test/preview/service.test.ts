@@ -1,4 +1,4 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueue } from '../../src/queues/engine.js';
@@ -63,13 +63,15 @@ describe('preview service', () => {
     const rows = await t.db.query('SELECT filename, created FROM preview WHERE diskfile_id = $1', [id]);
     expect(rows.rows).toEqual([expect.objectContaining({ filename: out.key })]);
     expect((await makePreview(deps, { diskfileId: id })).action).toBe('exists');
-    const before = statSync(path.join(tmp.dir, out.key)).mtimeMs;
-    await new Promise((r) => setTimeout(r, 20));
+    // Date the first build in the past (rather than sleep): --force must write both anew.
+    const past = new Date('2020-01-01T00:00:00Z');
+    utimesSync(path.join(tmp.dir, out.key), past, past);
+    await t.db.query('UPDATE preview SET created = $2 WHERE diskfile_id = $1', [id, past]);
     expect((await makePreview(deps, { diskfileId: id, force: true })).action).toBe('made');
-    expect(statSync(path.join(tmp.dir, out.key)).mtimeMs).toBeGreaterThan(before);
-    const again = await t.db.query('SELECT created FROM preview WHERE diskfile_id = $1', [id]);
-    expect(again.rows).toHaveLength(1);
-    expect(again.rows[0].created.getTime()).toBeGreaterThanOrEqual(rows.rows[0].created.getTime());
+    expect(statSync(path.join(tmp.dir, out.key)).mtimeMs).toBeGreaterThan(past.getTime());
+    const again = await t.db.query('SELECT filename, created FROM preview WHERE diskfile_id = $1', [id]);
+    expect(again.rows).toEqual([{ filename: out.key, created: expect.any(Date) }]);
+    expect(again.rows[0].created.getTime()).toBeGreaterThan(past.getTime());
   });
 
   it('a truncated or non-image file records a preview error naming it, and the worker carries on', async () => {

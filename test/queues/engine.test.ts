@@ -109,7 +109,8 @@ describe('queue engine', () => {
       { filename: 'a.fits', in_progress: false, failed: false },
       { filename: 'b.fits', in_progress: false, failed: true },
     ]);
-    expect(a).not.toBeNull();
+    // Most recent (highest sortkey) first: a went to dead1, b to dead2.
+    expect([a!.filename, a!.worker, b!.filename, b!.worker]).toEqual(['a.fits', 'dead1', 'b.fits', 'dead2']);
     const e = await t.db.query(`SELECT error FROM queue_error WHERE filename = 'b.fits'`);
     expect(e.rows[0].error).toMatch(/died while processing/);
   });

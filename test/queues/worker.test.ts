@@ -3,7 +3,8 @@ import * as engine from '../../src/queues/engine.js';
 import { QUEUES } from '../../src/queues/tables.js';
 import { runWorker } from '../../src/queues/worker.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { quietLog } from '../helpers/env.js';
+import { memoryLog, quietLog } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
 
 const q = QUEUES.ingest;
 let t: TestDb;
@@ -14,26 +15,28 @@ afterAll(async () => t?.drop());
 
 describe('queue worker', () => {
   it('wakes on NOTIFY long before the poll interval, and releases nothing on graceful stop', async () => {
-    await t.db.query('UPDATE system_parameters SET poll_seconds = 30, heartbeat_seconds = 30');
+    // A 10-minute poll: within the 30 s this test waits, only the notification can wake it.
+    await t.db.query('UPDATE system_parameters SET poll_seconds = 600, heartbeat_seconds = 600');
     const ac = new AbortController();
-    const seen: number[] = [];
+    const seen: string[] = [];
+    const log: string[] = [];
     const running = runWorker({
       db: t.db,
       url: t.url,
       queue: q,
       name: 'notify-test',
-      log: quietLog,
+      log: memoryLog(log),
       signal: ac.signal,
-      handler: async () => {
-        seen.push(Date.now());
+      handler: async (row) => {
+        seen.push(row.filename as string);
       },
     });
-    await new Promise((r) => setTimeout(r, 500)); // idle, sleeping on the 30 s poll
-    const t0 = Date.now();
+    await waitFor(() => log.some((l) => l.includes('nothing on ingestqueue, waiting')), {
+      what: 'the worker to find the queue empty and sleep on its poll',
+    });
     await engine.enqueue(t.db, q, [{ filename: 'wake.fits', sortkey: 'z' }]);
-    for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(seen).toHaveLength(1);
-    expect(seen[0] - t0).toBeLessThan(1000);
+    await waitFor(() => seen.length > 0, { what: 'the notification to wake the worker' });
+    expect(seen).toEqual(['wake.fits']);
     const w = await t.db.query('SELECT name, queue FROM queue_worker');
     expect(w.rows[0]).toMatchObject({ queue: 'ingest' });
     ac.abort();

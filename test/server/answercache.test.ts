@@ -81,6 +81,27 @@ describe('cached JSON API answers', () => {
     expect(answers.stats().entries).toBe(kept + 1);
   });
 
+  it('an answer kept the day before a release is not served on the release day', async () => {
+    let now = new Date('2026-12-31T23:59:00Z');
+    const a = buildServer(
+      { config: deps.config, db: t.db, storage: deps.storage, log: quietLog },
+      { now: () => now },
+    );
+    try {
+      await a.ready();
+      await ingestSample({ date: '20230704', serial: 4, release: '2027-01-01', object: 'Secret Target' });
+      const object = async () => (await a.inject('/jsonsummary/20230704')).json()[0].object;
+      expect(await object()).toBeNull();
+      expect(await object()).toBeNull();
+      expect(a.answers.stats().entries).toBe(1);
+      now = new Date('2027-01-01T00:00:00Z');
+      expect(await object()).toBe('Secret Target');
+      expect(a.answers.stats().entries).toBe(2);
+    } finally {
+      await a.close();
+    }
+  });
+
   it('does not keep answers for requests with cookies (sessions, grants, magic cookie)', async () => {
     await ingestSample({ date: '20230703', serial: 3 });
     await summary('/jsonfilenames/20230703'); // hears the ingest's notification, keeps one answer

@@ -1,20 +1,19 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decompressBuffer } from '../../src/fits/bzip2.js';
 import { parseRange } from '../../src/server/routes/file.js';
 import { buildServer } from '../../src/server/app.js';
 import { ingestFile, type IngestDeps } from '../../src/services/ingest.js';
 import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/services/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
+import { FUTURE, fixedParams, quietLog, tempDir, testClock, testConfig, TODAY } from '../helpers/env.js';
 import { listen } from '../helpers/server.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
-const bunzip2 = (b: Buffer) => spawnSync('bzip2', ['-dc'], { input: b, maxBuffer: 1 << 30 }).stdout as Buffer;
-const FUTURE = `${new Date().getUTCFullYear() + 2}-01-01`;
+const bunzip2 = (b: Buffer) => decompressBuffer(b);
 
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;
@@ -38,7 +37,7 @@ beforeAll(async () => {
   const config = testConfig(tmp.dir, { role: 'archive', server: { magic_download_cookie: 'good_to_go' } });
   const storage = new LocalStorage(config.paths.storage_root);
   deps = { db: t.db, storage, config, log: quietLog, params: fixedParams({ ingest_defer_seconds: 0 }) };
-  app = buildServer({ config, db: t.db, storage, log: quietLog });
+  app = buildServer({ config, db: t.db, storage, log: quietLog }, { now: testClock });
   plain = await ingestSample({ date: '20210101', serial: 1, size: 200 });
   packed = await ingestSample({ date: '20210101', serial: 2, size: 200, bz2: true });
   await ingestSample({ date: '20210101', serial: 3, release: FUTURE });
@@ -63,7 +62,7 @@ describe('GET /file/<name>', () => {
     const r = await app.inject(`/file/${plain.name}.bz2`);
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('application/x-bzip2');
-    expect(md5(bunzip2(r.rawPayload))).toBe(md5(plain.raw));
+    expect(md5(await bunzip2(r.rawPayload))).toBe(md5(plain.raw));
   });
 
   it('decompresses a stored .bz2 on the fly when asked for the plain name', async () => {
@@ -151,12 +150,35 @@ describe('GET /file/<name>', () => {
   });
 
   it('a staff session (the user system hook) may download proprietary data', async () => {
-    const a = buildServer({ config: deps.config, db: t.db, storage: deps.storage, log: quietLog });
+    const a = buildServer(
+      { config: deps.config, db: t.db, storage: deps.storage, log: quietLog },
+      { now: testClock },
+    );
     a.access.setSessionResolver(async (req) => (req.headers['x-test-staff'] ? { id: 1, staff: true } : null));
     const name = sampleName({ date: '20210101', serial: 3 });
     expect((await a.inject({ url: `/file/${name}`, headers: { 'x-test-staff': '1' } })).statusCode).toBe(200);
     expect((await a.inject(`/file/${name}`)).statusCode).toBe(403);
     await a.close();
+  });
+
+  it('releases data on its release day (UTC), not a moment before, across the year boundary', async () => {
+    await ingestSample({ date: '20210101', serial: 4, release: TODAY });
+    await ingestSample({ date: '20210101', serial: 5, release: '2027-01-01' });
+    expect((await app.inject(`/file/${sampleName({ date: '20210101', serial: 4 })}`)).statusCode).toBe(200);
+    const newYear = sampleName({ date: '20210101', serial: 5 });
+    const at = async (now: string) => {
+      const a = buildServer(
+        { config: deps.config, db: t.db, storage: deps.storage, log: quietLog },
+        { now: () => new Date(now) },
+      );
+      try {
+        return (await a.inject(`/file/${newYear}`)).statusCode;
+      } finally {
+        await a.close();
+      }
+    };
+    expect(await at('2026-12-31T23:59:59.999Z')).toBe(403);
+    expect(await at('2027-01-01T00:00:00.000Z')).toBe(200);
   });
 });
 

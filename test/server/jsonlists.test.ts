@@ -9,7 +9,7 @@ import { enqueueIngest } from '../../src/services/ingestqueue.js';
 import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/services/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
+import { FUTURE, fixedParams, quietLog, tempDir, testClock, testConfig } from '../helpers/env.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
@@ -86,7 +86,6 @@ const ARCHIVE_SUMMARY_KEYS = [
   'procmode',
   'processing',
 ];
-const FUTURE = `${new Date().getUTCFullYear() + 2}-01-01`;
 
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;
@@ -110,7 +109,7 @@ beforeAll(async () => {
   config = testConfig(tmp.dir, { role: 'archive', server: { magic_download_cookie: 'good_to_go' } });
   const storage = new LocalStorage(config.paths.storage_root);
   deps = { db: t.db, storage, config, log: quietLog, params: fixedParams({ ingest_defer_seconds: 0 }) };
-  app = buildServer({ config, db: t.db, storage, log: quietLog });
+  app = buildServer({ config, db: t.db, storage, log: quietLog }, { now: testClock });
   await app.ready();
 });
 afterAll(async () => {
@@ -210,8 +209,8 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
       pending_ingest: false,
     });
     expect(e.ut_datetime).toMatch(/^2023-06-01 10:00:21(\.\d{6})?$/);
-    expect(typeof e.ra).toBe('number');
-    expect(e.types === null || /^\[('[A-Z_0-9]+'(, )?)*\]$/.test(e.types)).toBe(true);
+    expect([e.ra, e.dec, e.airmass]).toEqual([150.11, 2.21, 1.2]); // RA, DEC, AIRMASS of sample 21
+    expect(e.types).toBe("['GEMINI', 'GMOS', 'IMAGE', 'NORTH', 'RAW', 'UNPREPARED']");
   });
 
   it('reports procmode, processing and cass_rotator_pa from the primary header', async () => {
@@ -227,16 +226,28 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
     expect(e).toMatchObject({ procmode: 'sq', processing: 'Science-Quality', cass_rotator_pa: 12.5 });
   });
 
-  it('blanks coordinates and target of proprietary data, unless the magic cookie is there', async () => {
-    await ingestSample({ date: '20230602', serial: 22, release: FUTURE, object: 'Secret Target' });
+  it('blanks coordinates and target of data with proprietary metadata (PROP_MD), unless the magic cookie is there', async () => {
+    await ingestSample({
+      date: '20230602',
+      serial: 22,
+      release: FUTURE,
+      object: 'Secret Target',
+      extraCards: [['PROP_MD', true]],
+    });
     const anon = (await app.inject('/jsonsummary/20230602')).json()[0];
     expect(anon).toMatchObject({ ra: null, dec: null, object: null, airmass: null, release: FUTURE });
     expect(anon.instrument).toBe('GMOS-N');
     const magic = (
       await app.inject({ url: '/jsonsummary/20230602', cookies: { gemini_fits_authorization: 'good_to_go' } })
     ).json()[0];
-    expect(magic.object).toBe('Secret Target');
-    expect(typeof magic.ra).toBe('number');
+    expect(magic).toMatchObject({ object: 'Secret Target', ra: 150.12, dec: 2.22, airmass: 1.2 });
+  });
+
+  it('shows target and position of proprietary data whose metadata is public (no PROP_MD), as the archive does', async () => {
+    await ingestSample({ date: '20230604', serial: 24, release: FUTURE, object: 'Open Target' });
+    const anon = (await app.inject('/jsonsummary/20230604')).json()[0];
+    expect(anon.object).toBe('Open Target');
+    expect(typeof anon.ra).toBe('number');
   });
 
   it('jsonfilenames gives names only; jsonqastate the ODB fields', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';
 import { writeConfig } from '../helpers/cli.js';
-import { waitFor } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 // bin/fitsstore-server as operators run it: a separate process, configured by file, listening
 // until SIGTERM, then closing gracefully and exiting 0.
@@ -48,11 +48,10 @@ describe('fitsstore-server', () => {
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
     try {
-      const url = await waitFor(
-        async () => /listening on (http:\/\/[\d.]+:\d+)/.exec(stderr)?.[1],
-        30_000,
-        'the server to listen',
-      );
+      const url = await waitFor(async () => /listening on (http:\/\/[\d.]+:\d+)/.exec(stderr)?.[1], {
+        timeout: 30_000,
+        what: 'the server to listen',
+      });
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(200);
       expect(health.headers.get('cache-control')).toBe('no-cache');

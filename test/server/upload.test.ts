@@ -8,17 +8,24 @@ import type { Config } from '../../src/config/schema.js';
 import { buildServer } from '../../src/server/app.js';
 import { ingestLeftovers } from '../../src/services/ingestuploaded.js';
 import { makeIngestHandler } from '../../src/services/ingest.js';
-import { sampleFits } from '../../src/services/samples.js';
 import type { QueueRow } from '../../src/queues/engine.js';
+import { bzip2, sampleFits } from '../../src/services/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import type { Storage } from '../../src/storage/types.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
-import { cutOffPost, handedOff, listen, waitFor } from '../helpers/server.js';
+import { cutOffPost, listen } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const SECRET = 'f3c6986fddfe42a8ce117203924c6983';
 const COOKIE = `gemini_fits_upload_auth=${SECRET}`;
+
+/** A FITS file of about `bytes` bytes (a real primary header, then filler data), or its bzip2. */
+function fits(serial: number, bytes = 0, bz2 = false): Buffer {
+  const f = Buffer.concat([sampleFits({ date: '20200101', serial }), randomBytes(bytes)]);
+  return bz2 ? bzip2(f) : f;
+}
 
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;
@@ -78,7 +85,7 @@ describe('POST /upload_file: who may upload', () => {
       const r = await a.inject({
         method: 'POST',
         url: '/upload_file/open.fits',
-        payload: 'x',
+        payload: fits(1),
         cookies: { gemini_fits_upload_auth: '' },
       });
       expect(r.statusCode).toBe(status);
@@ -96,6 +103,11 @@ describe('POST /upload_file: names', () => {
     'x%00.fits',
     'sub//x.fits',
     'has%20space.fits',
+    'previews/N20200101S0001.fits',
+    'reduced_cals/N20200101S0002_bias.fits',
+    'N20200101S0001.txt',
+    'N20200101S0001.fits.gz',
+    `${'N'.repeat(200)}.fits`,
   ]) {
     it(`rejects ${decodeURIComponent(bad).replace('\0', '\\0')} with 400`, async () => {
       const r = await app.inject({
@@ -144,8 +156,8 @@ describe('POST /upload_file: names over a real socket (no client-side URL normal
 });
 
 describe('POST /upload_file: the transfer', () => {
-  it('answers filename, path, size and md5, then stores the file and queues it for ingest', async () => {
-    const body = randomBytes(300_000);
+  it('answers filename, path, size and md5 once the file is stored and queued for ingest', async () => {
+    const body = fits(1, 300_000, true);
     const r = await app.inject({
       method: 'POST',
       url: '/upload_file/N20200101S0001.fits.bz2',
@@ -157,16 +169,16 @@ describe('POST /upload_file: the transfer', () => {
     expect(r.json()).toEqual([
       { filename: 'N20200101S0001.fits.bz2', path: '', size: body.length, md5: md5(body) },
     ]);
-    const log = await handedOff(t.db, 'N20200101S0001.fits.bz2');
+    // Already done when the answer came: no waiting.
+    const log = (await t.db.query(`SELECT * FROM fileuploadlog WHERE filename = 'N20200101S0001.fits.bz2'`))
+      .rows[0];
     expect(log).toMatchObject({ processed_cleanly: true, size: body.length, md5: md5(body) });
     expect(log.ut_transfer_complete).toBeInstanceOf(Date);
-    expect(log.ingestqueue_id).toBeGreaterThan(0);
-    const q = await t.db.query('SELECT filename, path FROM ingestqueue');
-    expect(q.rows).toEqual([{ filename: 'N20200101S0001.fits.bz2', path: '' }]);
+    const q = await t.db.query('SELECT id, filename, path FROM ingestqueue');
+    expect(q.rows).toEqual([{ id: log.ingestqueue_id, filename: 'N20200101S0001.fits.bz2', path: '' }]);
     const st = await storage.stat('N20200101S0001.fits.bz2');
     expect(st?.size).toBe(body.length);
-    // The log row is marked before the staging copy goes (a crash between leaves a re-doable copy).
-    await waitFor(async () => staged().length === 0, 5000, 'the staging copy to be removed');
+    expect(staged()).toEqual([]);
   });
 
   it('a complete, md5-checked upload is ingested at once, not deferred as still being written', async () => {
@@ -179,7 +191,7 @@ describe('POST /upload_file: the transfer', () => {
       headers: { cookie: COOKIE, 'content-type': 'application/octet-stream' },
     });
     expect(r.statusCode).toBe(200);
-    await handedOff(t.db, 'N20200101S0007.fits');
+    // Handed off to ingest before the answer.
     // The stored copy's mtime is this moment; ingest_defer_seconds would hold any other file 5 s.
     const row = (await t.db.query('SELECT * FROM ingestqueue')).rows[0] as QueueRow;
     expect(row).toMatchObject({ filename: 'N20200101S0007.fits', verified: true });
@@ -200,29 +212,26 @@ describe('POST /upload_file: the transfer', () => {
     ).toMatchObject({ defer: expect.any(Number) });
   });
 
-  it('takes a path before the name, and any content type as the raw body (JSON included)', async () => {
-    const body = Buffer.from('{"not": "parsed"}');
+  it('takes any content type as the raw body (JSON included)', async () => {
+    const body = fits(2);
     const r = await app.inject({
       method: 'POST',
-      url: '/upload_file/reduced_cals/N20200101S0002_bias.fits',
+      url: '/upload_file/N20200101S0002_bias.fits',
       payload: body,
       headers: { cookie: COOKIE, 'content-type': 'application/json' },
     });
     expect(r.json()).toEqual([
-      { filename: 'N20200101S0002_bias.fits', path: 'reduced_cals', size: body.length, md5: md5(body) },
+      { filename: 'N20200101S0002_bias.fits', path: '', size: body.length, md5: md5(body) },
     ]);
-    await handedOff(t.db, 'reduced_cals/N20200101S0002_bias.fits');
-    expect((await storage.stat('reduced_cals/N20200101S0002_bias.fits'))?.size).toBe(body.length);
-    const q = await t.db.query('SELECT filename, path FROM ingestqueue');
-    expect(q.rows).toEqual([{ filename: 'N20200101S0002_bias.fits', path: 'reduced_cals' }]);
+    expect((await storage.stat('N20200101S0002_bias.fits'))?.size).toBe(body.length);
   });
 
   it('streams a large body over real HTTP (chunked, no content length)', async () => {
     const server = buildServer({ config, db: t.db, storage, log: quietLog });
     const url = await listen(server);
-    const data = randomBytes(24 * 1024 * 1024);
-    const chunks = Array.from({ length: 24 }, (_, i) => data.subarray(i * 1048576, (i + 1) * 1048576));
-    const res = await fetch(`${url}/upload_file/S20200101S0003.fits.bz2`, {
+    const data = fits(3, 24 * 1024 * 1024);
+    const chunks = Array.from({ length: 25 }, (_, i) => data.subarray(i * 1048576, (i + 1) * 1048576));
+    const res = await fetch(`${url}/upload_file/S20200101S0003.fits`, {
       method: 'POST',
       headers: { cookie: COOKIE },
       body: Readable.toWeb(Readable.from(chunks)) as ReadableStream,
@@ -230,21 +239,31 @@ describe('POST /upload_file: the transfer', () => {
     } as RequestInit);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual([
-      { filename: 'S20200101S0003.fits.bz2', path: '', size: data.length, md5: md5(data) },
+      { filename: 'S20200101S0003.fits', path: '', size: data.length, md5: md5(data) },
     ]);
-    await handedOff(t.db, 'S20200101S0003.fits.bz2');
-    expect((await storage.stat('S20200101S0003.fits.bz2'))?.size).toBe(data.length);
+    expect((await storage.stat('S20200101S0003.fits'))?.size).toBe(data.length);
     await server.close();
   });
 
   it('an upload cut off midway leaves nothing in staging, the store or the queue', async () => {
     const server = buildServer({ config, db: t.db, storage, log: quietLog });
     const url = await listen(server);
-    await cutOffPost(`${url}/upload_file/N20200101S0004.fits.bz2`, randomBytes(50_000), 1_000_000, COOKIE);
-    const log = await waitFor(async () => {
-      const r = await t.db.query(`SELECT * FROM fileuploadlog WHERE filename = 'N20200101S0004.fits.bz2'`);
-      return r.rows[0]?.processed_cleanly === false ? r.rows[0] : null;
-    });
+    await cutOffPost(
+      `${url}/upload_file/N20200101S0004.fits.bz2`,
+      fits(4, 50_000, true),
+      1_000_000,
+      COOKIE,
+      async () =>
+        (await t.db.query(`SELECT 1 FROM fileuploadlog WHERE filename = 'N20200101S0004.fits.bz2'`))
+          .rowCount === 1,
+    );
+    const log = await waitFor(
+      async () => {
+        const r = await t.db.query(`SELECT * FROM fileuploadlog WHERE filename = 'N20200101S0004.fits.bz2'`);
+        return r.rows[0]?.processed_cleanly === false ? r.rows[0] : null;
+      },
+      { what: 'the cut-off upload to be logged as not processed cleanly' },
+    );
     expect(log.notes).toMatch(/not completed/);
     expect(log.md5).toBeNull();
     expect(staged()).toEqual([]);
@@ -254,43 +273,60 @@ describe('POST /upload_file: the transfer', () => {
   });
 });
 
-describe('ingest-uploaded: when the hand-off fails', () => {
-  it('records the failure, keeps the staging file, and the catch-up stores and queues it later', async () => {
-    const broken: Storage = Object.assign(Object.create(storage), {
-      write: async () => {
-        throw new Error('store unavailable');
-      },
+describe('POST /upload_file: when the store fails', () => {
+  for (const [code, status] of [
+    ['ENOSPC', 507],
+    ['EIO', 503],
+  ] as const) {
+    it(`a store error (${code}) is ${status}, never 4xx, and nothing is kept or queued`, async () => {
+      const broken: Storage = Object.assign(Object.create(storage), {
+        write: async () => {
+          throw Object.assign(new Error(`${code}: store failed`), { code });
+        },
+      });
+      const a = buildServer({ config, db: t.db, storage: broken, log: quietLog });
+      const r = await a.inject({
+        method: 'POST',
+        url: '/upload_file/N20200101S0005.fits.bz2',
+        payload: fits(5, 10_000, true),
+        headers: { cookie: COOKIE },
+      });
+      expect(r.statusCode).toBe(status);
+      expect(r.body).not.toContain('store failed'); // the detail is logged, not told
+      expect(staged()).toEqual([]);
+      expect(await storage.stat('N20200101S0005.fits.bz2')).toBeNull();
+      expect((await t.db.query('SELECT * FROM ingestqueue')).rowCount).toBe(0);
+      await a.close();
     });
-    const a = buildServer({ config, db: t.db, storage: broken, log: quietLog });
-    const body = randomBytes(10_000);
-    const r = await a.inject({
+  }
+
+  it('the catch-up (ingest-uploaded) stores and queues a complete upload left in staging', async () => {
+    const body = fits(7, 1000, true);
+    const r = await app.inject({
       method: 'POST',
-      url: '/upload_file/N20200101S0005.fits.bz2',
+      url: '/upload_file/N20200101S0007.fits.bz2',
       payload: body,
       headers: { cookie: COOKIE },
     });
     expect(r.statusCode).toBe(200);
-    const log = await handedOff(t.db, 'N20200101S0005.fits.bz2');
-    expect(log.processed_cleanly).toBe(false);
-    expect(log.notes).toMatch(/hand-off to ingest failed: store unavailable/);
-    expect(staged().some((f) => f.endsWith('N20200101S0005.fits.bz2'))).toBe(true);
-    expect((await t.db.query('SELECT * FROM ingestqueue')).rowCount).toBe(0);
-    await a.close();
-
+    // As a kill -9 between staging and the store would leave it:
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const id = (await t.db.query(`SELECT id FROM fileuploadlog ORDER BY id DESC LIMIT 1`)).rows[0].id + 1000;
+    await t.db.query(
+      `INSERT INTO fileuploadlog (id, filename, md5) VALUES ($1, 'N20200101S0008.fits.bz2', $2)`,
+      [id, md5(body)],
+    );
+    mkdirSync(`${config.paths.upload_staging}/${id}`, { recursive: true });
+    writeFileSync(`${config.paths.upload_staging}/${id}/N20200101S0008.fits.bz2`, body);
     const res = await ingestLeftovers({ config, db: t.db, storage, log: quietLog }, { minAgeSeconds: 0 });
     expect(res).toMatchObject({ queued: 1, failed: 0 });
-    expect((await storage.stat('N20200101S0005.fits.bz2'))?.size).toBe(body.length);
-    expect((await t.db.query('SELECT filename FROM ingestqueue')).rows).toEqual([
-      { filename: 'N20200101S0005.fits.bz2' },
-    ]);
-    const after = await t.db.query(`SELECT * FROM fileuploadlog WHERE filename = 'N20200101S0005.fits.bz2'`);
-    expect(after.rows[0].processed_cleanly).toBe(true);
+    expect((await storage.stat('N20200101S0008.fits.bz2'))?.size).toBe(body.length);
     expect(staged()).toEqual([]);
   });
 
   it('two uploads of one name: the newer bytes end up in the store', async () => {
-    const a = Buffer.from('first version');
-    const b = Buffer.from('second version, longer');
+    const a = fits(6, 10);
+    const b = fits(6, 20);
     const [ra, rb] = await Promise.all([
       app.inject({
         method: 'POST',
@@ -306,12 +342,15 @@ describe('ingest-uploaded: when the hand-off fails', () => {
       }),
     ]);
     expect([ra.statusCode, rb.statusCode]).toEqual([200, 200]);
-    await waitFor(async () => {
-      const r = await t.db.query(
-        `SELECT count(*) FILTER (WHERE processed_cleanly IS NOT NULL) AS n FROM fileuploadlog`,
-      );
-      return Number(r.rows[0].n) === 2;
-    });
+    await waitFor(
+      async () => {
+        const r = await t.db.query(
+          `SELECT count(*) FILTER (WHERE processed_cleanly IS NOT NULL) AS n FROM fileuploadlog`,
+        );
+        return Number(r.rows[0].n) === 2;
+      },
+      { what: 'both hand-offs to finish' },
+    );
     const last = await t.db.query(`SELECT md5 FROM fileuploadlog ORDER BY id DESC LIMIT 1`);
     const stored = await storage.read('N20200101S0006.fits');
     const chunks: Buffer[] = [];

@@ -7,7 +7,7 @@ import { sampleFits, sampleName } from '../../src/services/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { quietLog, tempDir } from '../helpers/env.js';
-import { waitFor } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 // copy-from-dhs's wake-up: an inotify event, or a waiting file's settle time running out, starts
 // the next pass; the full scan every poll_seconds (here a minute: never reached) is only the
@@ -47,7 +47,7 @@ async function running(label: string, mode: 'events' | 'poll', minAgeSeconds: nu
     log: quietLog,
     onPass: () => passes++,
   });
-  await waitFor(async () => passes >= 1, 5000, 'the first pass');
+  await waitFor(async () => passes >= 1, { timeout: 5000, what: 'the first pass' });
   return {
     dhs,
     store,
@@ -77,8 +77,7 @@ describe('copy-from-dhs wake-up', () => {
           ]);
           return r.rowCount ? r.rows : null;
         },
-        10_000,
-        `${name} queued`,
+        { timeout: 10_000, what: `${name} queued` },
       );
       expect(Date.now() - t0).toBeLessThan(5000);
       expect(existsSync(path.join(w.store, name))).toBe(true);
@@ -96,7 +95,10 @@ describe('copy-from-dhs wake-up', () => {
       const name = sampleName({ serial: 2, date: '20250401' });
       writeFileSync(path.join(w.dhs, name), sampleFits({ serial: 2, date: '20250401' }));
       w.watcher.poke(); // the scan that first sees it, as an event would start it
-      await waitFor(async () => existsSync(path.join(w.store, name)), 10_000, `${name} in the store`);
+      await waitFor(async () => existsSync(path.join(w.store, name)), {
+        timeout: 10_000,
+        what: `${name} in the store`,
+      });
     } finally {
       await w.stop();
     }

@@ -5,7 +5,7 @@ import type { Config } from '../../src/config/schema.js';
 import { QUEUES } from '../../src/queues/tables.js';
 import { runWorker } from '../../src/queues/worker.js';
 import { exportFile, makeExportHandler, type ExportDeps } from '../../src/services/export.js';
-import { retryFailedExports } from '../../src/services/exportbackoff.js';
+import { DestinationBackoff, retryFailedExports } from '../../src/services/exportbackoff.js';
 import { DestinationError } from '../../src/services/exportclient.js';
 import { ingestFile } from '../../src/services/ingest.js';
 import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/services/samples.js';
@@ -13,7 +13,7 @@ import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { freePort, startFakeArchive, type FakeArchive } from '../helpers/fakearchive.js';
-import { waitFor } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const COOKIE_A = 'cookie-for-a';
@@ -193,9 +193,15 @@ describe('service-queue export: back-off per destination, retry after it', () =>
     expect(failed.rows.map((r) => r.destination)).toEqual([urlA, urlA]);
     for (const r of failed.rows)
       expect(r.error).toMatch(new RegExp(`GET ${urlA}/jsonfilelist.*ECONNREFUSED`));
-    expect(handler.backoff.remaining(urlA)).toBeGreaterThanOrEqual(0);
-    const errors = await t.db.query(`SELECT count(*)::int AS n FROM queue_error WHERE queue = 'EXPORT'`);
-    expect(errors.rows[0].n).toBeGreaterThanOrEqual(2);
+    // Both of A's rows were tried and failed (the second after waiting out the first back-off);
+    // B never failed, so it has no back-off.
+    expect(handler.backoff.snapshot()).toEqual({
+      [urlA]: { failures: 2, until: expect.any(Number), lastError: expect.stringMatching(/ECONNREFUSED/) },
+    });
+    const errors = await t.db.query(
+      `SELECT filename FROM queue_error WHERE queue = 'EXPORT' ORDER BY filename`,
+    );
+    expect(errors.rows).toEqual([{ filename: f1.name }, { filename: f2.name }]);
 
     // A comes up; once the retry delay has passed the failed rows return and go through.
     const a = await startFakeArchive(portA);
@@ -203,7 +209,9 @@ describe('service-queue export: back-off per destination, retry after it', () =>
     try {
       // Not before the retry delay has passed since the failure (here: an hour).
       expect(await retryFailedExports(t.db, 3600)).toEqual({ retried: 0, dropped: 0 });
-      await new Promise((r) => setTimeout(r, 1200));
+      // The retry delay (1 s) passes: the failures' evidence is made older than that, rather than
+      // sleeping and hoping the machine kept up.
+      await t.db.query(`UPDATE queue_error SET added = added - interval '2 seconds'`);
       expect(await handler.retryFailed()).toBe(2);
       const back = await t.db.query('SELECT count(*)::int AS n FROM exportqueue WHERE NOT failed');
       expect(back.rows[0].n).toBe(2);
@@ -240,7 +248,13 @@ describe('service-queue export: back-off per destination, retry after it', () =>
     const row = await t.db.query('SELECT failed, error FROM exportqueue WHERE filename = $1', [f.name]);
     expect(row.rows[0].failed).toBe(true);
     expect(row.rows[0].error).toMatch(/verification failed: md5/);
-    expect(handler.backoff.remaining(b.url)).toBeGreaterThan(0);
+    expect(handler.backoff.snapshot()).toEqual({
+      [b.url]: {
+        failures: 1,
+        until: expect.any(Number),
+        lastError: expect.stringMatching(/verification failed: md5/),
+      },
+    });
   });
 });
 
@@ -250,7 +264,13 @@ describe('the daemon retries failed rows by itself', () => {
     const f = await summitFile({ date: '20250304', serial: 1 });
     await t.db.query('DELETE FROM exportqueue WHERE destination = $1', [b.url]);
     const ac = new AbortController();
-    const handler = makeExportHandler({ ...deps, signal: ac.signal });
+    // The back-off's clock stands still, so the time left is exact.
+    const frozen = Date.UTC(2025, 2, 4, 12);
+    const handler = makeExportHandler({
+      ...deps,
+      signal: ac.signal,
+      backoff: new DestinationBackoff(() => frozen),
+    });
     try {
       await expect(
         handler({ id: 0, filename: f.name, path: '', destination: urlA } as never, {
@@ -269,15 +289,51 @@ describe('the daemon retries failed rows by itself', () => {
           const r = await t.db.query('SELECT failed, error FROM exportqueue WHERE filename = $1', [f.name]);
           return r.rows[0]?.failed === false ? r.rows[0] : null;
         },
-        5000,
-        'automatic retry',
+        { what: 'automatic retry' },
       );
       expect(back.error).toBeNull();
-      // The pending row waits out the destination's back-off rather than being claimed at once.
-      expect(handler.backoff.remaining(urlA)).toBeLessThanOrEqual(1);
+      // The pending row waits out the destination's back-off rather than being tried at once.
+      expect(handler.backoff.remaining(urlA)).toBe(1);
+      expect(
+        await handler({ id: 0, filename: f.name, path: '', destination: urlA } as never, {
+          signal: ac.signal,
+          log: quietLog,
+        }),
+      ).toEqual({ defer: 1, reason: `${urlA} is backing off after a failure` });
     } finally {
       ac.abort();
       handler.stop();
     }
+  });
+});
+
+describe('DestinationBackoff: time left per destination, on its own clock', () => {
+  it('counts down from the last failure, stacks failures, and clears on success', () => {
+    let clock = Date.UTC(2025, 11, 31, 23, 59, 50); // crosses midnight and the year while backing off
+    const b = new DestinationBackoff(() => clock);
+    expect(b.remaining('http://a')).toBe(0);
+    expect(b.failed('http://a', 30, 'down')).toEqual({
+      failures: 1,
+      until: clock + 30_000,
+      lastError: 'down',
+    });
+    expect(b.remaining('http://a')).toBe(30);
+    expect(b.remaining('http://b')).toBe(0);
+    clock += 29_500;
+    expect(b.remaining('http://a')).toBe(0.5);
+    clock += 500;
+    expect(b.remaining('http://a')).toBe(0);
+    clock += 60_000; // long past: never negative
+    expect(b.remaining('http://a')).toBe(0);
+    expect(b.failed('http://a', 10, 'still down')).toEqual({
+      failures: 2,
+      until: clock + 10_000,
+      lastError: 'still down',
+    });
+    expect(b.remaining('http://a')).toBe(10);
+    expect(b.succeeded('http://a')).toBe(true);
+    expect(b.remaining('http://a')).toBe(0);
+    expect(b.snapshot()).toEqual({});
+    expect(b.succeeded('http://a')).toBe(false);
   });
 });

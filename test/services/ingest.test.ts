@@ -126,11 +126,21 @@ describe('ingest', () => {
     expect(forced.action).toBe('updated');
   });
 
-  it('defers a file modified in the last seconds', async () => {
-    put('N20250102S0005.fits', sampleFits({ serial: 5, date: '20250102' }), new Date());
-    const out = await ingestFile(deps, { filename: 'N20250102S0005.fits', path: '' });
-    expect(out.action).toBe('deferred');
-    expect((await t.db.query('SELECT count(*)::int AS n FROM diskfile')).rows[0].n).toBe(0);
+  it.each([
+    // [mtime relative to now (ms), outcome]: ingest_defer_seconds is 5
+    [-2_000, { action: 'deferred', seconds: 3 }],
+    [-4_999, { action: 'deferred', seconds: 0.5 }], // never a busy loop of tiny deferrals
+    [-5_000, { action: 'new' }],
+    [30_000, { action: 'deferred', seconds: 35 }], // a writer's clock a little ahead: still being written
+    [-60_000, { action: 'new' }],
+    [61_000, { action: 'new' }], // far in the future: a wrong clock, not a fresh file; never held
+  ])('a file modified %i ms from now: %o', async (offset, outcome) => {
+    const now = Date.UTC(2025, 0, 2, 12);
+    put('N20250102S0005.fits', sampleFits({ serial: 5, date: '20250102' }), new Date(now + offset));
+    const out = await ingestFile({ ...deps, now: () => now }, { filename: 'N20250102S0005.fits', path: '' });
+    expect(out).toMatchObject(outcome);
+    const rows = (await t.db.query('SELECT count(*)::int AS n FROM diskfile')).rows[0].n;
+    expect(rows).toBe(outcome.action === 'new' ? 1 : 0);
   });
 
   it('a missing file is an error naming it, and its present diskfile is marked not present', async () => {

@@ -99,7 +99,7 @@ function contract(name: string, make: () => Storage, opts: { md5InStat: boolean;
       expect((await collect(await store.read('mismatch.fits'))).toString()).toBe('old version');
       await expect(
         store.write('fresh.fits', Readable.from([data]), { expectMd5: 'f'.repeat(32) }),
-      ).rejects.toThrow();
+      ).rejects.toThrow(/md5 mismatch/);
       expect(await store.stat('fresh.fits')).toBeNull();
       const ok = await store.write('fresh.fits', Readable.from([data]), { expectMd5: md5(data) });
       expect(ok.md5).toBe(md5(data));
@@ -181,7 +181,11 @@ describe('S3Storage specifics', () => {
     const store = new S3Storage({ ...s3.config, prefix: 'dataflow/' });
     await store.write('x/y.fits', Readable.from([Buffer.from('y')]));
     const plain = new S3Storage(s3.config);
-    expect(await plain.stat('dataflow/x/y.fits')).not.toBeNull();
+    expect(await plain.stat('dataflow/x/y.fits')).toMatchObject({
+      key: 'dataflow/x/y.fits',
+      size: 1,
+      md5: md5(Buffer.from('y')),
+    });
     expect(await keys(store, 'x')).toEqual(['x/y.fits']);
   });
 

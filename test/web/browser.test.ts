@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../src/queues/tables.js';
 import { runWorker, type Handler } from '../../src/queues/worker.js';
@@ -11,23 +11,13 @@ import { makeIngestHandler } from '../../src/services/ingest.js';
 import { enqueueIngest } from '../../src/services/ingestqueue.js';
 import { makePreviewHandler } from '../../src/services/preview.js';
 import { brokenSample, sampleFits, sampleName } from '../../src/services/samples.js';
+import { launchChromium } from './chromium.js';
 import { FUTURE, grant, PAST, PI, screenshotDir, STAFF, startSite, type Site } from './site.js';
 
-// The acceptance tests of the web pages, in Debian's Chromium driven by playwright-core: what an
-// operator and an astronomer do, screen by screen. Screenshots of every page go to
+// The acceptance tests of the web pages, in Chromium (Debian's, else the npm build: see
+// chromium.ts) driven by playwright-core: what an operator and an astronomer do, screen by screen. Screenshots of every page go to
 // $FITSSTORE_SCREENSHOTS (default: <tmp>/fitsstore-web-screenshots).
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PUBLIC_PROG = 'GN-2024B-Q-301';
 const PROP_PROG = 'GS-2024B-Q-302';
 
@@ -56,10 +46,8 @@ async function login(page: Page, user: { username: string; password: string }, n
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} not found: apt-get install chromium (see .ci/apt-packages)`);
   s = await startSite('web_browser');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  ({ browser } = await launchChromium());
   for (let i = 1; i <= 3; i++) {
     await s.ingest({
       date: '20241005',
@@ -79,6 +67,7 @@ beforeAll(async () => {
       release: FUTURE,
       size: 96,
       object: 'Secret Target',
+      extraCards: [['PROP_MD', true]],
     });
   }
   await grant(s.t.db, PI.username, { program_id: PROP_PROG });
@@ -121,17 +110,21 @@ describe('the web site in a browser', () => {
     );
 
     // The page refreshes itself (no reload) and shows them waiting.
-    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent(), { timeout: 10_000 }).toBe('7');
+    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent()).toBe('7');
     await expect.poll(() => page.locator('#waiting-ingest li').count()).toBe(7);
     await shot(page, 'queuestatus-waiting');
 
-    // The real ingest worker drains the queue, slowly enough to be seen at work.
+    // The real ingest worker drains the queue; it holds its first item until the page has shown it
+    // at work (a gate, not a guess at how slow is slow enough to be seen).
     const ingest = makeIngestHandler(s.deps);
+    let seenAtWork!: () => void;
+    const gate = new Promise<void>((r) => (seenAtWork = r));
     const slow: Handler = async (row, ctx) => {
-      await new Promise((r) => setTimeout(r, 400));
+      await gate;
       return ingest(row, ctx);
     };
     const ac = new AbortController();
+    ac.signal.addEventListener('abort', () => seenAtWork());
     const worker = runWorker({
       db: s.t.db,
       url: s.t.url,
@@ -142,14 +135,15 @@ describe('the web site in a browser', () => {
       signal: ac.signal,
       once: true,
     });
-    await expect.poll(() => page.locator('#inprogress-ingest tr').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('#inprogress-ingest tr').count()).toBe(1);
     await expect.poll(() => text(page.locator('#inprogress-ingest tr td').nth(1))).toContain('webtest');
     await expect.poll(() => text(page.locator('#workers'))).toContain('alive');
     await shot(page, 'queuestatus-working');
+    seenAtWork();
     const stats = await worker;
     expect(stats).toMatchObject({ done: 6, failed: 1 });
 
-    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent(), { timeout: 10_000 }).toBe('0');
+    await expect.poll(() => page.locator('#tab-waiting-ingest').textContent()).toBe('0');
     await expect.poll(() => text(page.locator('#tab-errors-ingest'))).toBe('1');
     // Ingest queued a preview and a calibration job per file (the archive role).
     await expect.poll(() => text(page.locator('#tab-waiting-preview'))).toBe('6');
@@ -166,7 +160,7 @@ describe('the web site in a browser', () => {
     await expect.poll(() => text(err.locator('pre'))).toMatch(/at .*ingest\.ts:\d+/);
     // It stays open across refreshes.
     const generated = await page.locator('#generated').textContent();
-    await expect.poll(() => page.locator('#generated').textContent(), { timeout: 5000 }).not.toBe(generated);
+    await expect.poll(() => page.locator('#generated').textContent()).not.toBe(generated);
     await err.locator('pre').waitFor({ state: 'visible' });
     await shot(page, 'queuestatus-error');
 

@@ -38,6 +38,8 @@ beforeAll(async () => {
           programId: PROP_PROG,
           release: FUTURE,
           object: 'Secret Target',
+          // Metadata as proprietary as the data: the Gemini rule withholds the target only then.
+          extraCards: [['PROP_MD', true]],
         })
       ).name,
     );

@@ -1,11 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import type { Config } from '../../src/config/schema.js';
-import type { Logger } from '../../src/log/logger.js';
 import { buildServer } from '../../src/server/app.js';
 import type { SiteOptions } from '../../src/server/site.js';
 import { createUser, grant, type WebUser } from '../../src/server/users/store.js';
@@ -14,8 +12,9 @@ import { ingestFile, type IngestDeps } from '../../src/services/ingest.js';
 import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/services/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { fixedParams, tempDir, testConfig } from '../helpers/env.js';
+import { fixedParams, memoryLog, tempDir, testClock, testConfig } from '../helpers/env.js';
 import { listen } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 // One web site per test file: a fresh database, a store in a temp dir, buildServer + registerSite
 // (as app.ts will do once the lead adds the line), listening on a loopback port. The logger keeps
@@ -39,16 +38,6 @@ export interface Site {
   close(): Promise<void>;
 }
 
-function memoryLogger(lines: string[]): Logger {
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk));
-      cb();
-    },
-  });
-  return pino({ level: 'debug' }, sink);
-}
-
 export async function startSite(
   label: string,
   o: { config?: Record<string, any>; site?: SiteOptions } = {},
@@ -59,7 +48,7 @@ export async function startSite(
   const storage = new LocalStorage(config.paths.storage_root);
   mkdirSync(config.paths.storage_root, { recursive: true });
   const logLines: string[] = [];
-  const log = memoryLogger(logLines);
+  const log = memoryLog(logLines);
   const deps: IngestDeps = {
     db: t.db,
     storage,
@@ -69,7 +58,7 @@ export async function startSite(
   };
   const app = buildServer(
     { config, db: t.db, storage, log },
-    { site: { usageFlush: { flushMs: 20 }, ...(o.site ?? {}) } },
+    { now: testClock, site: { usageFlush: { flushMs: 20 }, ...(o.site ?? {}) } },
   );
   const site = app.site;
   const url = await listen(app);
@@ -111,12 +100,10 @@ export function screenshotDir(): string {
   return dir;
 }
 
-/** A year in the future / past, as release dates. */
-export const FUTURE = `${new Date().getUTCFullYear() + 2}-01-01`;
-export const PAST = '2020-01-01';
+export { FUTURE, PAST } from '../helpers/env.js';
 
-/** Waits until the usage log has written everything buffered. */
+/** Waits until every request made so far is over and its usage-log row written. */
 export async function flushed(s: Site): Promise<void> {
-  await new Promise((r) => setTimeout(r, 30));
+  await waitFor(() => s.site.usage.inFlight === 0, { what: 'requests in flight to end' });
   await s.site.usage.flush();
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { commonOptions, runCommand, UsageError } from '../context.js';
+import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
+import { decimalNumber } from '../numbers.js';
 
 export function register(program: Command) {
   const cmd = program
@@ -13,14 +14,16 @@ export function register(program: Command) {
     .option('--force', 'force re-ingestion even when the file appears unchanged')
     .option('--force-md5', 'detect changes by md5, not just the last modification time')
     .option('--after <datetime>', 'ingest only after this date/time (ISO 8601)')
-    .option('--newfiles <days>', 'only queue files modified in the last N days', parseFloat)
+    .option('--newfiles <days>', 'only queue files modified in the last N days', decimalNumber(0, false))
     .option('--filename <name...>', 'queue these file names (in --path) without listing the directory')
     .option('--listfile <file>', 'queue the file names listed in this file, one per line')
     .option('--logsuffix <suffix>', 'write to add-to-ingest-queue-<suffix>.log')
     .option('--demon', 'no stdout; log file only')
     .option('--debug', 'log at debug level');
   commonOptions(cmd).action(async (opts) => {
+    const { MissingPathError } = await import('../../services/addtoingest.js');
     await runCommand('add-to-ingest-queue', opts, async (ctx) => {
+      const { MissingPathError } = await import('../../services/addtoingest.js');
       const { addToIngestQueue } = await import('../../services/addtoingest.js');
       let after: Date | undefined;
       if (opts.after) {
@@ -46,12 +49,24 @@ export function register(program: Command) {
         });
       } catch (e) {
         if (/--file-re/.test((e as Error).message)) throw new UsageError((e as Error).message);
+        if (e instanceof MissingPathError) {
+          ctx.log.error(e.message);
+          return EXIT.PROBLEMS;
+        }
         throw e;
       }
+      if (r.wholeDirectory)
+        ctx.log.warn(
+          `no --file-re: queued every file in ${opts.path ? `${opts.path}/ of the store` : 'the top directory of the store'}`,
+        );
+      for (const n of r.missing)
+        ctx.log.error(`${n}: not in the store${opts.path ? ` under ${opts.path}/` : ''}; not queued`);
       ctx.log.info(
-        r,
-        `queued ${r.queued} files for ingest, ${r.alreadyPending} already pending, ${r.skipped} skipped of ${r.considered}`,
+        { ...r, missing: r.missing.length },
+        `queued ${r.queued} files for ingest, ${r.alreadyPending} already pending, ${r.skipped} skipped of ${r.considered}` +
+          (r.missing.length ? `, ${r.missing.length} not found` : ''),
       );
+      return r.missing.length ? EXIT.PROBLEMS : EXIT.OK;
     });
   });
 }

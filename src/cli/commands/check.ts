@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
+import { decimalNumber } from '../numbers.js';
 
 export function register(program: Command): Command {
   return commonOptions(
@@ -30,7 +31,7 @@ export function register(program: Command): Command {
       .option(
         '--settle <seconds>',
         'ignore files modified this recently (being written or ingested)',
-        (v) => parseFloat(v),
+        decimalNumber(0),
         60,
       )
       .option('--json', 'machine-readable output'),

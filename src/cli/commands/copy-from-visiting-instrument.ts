@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { VisitingInstrument } from '../../services/visiting.js';
 import { commonOptions, daemonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { printJson } from '../output.js';
+import { decimalNumber } from '../numbers.js';
 
 // `copy-from-visiting-instrument --alopeke|--zorro|--igrins|--maroonx [--dryrun]`: one pass over
 // the staging areas; with --demon, a pass every --poll-seconds (300 s, as FitsStorage did) until
@@ -23,7 +24,7 @@ export function register(program: Command) {
       'staging area (one instrument only); default <paths.var_dir>/visiting/<instrument>',
     )
     .option('--dryrun', 'say what would be copied and repaired; write and queue nothing')
-    .option('--poll-seconds <s>', 'with --demon: seconds between passes', (v) => Number(v), 300)
+    .option('--poll-seconds <s>', 'with --demon: seconds between passes', decimalNumber(0, false), 300)
     .option('--json', 'print each pass as JSON');
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
     await runCommand('copy-from-visiting-instrument', opts, async (ctx) => {

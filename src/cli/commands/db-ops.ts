@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
+import type { OwnedCluster } from '../../ops/cluster-backup.js';
+import type { Config } from '../../config/schema.js';
 import { printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
 
@@ -10,12 +12,16 @@ const asUsage = async (e: unknown) => {
   return e instanceof PgToolError ? new UsageError(e.message) : e;
 };
 
+/** The embedded cluster, when no database.url is configured: backed up by a physical copy. */
+const ownedCluster = (config: Config): OwnedCluster | undefined =>
+  config.database.url ? undefined : { varDir: config.paths.var_dir, port: config.database.embedded_port };
+
 export function registerDbOps(db: Command): void {
   commonOptions(
     db
       .command('backup')
       .description(
-        'pg_dump -Fc into the backup directory (temp name, verified, renamed), then apply the retention policy',
+        'pg_dump -Fc (a configured server) or a physical copy (the embedded cluster) into the backup directory (temp name, verified, renamed), then apply the retention policy',
       )
       .option('--dir <dir>', 'backup directory (default <var_dir>/backups)')
       .option('--pg-bindir <dir>', 'directory of pg_dump/pg_restore matching the server version')
@@ -51,17 +57,25 @@ export function registerDbOps(db: Command): void {
             dir,
             binDir: opts.pgBindir,
             retention: opts.retention,
+            cluster: ownedCluster(ctx.config),
           }).catch(async (e) => {
             throw await asUsage(e);
           });
           ctx.log.info(
-            { file: r.file, size: r.size, seconds: r.seconds, removed: r.removed, pg_dump: r.tool.path },
+            {
+              file: r.file,
+              size: r.size,
+              seconds: r.seconds,
+              removed: r.removed,
+              method: r.method,
+              pg_dump: r.tool?.path,
+            },
             `backup written: ${r.file}`,
           );
           if (opts.json) printJson(r);
           else {
             process.stdout.write(
-              `backup: ${r.file} (${r.size} bytes, ${r.seconds.toFixed(1)} s, pg_dump ${r.tool.version})\n`,
+              `backup: ${r.file} (${r.size} bytes, ${r.seconds.toFixed(1)} s, ${r.method})\n`,
             );
             process.stdout.write(
               `retention: kept ${r.retention.keep.length}, removed ${r.removed.length}${r.removed.length ? ': ' + r.removed.join(', ') : ''}\n`,
@@ -78,18 +92,26 @@ export function registerDbOps(db: Command): void {
   commonOptions(
     db
       .command('restore')
-      .argument('<file>', 'a dump made by fitsstore db backup (pg_dump -Fc)')
+      .argument(
+        '<file>',
+        'a backup made by fitsstore db backup (.dump: pg_dump -Fc; .cluster.tar.gz: the embedded cluster)',
+      )
       .description('Restore a backup into the configured database (one transaction); stop the daemons first')
       .option('--yes', 'really replace the database contents')
       .option('--force', 'restore even though queue workers look alive')
       .option('--pg-bindir <dir>', 'directory of a pg_restore matching the server version'),
   ).action(async (file: string, opts) => {
+    const { backup } = await import('../../ops/backup.js');
+    const { CLUSTER_SUFFIX } = await import('../../ops/cluster-backup.js');
     await runCommand('db-restore', opts, async (ctx) => {
+      const { backup } = await import('../../ops/backup.js');
+      const { CLUSTER_SUFFIX } = await import('../../ops/cluster-backup.js');
       const { openDatabase } = await import('../../db/connect.js');
       const { migrate } = await import('../../db/migrate.js');
       const { liveWorkers, restore } = await import('../../ops/backup.js');
       const database = await openDatabase(ctx.config, { migrate: false });
       const url = database.url;
+      let closed = false;
       try {
         const target = new URL(url);
         const where = `database ${target.pathname.slice(1)} on ${target.hostname}:${target.port || 5432}`;
@@ -105,15 +127,25 @@ export function registerDbOps(db: Command): void {
           );
           return EXIT.PROBLEMS;
         }
-        const r = await restore({ url, file: path.resolve(file), binDir: opts.pgBindir }).catch(async (e) => {
-          throw await asUsage(e);
-        });
-        ctx.log.info({ file, seconds: r.seconds }, `restored ${file} into ${where}`);
-        process.stdout.write(
-          `restored ${file} into ${where} in ${r.seconds.toFixed(1)} s (pg_restore ${r.tool.version}); now run: fitsstore db migrate\n`,
+        const cluster = ownedCluster(ctx.config);
+        // A physical restore stops the embedded server itself: let go of it first.
+        if (cluster && file.endsWith(CLUSTER_SUFFIX)) {
+          closed = true;
+          await database.close();
+        }
+        const r = await restore({ url, file: path.resolve(file), binDir: opts.pgBindir, cluster }).catch(
+          async (e) => {
+            throw await asUsage(e);
+          },
         );
+        ctx.log.info({ file, seconds: r.seconds, previous: r.previous }, `restored ${file} into ${where}`);
+        process.stdout.write(
+          `restored ${file} into ${where} in ${r.seconds.toFixed(1)} s (${r.method}); now run: fitsstore db migrate\n`,
+        );
+        if (r.previous)
+          process.stdout.write(`the cluster as it was is kept in ${r.previous}: delete it once satisfied\n`);
       } finally {
-        await database.close();
+        if (!closed) await database.close();
       }
     });
   });
@@ -185,6 +217,7 @@ function addRehearsal(db: Command) {
           url: database.url,
           binDir: opts.pgBindir,
           keep: opts.keepScratch,
+          cluster: ownedCluster(config),
           migrate: (u) => migrate(u, say),
           log: say,
         });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { printJson } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
+import { wholeNumber, decimalNumber } from '../numbers.js';
 
 export function register(program: Command): Command {
   return commonOptions(
@@ -12,21 +13,26 @@ export function register(program: Command): Command {
       )
       .option('--email', 'also mail the report to mail.admin (the nightly cron job)')
       .option('--json', 'machine-readable output')
-      .option('--warn-free <pct>', 'WARN below this % of free space or inodes', parseFloat, 10)
-      .option('--fail-free <pct>', 'FAIL below this % of free space or inodes', parseFloat, 5)
-      .option('--backlog-minutes <n>', 'WARN when a pending item has waited longer', parseFloat, 60)
+      .option('--warn-free <pct>', 'WARN below this % of free space or inodes', decimalNumber(0), 10)
+      .option('--fail-free <pct>', 'FAIL below this % of free space or inodes', decimalNumber(0), 5)
+      .option('--backlog-minutes <n>', 'WARN when a pending item has waited longer', decimalNumber(0), 60)
       .option('--backup-dir <dir>', 'where db backup writes (default <var_dir>/backups)')
-      .option('--timeout <ms>', 'for the database and each destination', (v) => parseInt(v, 10), 5000),
+      .option('--timeout <ms>', 'for the database and each destination', wholeNumber(1), 5000),
   ).action(async (opts) => {
+    const { requireDatabase } = await import('../../db/connect.js');
     await runCommand(
       'doctor',
       opts,
       async (ctx) => {
+        const { requireDatabase } = await import('../../db/connect.js');
         const { openDatabase } = await import('../../db/connect.js');
         const { defaultBackupDir } = await import('../../ops/backup.js');
         const { doctor, formatReport, mailReport } = await import('../../ops/doctor.js');
         if (!(opts.failFree <= opts.warnFree))
           throw new UsageError('--fail-free must not be above --warn-free');
+        // No database configured is a configuration error (exit 2), not a FAIL line about an
+        // embedded server nobody asked for.
+        requireDatabase(ctx.config);
         const report = await doctor({
           config: ctx.config,
           // Not migrating: a pending migration is one of the things the doctor reports.
@@ -40,8 +46,18 @@ export function register(program: Command): Command {
         if (opts.json) printJson(report);
         else process.stdout.write(formatReport(report));
         if (opts.email) {
-          await mailReport(ctx.config, report);
-          if (!opts.json) process.stdout.write(`report mailed to ${ctx.config.mail.admin}\n`);
+          const { smtp_host, smtp_port, admin } = ctx.config.mail;
+          try {
+            await mailReport(ctx.config, report);
+          } catch (e) {
+            // SMTP down is one of the things a doctor meets: one line, no stack trace.
+            const why = (e as Error).message.split('\n')[0];
+            ctx.log.warn(
+              `could not mail the report to ${admin ?? '(mail.admin not set)'} via ${smtp_host}:${smtp_port}: ${why}`,
+            );
+            return EXIT.PROBLEMS;
+          }
+          if (!opts.json) process.stdout.write(`report mailed to ${admin}\n`);
         }
         return report.worst === 'FAIL' ? EXIT.PROBLEMS : EXIT.OK;
       },

@@ -1,29 +1,53 @@
 import type { Command } from 'commander';
-import type { Hdu } from '../../fits/types.js';
+import { compressedImageCards } from '../../fits/imageview.js';
+import { isTileCompressed } from '../../fits/tilecompress.js';
+import type { Card, Hdu } from '../../fits/types.js';
 import { EXIT } from '../context.js';
+import { wholeNumber } from '../numbers.js';
 
 // What an operator runs to check a file by hand: no config, no database.
 
-function selectCards(hdu: Hdu, keywords: string[] | undefined) {
+/**
+ * The cards shown for an HDU: a tile-compressed image is shown as the image header astropy
+ * presents, unless the binary table itself is asked for (--raw).
+ */
+function shownCards(hdu: Hdu, raw: boolean): Card[] {
+  return !raw && isTileCompressed(hdu.header) ? compressedImageCards(hdu.header) : hdu.header.cards;
+}
+
+function selectCards(hdu: Hdu, keywords: string[] | undefined, raw: boolean) {
   const want = keywords?.map((k) => k.toUpperCase());
-  return hdu.header.cards.filter((c) => !want || want.includes(c.keyword));
+  return shownCards(hdu, raw).filter((c) => !want || want.includes(c.keyword));
 }
 
 export function register(program: Command) {
   program
     .command('fitsheader')
-    .description('Print every HDU header of FITS files (.fits, .fits.gz, .fits.bz2)')
+    .description('Print every HDU header of FITS files (.fits, .fits.gz, .fits.bz2, .fits.fz)')
     .argument('<file...>')
     .option('--json', 'typed values as JSON: [{file, hdus: [{index, cards: [{keyword, value, comment}]}]}]')
-    .option('--hdu <n>', 'only this HDU (0 = primary)', (v) => parseInt(v, 10))
-    .option('-k, --keyword <keyword...>', 'only these keywords')
+    .option('--hdu <n>', 'only this HDU (0 = primary)', wholeNumber(0))
+    // One value per -k (as astropy's fitsheader): `-k KEY FILE` must not read FILE as a keyword.
+    .option(
+      '-k, --keyword <keyword>',
+      'only this keyword (repeat -k for several)',
+      (v, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '-c, --compressed',
+      'show tile-compressed images (.fz) as their binary table, not the image header',
+    )
+    .option('--raw', 'the same as --compressed')
     .action(async (files: string[], opts) => {
+      const { readNonstandardPrimary } = await import('../../fits/reader.js');
       const { FitsReadError, readFitsFile } = await import('../../fits/reader.js');
       let code: number = EXIT.OK;
       const out: unknown[] = [];
+      const raw = !!(opts.raw || opts.compressed);
+      let printedFiles = 0;
       for (const file of files) {
         let hdus: Hdu[];
-        let problems: { message: string; fatal: boolean }[];
+        let problems: { kind?: string; message: string; fatal: boolean }[];
         try {
           ({ hdus, problems } = await readFitsFile(file));
         } catch (e) {
@@ -34,6 +58,18 @@ export function register(program: Command) {
           }
           ({ hdus, problems } = e.partial);
           problems.push({ message: e.message, fatal: true });
+        }
+        // SIMPLE = F: not standard FITS, but astropy reads the primary header (everything after
+        // it is that HDU's data) and so do we, with a warning.
+        if (problems.some((p) => p.fatal && p.kind === 'not-fits')) {
+          const primary = await readNonstandardPrimary(file).catch(() => null);
+          if (primary) {
+            process.stderr.write(
+              `fitsheader: ${file}: warning: SIMPLE = F (not standard FITS); the rest of the file is read as the primary HDU's data\n`,
+            );
+            hdus = [primary];
+            problems = problems.filter((p) => p.kind !== 'not-fits');
+          }
         }
         for (const p of problems.filter((p) => p.fatal)) {
           process.stderr.write(`fitsheader: ${file}: ${p.message}\n`);
@@ -49,7 +85,7 @@ export function register(program: Command) {
             file,
             hdus: chosen.map((h) => ({
               index: h.index,
-              cards: selectCards(h, opts.keyword).map((c) => ({
+              cards: selectCards(h, opts.keyword, raw).map((c) => ({
                 keyword: c.keyword,
                 value: c.value ?? null,
                 comment: c.comment ?? null,
@@ -58,11 +94,14 @@ export function register(program: Command) {
           });
           continue;
         }
-        for (const h of chosen) {
+        // astropy's layout: a blank line between HDUs, and between files unless keywords were picked.
+        if (printedFiles++ > 0 && !opts.keyword) process.stdout.write('\n');
+        for (const [i, h] of chosen.entries()) {
+          if (i > 0) process.stdout.write('\n');
           process.stdout.write(`# HDU ${h.index} in ${file}:\n`);
-          for (const c of selectCards(h, opts.keyword))
-            process.stdout.write(c.raw.replace(/(.{80})(?=.)/g, '$1\n') + '\n');
-          process.stdout.write('\n');
+          for (const c of selectCards(h, opts.keyword, raw))
+            // A long string's CONTINUE images stay on one line, as astropy prints the card.
+            process.stdout.write(c.raw + '\n');
         }
       }
       if (opts.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');

@@ -11,8 +11,10 @@ import * as ingestUploaded from './ingest-uploaded.js';
 import * as notification from './notification.js';
 import { registerOps } from './ops-index.js';
 import * as params from './params.js';
+import * as photstandards from './photstandards.js';
 import * as queue from './queue.js';
 import * as serviceQueue from './service-queue.js';
+import * as units from './units.js';
 import * as up from './up.js';
 import * as user from './user.js';
 import * as youGotDataEmail from './you-got-data-email.js';
@@ -34,4 +36,6 @@ export function registerCommands(program: Command): void {
   copyFromVisitingInstrument.register(program);
   ingestUploaded.register(program);
   user.register(program);
+  photstandards.register(program);
+  units.register(program);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { commonOptions, runCommand, UsageError } from '../context.js';
+import { decimalNumber } from '../numbers.js';
 
 // ingest-uploaded: the catch-up for uploads whose hand-off to the store and ingest queue did not
 // happen (server crash, store down): every complete upload left in upload staging is stored,
@@ -11,13 +12,13 @@ export function register(program: Command) {
     .option(
       '--min-age <seconds>',
       'leave uploads younger than this to the server (default 60)',
-      parseFloat,
+      decimalNumber(0),
       60,
     )
     .option(
       '--abandoned <seconds>',
       'remove unfinished uploads older than this (default 86400)',
-      parseFloat,
+      decimalNumber(0),
       86_400,
     )
     .option('--demon', 'no stdout; log file only')

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import os from 'node:os';
 import { printJson, printTable } from '../output.js';
 import { commonOptions, runCommand, UsageError } from '../context.js';
+import { wholeNumber } from '../numbers.js';
 
 export function register(program: Command) {
   const p = program
@@ -46,7 +47,7 @@ export function register(program: Command) {
       { fileless: true },
     );
   });
-  commonOptions(p.command('history').option('--limit <n>', 'rows', (v) => parseInt(v, 10), 20)).action(
+  commonOptions(p.command('history').option('--limit <n>', 'rows', wholeNumber(1), 20)).action(
     async (opts) => {
       await runCommand(
         'params',

@@ -3,6 +3,7 @@ import type { parseFilter, parseQueues } from '../../ops/filters.js';
 import type { PlannedItem, QueueItem, Verb } from '../../queues/admin.js';
 import { age, printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError, type CommandContext } from '../context.js';
+import { wholeNumber, decimalNumber } from '../numbers.js';
 
 // `fitsstore queue list|errors|retry|release|dedupe|purge`: the support notes' manual SQL on the
 // queues as filtered, dry-runnable verbs. The queue command itself (and `status`) is queue.ts.
@@ -54,7 +55,7 @@ const where = (x: QueueItem) => [x.path, x.destination].filter(Boolean).join(' â
 
 export function registerQueueOps(queue: Command): void {
   filterOptions(queue.command('list').description('Queue rows, newest first (all states unless --status)'))
-    .option('--limit <n>', 'rows per queue', (v) => parseInt(v, 10), 200)
+    .option('--limit <n>', 'rows per queue', wholeNumber(1), 200)
     .action(async (opts) => {
       await runCommand(
         'queue',
@@ -101,7 +102,7 @@ export function registerQueueOps(queue: Command): void {
     });
 
   filterOptions(queue.command('errors').description('queue_error messages, newest first'))
-    .option('--limit <n>', 'rows', (v) => parseInt(v, 10), 20)
+    .option('--limit <n>', 'rows', wholeNumber(1), 20)
     .option('--full', 'print whole error texts (stack traces) instead of a table')
     .action(async (opts) => {
       await runCommand(
@@ -153,7 +154,7 @@ export function registerQueueOps(queue: Command): void {
     (c) => c.option('--force', 'also delete in-progress duplicates whose worker still looks alive'),
   );
   verb('purge', 'Delete failed rows older than --days days (queue_error keeps the messages)', (c) =>
-    c.option('--days <n>', 'age in days', (v) => parseFloat(v), 30),
+    c.option('--days <n>', 'age in days', decimalNumber(0), 30),
   );
 }
 

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { age, printJson, printTable } from '../output.js';
-import { commonOptions, runCommand } from '../context.js';
+import { commonOptions, EXIT, runCommand } from '../context.js';
+import { getParams } from '../../db/params.js';
+import { forgetDeadWorkers } from '../../queues/workers.js';
 
 /** `fitsstore queue <verb>`: status here; operator verbs register on the same command. */
 export function register(program: Command): Command {
@@ -34,13 +36,54 @@ export function register(program: Command): Command {
               w.host,
               w.pid,
               age(w.heartbeat_at) + ' ago',
-              w.alive ? 'yes' : 'NO',
+              w.alive ? 'yes' : `NO: ${w.reason}`,
             ]),
           );
-        } else process.stdout.write('no live workers\n');
+          const dead = s.workers.filter((w) => !w.alive).length;
+          if (dead) process.stdout.write(`${dead} dead workers: fitsstore queue forget-worker clears them\n`);
+        } else process.stdout.write('no workers registered\n');
       },
       { fileless: true },
     );
+  });
+  commonOptions(
+    queue
+      .command('forget-worker')
+      .argument('[names...]', 'workers to forget (siq1, or siq1@host:pid); default every dead one')
+      .description(
+        'Release the items held by dead workers (process gone on this host, or heartbeat stale) and remove them from the worker list',
+      )
+      .option('--dry-run', 'print which workers would be forgotten')
+      .option('--json', 'machine-readable output'),
+  ).action(async (names: string[], opts) => {
+    // The log file records who changed what; stdout already tells the operator.
+    await runCommand('queue', { ...opts, demon: true }, async (ctx) => {
+      const { db } = await ctx.database();
+      const params = await getParams(db);
+      const r = await forgetDeadWorkers(db, {
+        deadSeconds: params.dead_worker_seconds,
+        names,
+        dryRun: opts.dryRun,
+      });
+      if (opts.json) printJson(r);
+      else {
+        for (const w of r.forgotten)
+          process.stdout.write(
+            `${opts.dryRun ? 'would forget' : 'forgot'} ${w.name} (${w.queue}): ${w.reason}\n`,
+          );
+        for (const w of r.refused) process.stdout.write(`left ${w.name}: alive (${w.reason})\n`);
+        process.stdout.write(
+          opts.dryRun
+            ? `dry run: would forget ${r.forgotten.length} dead workers\n`
+            : `forget-worker: forgot ${r.forgotten.length} dead workers, released ${r.released} items they held\n`,
+        );
+      }
+      ctx.log.info(
+        { forgotten: r.forgotten.map((w) => w.name), released: r.released, dryRun: Boolean(opts.dryRun) },
+        'queue forget-worker',
+      );
+      return r.refused.length ? EXIT.PROBLEMS : EXIT.OK;
+    });
   });
   return queue;
 }

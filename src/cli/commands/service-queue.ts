@@ -4,6 +4,7 @@ import type { Handler } from '../../queues/worker.js';
 import { exportHandler } from './service-queue-export.js';
 import { commonOptions, daemonOptions, runCommand, UsageError, type CommandContext } from '../context.js';
 import type { Database } from '../../db/connect.js';
+import { wholeNumber } from '../numbers.js';
 
 /** Handler factories per queue; archive-side queues register theirs here as they are built. */
 export type HandlerFactory = (
@@ -41,7 +42,7 @@ export function register(program: Command) {
     .description('Service a queue: claim items newest first, process them, record failures in queue_error')
     .option('--empty', 'process until the queue is empty, then exit')
     .option('--once', 'same as --empty')
-    .option('--workers <n>', 'parallel items in this process', (v) => parseInt(v, 10), 1);
+    .option('--workers <n>', 'parallel items in this process', wholeNumber(1, 64), 1);
   daemonOptions(commonOptions(cmd)).action(async (queueName: string, opts) => {
     await runCommand(`service-queue-${queueName}`, opts, async (ctx) => {
       const { getParams } = await import('../../db/params.js');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { TriageReport } from '../../ops/triage.js';
 import { age, printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand } from '../context.js';
+import { wholeNumber } from '../numbers.js';
 
 export function register(program: Command): Command {
   return commonOptions(
@@ -16,7 +17,7 @@ export function register(program: Command): Command {
       )
       .option('--json', 'machine-readable output')
       .option('--no-search', 'do not search the whole store when the file is not at its expected key')
-      .option('--timeout <ms>', 'per export destination', (v) => parseInt(v, 10), 5000),
+      .option('--timeout <ms>', 'per export destination', wholeNumber(1), 5000),
   ).action(async (filename: string, opts) => {
     await runCommand(
       'triage',
@@ -43,6 +44,12 @@ export function register(program: Command): Command {
       { fileless: true },
     );
   });
+}
+
+/** Who holds a queue row: only in-progress rows have a holder to judge (no "(undefined)"). */
+export function workerCell(q: { worker: string | null; holder?: string }): string {
+  if (!q.worker) return '';
+  return q.holder ? `${q.worker} (${q.holder})` : `${q.worker} (last)`;
 }
 
 function print(r: TriageReport) {
@@ -88,7 +95,7 @@ function print(r: TriageReport) {
         q.state,
         age(q.added) + ' ago',
         q.attempts,
-        q.worker ? `${q.worker} (${q.holder})` : '',
+        workerCell(q),
         (q.error ?? '').split('\n')[0].slice(0, 60),
       ]),
     );
@@ -106,6 +113,7 @@ function print(r: TriageReport) {
         .join(', ') || 'none'
     }`,
   );
+  for (const f of r.facts) out(`fact: ${f.source}: ${f.finding}`);
   for (const n of r.notes) out(`note: ${n}`);
   for (const p of r.problems.slice(1)) out(`also: ${p.problem}\n  fix: ${p.fix}`);
   out(r.verdict);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isValidObservationId, isValidProgramId } from '../../gemini/progid.js';
 import { printJson, printTable } from '../output.js';
 import { commonOptions, runCommand, UsageError } from '../context.js';
 
@@ -146,13 +147,30 @@ export function register(program: Command): Command {
       .description('Give a user (a PI) access to proprietary data: a program, an observation or a file')
       .option('--program <id>', 'program id, e.g. GN-2024A-Q-101 (repeatable)', collect, [])
       .option('--observation <id>', 'observation id, e.g. GN-2024A-Q-101-12 (repeatable)', collect, [])
-      .option('--file <name>', 'file name, e.g. N20240305S0011.fits (repeatable)', collect, []),
+      .option('--file <name>', 'file name, e.g. N20240305S0011.fits (repeatable)', collect, [])
+      .option('--any', 'accept program and observation ids outside the Gemini grammar (visitors, old ids)'),
   ).action(async (username: string, opts) => {
     await runCommand(
       'user',
       opts,
       async (ctx) => {
         const { grant } = await import('../../server/users/store.js');
+        // A typo in an id would grant nothing and say "granted": ids must be Gemini's unless --any.
+        if (!opts.any) {
+          for (const p of opts.program as string[])
+            if (!isValidProgramId(p))
+              throw new UsageError(
+                `--program ${JSON.stringify(p)} is not a Gemini program id (e.g. GN-2024A-Q-101); use --any for an exotic one`,
+              );
+          for (const o of opts.observation as string[])
+            if (!isValidObservationId(o))
+              throw new UsageError(
+                `--observation ${JSON.stringify(o)} is not a Gemini observation id (e.g. GN-2024A-Q-101-12); use --any for an exotic one`,
+              );
+        }
+        for (const f of opts.file as string[])
+          if (!/^[A-Za-z0-9_][A-Za-z0-9._+-]{0,254}$/.test(f))
+            throw new UsageError(`--file ${JSON.stringify(f)} is not a file name`);
         const grants = [
           ...opts.program.map((p: string) => ({ program_id: p })),
           ...opts.observation.map((o: string) => ({ observation_id: o })),

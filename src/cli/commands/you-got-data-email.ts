@@ -19,7 +19,9 @@ export function register(program: Command) {
     )
     .option('--json', 'print the outcome as JSON');
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
+    const { newDataRefusal } = await import('../../services/yougotdata.js');
     await runCommand('you-got-data-email', opts, async (ctx) => {
+      const { newDataRefusal } = await import('../../services/yougotdata.js');
       const { smtpMailer } = await import('../../services/mailer.js');
       const { resolveDate, youGotData, YouGotDataUsageError } = await import('../../services/yougotdata.js');
       try {
@@ -34,6 +36,9 @@ export function register(program: Command) {
         .map((x) => Number(x) * 1000);
       if (delaysMs.some((d) => !(d >= 0)))
         throw new UsageError(`--retry-delays: expected seconds, got "${opts.retryDelays}"`);
+      // Refused before anything is opened: no database, no SMTP (exit 2).
+      const refusal = newDataRefusal(ctx.config);
+      if (!opts.check && refusal) throw new UsageError(refusal);
       const database = await ctx.database();
       const mailer = smtpMailer(ctx.config.mail);
       try {

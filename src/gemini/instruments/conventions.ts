@@ -132,10 +132,14 @@ export function canonicalInstrument(name: string): string {
   return name;
 }
 
-/** 'Gemini-North' | 'Gemini-South' from any spelling (geminiNorth, Gemini South, GEMINI-NORTH ...). */
+/**
+ * 'Gemini-North' | 'Gemini-South' from the spellings the archive mends (case, '-' or '_':
+ * geminiNorth, GEMINI_SOUTH). A blank inside ('Gemini South', as IGRINS writes) is not one of
+ * them: the archive records no telescope for such files.
+ */
 export function canonicalTelescope(name: string | undefined): string | undefined {
   if (!name) return undefined;
-  const s = name.toLowerCase().replace(/[-_ ]/g, '');
+  const s = name.toLowerCase().replace(/[-_]/g, '');
   if (s === 'gemininorth') return 'Gemini-North';
   if (s === 'geminisouth') return 'Gemini-South';
   return undefined;

@@ -26,12 +26,13 @@ function isSpect(h: HeaderSet): boolean {
 }
 
 /**
- * The archive takes F2's sky position at the Cassegrain rotator centre, pixel (1034, 1054),
- * rather than at the middle of the array.
+ * The archive takes F2's sky position at the Cassegrain rotator centre rather than at the middle
+ * of the array: astrodata's pixel (1034, 1054) counted from 0, FITS pixel (1035, 1055). (Answers
+ * the archive computed before 2022 used FITS pixel (1034, 1054), a quarter arcsecond away.)
  */
 function rotatorCentre(c: Ctx): { ra: number; dec: number } | undefined {
   const ext = c.h.exts[0];
-  return ext ? tanPixelToSky(ext, 1034, 1054) : undefined;
+  return ext ? tanPixelToSky(ext, 1035, 1055) : undefined;
 }
 
 function filters(h: HeaderSet): [string, string] | undefined {
@@ -68,6 +69,11 @@ export const f2: Instrument = {
     ];
   },
   descriptors: {
+    // F2's read mode is its number of reads (LNRS: 1 bright, 4 medium, 8 faint objects).
+    readMode: (c) => {
+      const n = c.h.num('LNRS');
+      return n === undefined ? 'None' : String(n);
+    },
     camera: (c) => pretty(c.h.str('LYOT')),
     disperser: (c) => pretty(c.h.str('GRISM')),
     focalPlaneMask: (c) => pretty(c.h.str('MOSPOS')),

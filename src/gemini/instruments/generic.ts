@@ -58,6 +58,42 @@ export function crvalPosition(h: HeaderSet, axis: 'ra' | 'dec'): number | undefi
   return axis === 'ra' ? raDegrees(h.raw('RA')) : decDegrees(h.raw('DEC'));
 }
 
+/** Decimal year of an instant (epoch microseconds), leap years counted. */
+function decimalYear(micros: number): number {
+  const year = new Date(micros / 1000).getUTCFullYear();
+  const start = Date.UTC(year, 0, 1) * 1000;
+  const end = Date.UTC(year + 1, 0, 1) * 1000;
+  return year + (micros - start) / (end - start);
+}
+
+/**
+ * The target's position from the RA/DEC cards (degrees), moved by the telescope and target
+ * offsets (RAOFFSET + RATRGOFF, DECOFFSE + DECTRGOF, arcseconds) and by the proper motion from
+ * EPOCH to the time of the observation (PMRA in seconds of time per year, PMDEC in arcseconds
+ * per year): astrodata's target_ra/target_dec with offsets, which the archive uses where an
+ * instrument's WCS does not describe the sky.
+ */
+export function targetPosition(c: Ctx): { ra: number; dec: number } | undefined {
+  const ra0 = c.h.num('RA');
+  const dec0 = c.h.num('DEC');
+  if (ra0 === undefined || dec0 === undefined) return undefined;
+  const dec = dec0 + ((c.h.num('DECOFFSE') ?? 0) + (c.h.num('DECTRGOF') ?? 0)) / 3600;
+  const cosDec = Math.cos((dec * Math.PI) / 180);
+  let ra = ra0 + ((c.h.num('RAOFFSET') ?? 0) + (c.h.num('RATRGOFF') ?? 0)) / 3600 / cosDec;
+  let decOut = dec;
+  const pmra = c.h.num('PMRA') ?? 0;
+  const pmdec = c.h.num('PMDEC') ?? 0;
+  if (pmra !== 0 || pmdec !== 0) {
+    const ut = c.d.utDatetime(c);
+    if (ut !== undefined) {
+      const years = decimalYear(ut) - (c.h.num('EPOCH') ?? 2000);
+      ra += (pmra * years * 15 * cosDec) / 3600;
+      decOut += (pmdec * years) / 3600;
+    }
+  }
+  return { ra, dec: decOut };
+}
+
 function wcsCentre(h: HeaderSet): { ra: number; dec: number } | undefined {
   const ext = h.exts[0];
   if (!ext) return h.has('CTYPE1') ? imageCentre(h.phu) : undefined;
@@ -146,9 +182,11 @@ export const generic: Descriptors = {
   dec: (c) => wcsCentre(c.h)?.dec ?? decDegrees(c.h.raw('DEC')),
   azimuth: (c) => decDegrees(c.h.raw('AZIMUTH')),
   elevation: (c) => decDegrees(c.h.raw('ELEVATIO')),
+  // A number card only: the archive's ingest compares AIRMASS with 1 and gives none for a
+  // string such as '1.000' (CIRPASS writes it so).
   airmass: (c) => {
-    const am = c.h.num('AIRMASS');
-    return am !== undefined && am >= 1 ? am : undefined;
+    const am = c.h.raw('AIRMASS');
+    return typeof am === 'number' && am >= 1 ? am : undefined;
   },
   exposureTime: (c) => {
     const t = c.h.num('EXPTIME');
@@ -187,6 +225,11 @@ export const generic: Descriptors = {
   gainSetting: (c) => c.h.str('GAINSET'),
   readSpeedSetting: (c) => c.h.str('RDSPDSET'),
   wellDepthSetting: (c) => c.h.str('WELDEPTH'),
+  readMode: (c) => readModeName(c.h.str('READMODE')),
+  cassRotatorPa: (c) => {
+    const crpa = c.h.raw('CRPA');
+    return typeof crpa === 'number' && Math.abs(crpa) <= 360 ? crpa : undefined;
+  },
   coadds: (c) => {
     const v = c.h.num('COADDS');
     return v === undefined ? 1 : Math.trunc(v);
@@ -229,13 +272,26 @@ export const generic: Descriptors = {
   },
 };
 
+/** A read mode as the archive stores it: blanks become '_', a missing mode is 'None'. */
+export function readModeName(mode: string | undefined): string {
+  return (mode ?? 'None').replace(/ /g, '_');
+}
+
 /**
  * The archive's "pretty" filter name: clear and neutral-density positions dropped, blanks and
  * darks reported as such, at most two names joined with '&'.
  */
-export function combineFilters(names: readonly string[]): string {
+export function combineFilters(
+  names: readonly string[],
+  opts: { keepNeutralDensity?: boolean } = {},
+): string {
   const comps = names.filter(
-    (f) => !(f.toLowerCase().includes('open') || f.includes('Clear') || f.toLowerCase().startsWith('nd')),
+    (f) =>
+      !(
+        f.toLowerCase().includes('open') ||
+        f.includes('Clear') ||
+        (!opts.keepNeutralDensity && f.toLowerCase().startsWith('nd'))
+      ),
   );
   if (comps.length === 0) comps.push('open');
   const cals: ReadonlyArray<[string, string]> = [

@@ -7,6 +7,7 @@ import type { HeaderSet } from './headers.js';
 import { numOf, strOf } from './headers.js';
 import { parseIsoDate, parseTimeOfDay } from './time.js';
 import type { Instrument } from './types.js';
+import { readModeName } from './generic.js';
 
 /** '2 x 4' → [2, 4] */
 function binning(s: string | undefined): [number, number] | undefined {
@@ -74,6 +75,24 @@ export const ghost: Instrument = {
     // A bundle reads its two arms at different speeds; there is no single setting.
     readSpeedSetting: () => undefined,
     gainSetting: () => undefined,
+    // astrodata's GHOST read_mode is the read speed of each camera, written as a Python dict
+    // sorted by camera: each arm's READMODE (in its camera header: 0 slow, 1 medium, 2 fast);
+    // the slit viewer always reads at its standard speed.
+    readMode: (c) => {
+      const speeds = new Map<string, string>();
+      for (const ext of c.h.allExts) {
+        const camera = strOf(ext.get('CAMERA'))?.toLowerCase();
+        if (camera === 'slitv') speeds.set('slitv', 'standard');
+        const mode = numOf(ext.get('READMODE'));
+        if ((camera === 'red' || camera === 'blue') && mode !== undefined && !speeds.has(camera)) {
+          const speed = ['slow', 'medium', 'fast'][mode];
+          if (speed) speeds.set(camera, speed);
+        }
+      }
+      if (speeds.size === 0) return 'None';
+      const entries = [...speeds].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `'${k}': '${v}'`);
+      return readModeName(`{${entries.join(', ')}}`);
+    },
   },
 };
 

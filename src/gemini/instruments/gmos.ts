@@ -139,6 +139,8 @@ export const gmos: Instrument = {
     ];
   },
   descriptors: {
+    // The archive records GMOS's readout as nod-and-shuffle or classic.
+    readMode: (c) => (c.tags.has('NODANDSHUFFLE') ? 'NodAndShuffle' : 'Classic'),
     // The GMOS "camera" is the instrument itself.
     camera: (c) => c.h.str('INSTRUME'),
     centralWavelength: (c) => {

@@ -3,7 +3,7 @@
 
 import type { HeaderSet } from './headers.js';
 import { removeComponentId } from './headers.js';
-import { decDegrees, raDegrees } from './generic.js';
+import { combineFilters, decDegrees, pretty, raDegrees, readModeName } from './generic.js';
 import type { Ctx, Instrument } from './types.js';
 import { tanPixelToSky } from './wcs.js';
 
@@ -43,11 +43,14 @@ function grating(h: HeaderSet): string | undefined {
   return removeComponentId(m ? `${m[1]}${m[2]}${m[3]}` : g);
 }
 
-/** Prism name: the header may prefix the position ('SXD+XD_G5536'). */
+/**
+ * Prism name as astrodata reads it: leading camera letters (L, B, S, R: long/short, blue/red)
+ * and a position prefix ('SXD+XD_G5536') dropped, so 'SXD_G5509' and 'LXD_G5535' are 'XD'.
+ */
 function prism(h: HeaderSet): string | undefined {
   const p = h.str('PRISM');
   if (p === undefined) return undefined;
-  const m = /^(?:[A-Z0-9]*\+)?([A-Z]*_G\d+)/.exec(p);
+  const m = /^[LBSR]*\+*([A-Z]*_G\d+)/.exec(p) ?? /^(?:[A-Z0-9]*\+)?([A-Z]*_G\d+)/.exec(p);
   return m ? removeComponentId(m[1]) : undefined;
 }
 
@@ -84,6 +87,25 @@ export const gnirs: Instrument = {
     ];
   },
   descriptors: {
+    // The OT's read modes, by non-destructive read pairs (LNRS) and digital averages (NDAVGS).
+    readMode: (c) => {
+      const key = `${c.h.num('LNRS')}/${c.h.num('NDAVGS')}`;
+      const modes: Record<string, string> = {
+        '32/16': 'Very Faint Objects',
+        '16/16': 'Faint Objects',
+        '1/16': 'Bright Objects',
+        '1/1': 'Very Bright Objects',
+      };
+      return readModeName(modes[key] ?? 'Invalid');
+    },
+    // FILTER1 + FILTER2; GNIRS's neutral-density filters (ND100X for bright acquisitions) are
+    // part of the filter name, unlike the ND positions of other instruments' wheels.
+    filterName: (c) => {
+      const f1 = pretty(c.h.str('FILTER1'));
+      const f2 = pretty(c.h.str('FILTER2'));
+      if (f1 === undefined || f2 === undefined) return undefined;
+      return combineFilters([f1, f2], { keepNeutralDensity: true });
+    },
     ra: (c) => arrayCentre(c)?.ra ?? raDegrees(c.h.raw('RA')),
     dec: (c) => arrayCentre(c)?.dec ?? decDegrees(c.h.raw('DEC')),
     centralWavelength: (c) => {

@@ -2,7 +2,7 @@
 // spectrograph (prism) or polarimeter (Wollaston).
 
 import { removeComponentId } from './headers.js';
-import { decDegrees, pretty, raDegrees } from './generic.js';
+import { pretty, targetPosition } from './generic.js';
 import type { Instrument } from './types.js';
 
 export const gpi: Instrument = {
@@ -19,11 +19,16 @@ export const gpi: Instrument = {
     ];
   },
   descriptors: {
-    // The science-extension WCS describes the IFS detector, not the sky: use the target cards.
-    ra: (c) => raDegrees(c.h.raw('RA')),
-    dec: (c) => decDegrees(c.h.raw('DEC')),
-    // ITIME: true integration time per coadd, in the science extension.
-    exposureTime: (c) => c.h.extNum('ITIME') ?? c.h.num('ITIME'),
+    // The science-extension WCS describes the IFS detector, not the sky: the target cards with
+    // offsets and proper motion (RA, DEC, RAOFFSET, RATRGOFF, DECOFFSE, DECTRGOF, PMRA, PMDEC, EPOCH).
+    ra: (c) => targetPosition(c)?.ra,
+    dec: (c) => targetPosition(c)?.dec,
+    // ITIME: true integration time per coadd, in the science extension; raw data sum COADDS of them.
+    exposureTime: (c) => {
+      const t = c.h.extNum('ITIME') ?? c.h.num('ITIME');
+      if (t === undefined || t < 0) return undefined;
+      return c.tags.has('PREPARED') ? t : t * (c.d.coadds(c) ?? 1);
+    },
     // 'IFSFILT_K2_G1215' → 'K2'
     filterName: (c) => {
       const f = c.h.str('IFSFILT');

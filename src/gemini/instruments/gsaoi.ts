@@ -1,7 +1,7 @@
 // GSAOI: Gemini-South near-infrared imager behind the GeMS multi-conjugate AO system (four
 // HAWAII-2RG arrays, one extension each).
 
-import { crvalPosition, pretty } from './generic.js';
+import { crvalPosition, pretty, readModeName } from './generic.js';
 import type { Instrument } from './types.js';
 
 const FILTER_WAVELENGTHS: Readonly<Record<string, number>> = {
@@ -44,6 +44,15 @@ export const gsaoi: Instrument = {
     ];
   },
   descriptors: {
+    // Read modes by the number of Fowler sample pairs (LNRS).
+    readMode: (c) => {
+      const modes: Record<number, string> = {
+        2: 'Bright Objects',
+        8: 'Faint Objects',
+        16: 'Very Faint Objects',
+      };
+      return readModeName(modes[c.h.num('LNRS') ?? -1] ?? 'Invalid');
+    },
     camera: (c) => pretty(c.h.str('DETECTOR')),
     // GSAOI averages its coadds, so EXPTIME is already the exposure of the image.
     exposureTime: (c) => {

@@ -16,7 +16,8 @@ export const igrins: Instrument = {
     return [
       { add: ['IGRINS'] },
       band === 'S' && { add: ['IMAGE', 'ACQUISITION'] },
-      (band === 'H' || band === 'K') && { add: ['SPECT'] },
+      // H and K frames are echelle spectra, but the archive's IGRINS tag set has no SPECT (nor
+      // IMAGE for them): it lists IGRINS files as imaging, without a central wavelength.
       objtype === 'DARK' && { add: ['DARK'], blocks: ['IMAGE', 'SPECT'] },
       objtype === 'ARC' && { add: ['ARC', 'CAL'] },
       objtype === 'FLAT' && { add: ['FLAT', 'CAL'] },
@@ -88,6 +89,8 @@ export const igrins2: Instrument = {
     ];
   },
   descriptors: {
+    // No read mode is recorded for IGRINS-2.
+    readMode: () => undefined,
     // The H and K arms are exposed separately, with their own EXPTIME in the first two extensions.
     exposureTime: (c) => {
       const times = c.h.allExts

@@ -7,7 +7,19 @@ import { gmos } from './gmos.js';
 import { gpi } from './gpi.js';
 import { gsaoi } from './gsaoi.js';
 import { igrins, igrins2 } from './igrins.js';
-import { bhros, michelle, nici, oscir, phoenix, trecs } from './legacy.js';
+import {
+  bhros,
+  cirpass,
+  flamingos,
+  hokupaa,
+  hrwfs,
+  michelle,
+  nici,
+  oscir,
+  phoenix,
+  texes,
+  trecs,
+} from './legacy.js';
 import { alopeke, graces, maroonx, zorro } from './visitors.js';
 import { gnirs } from './gnirs.js';
 import { nifs } from './nifs.js';
@@ -38,6 +50,11 @@ export const INSTRUMENTS: readonly Instrument[] = [
   phoenix,
   bhros,
   oscir,
+  flamingos,
+  cirpass,
+  hrwfs,
+  texes,
+  hokupaa,
 ];
 
 const BY_NAME = new Map<string, Instrument>();

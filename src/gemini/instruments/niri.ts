@@ -3,6 +3,7 @@
 import type { HeaderSet } from './headers.js';
 import { numOf, removeComponentId } from './headers.js';
 import type { Instrument } from './types.js';
+import { readModeName } from './generic.js';
 
 const FILTER_WAVELENGTHS: Readonly<Record<string, number>> = {
   'Jcon(1065)': 1.065,
@@ -128,6 +129,16 @@ export const niri: Instrument = {
     ];
   },
   descriptors: {
+    // Read modes by LNRS/NDAVGS: low background reads 16 pairs, each averaged 16 times.
+    readMode: (c) => {
+      const key = `${c.h.num('LNRS')}/${c.h.num('NDAVGS')}`;
+      const modes: Record<string, string> = {
+        '16/16': 'Low Background',
+        '1/16': 'Medium Background',
+        '1/1': 'High Background',
+      };
+      return readModeName(modes[key] ?? 'Unknown');
+    },
     disperser: (c) => {
       const f3 = c.h.str('FILTER3');
       if (f3 === undefined) return undefined;

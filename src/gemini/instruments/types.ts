@@ -52,6 +52,14 @@ export interface Descriptors {
   readSpeedSetting: D<string>;
   wellDepthSetting: D<string>;
   coadds: D<number>;
+  /**
+   * The detector read mode as the archive writes it (astrodata's read_mode, blanks as '_'):
+   * 'None' where the instrument has a read_mode but the header gives none (str(None) in the
+   * archive's ingest); undefined (null) for instruments without astrodata's Gemini descriptors.
+   */
+  readMode: D<string>;
+  /** Degrees, |value| ≤ 360. */
+  cassRotatorPa: D<number>;
   adaptiveOptics: D<boolean>;
   laserGuideStar: D<boolean>;
   wavefrontSensor: D<string>;

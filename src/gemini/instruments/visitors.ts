@@ -2,7 +2,6 @@
 // Gemini-North), MAROON-X (Gemini-North radial-velocity spectrograph), and the speckle imagers
 // 'Alopeke (Gemini-North) and Zorro (Gemini-South).
 
-import { decDegrees, raDegrees } from './generic.js';
 import type { Ctx, Instrument } from './types.js';
 
 export const graces: Instrument = {
@@ -18,6 +17,8 @@ export const graces: Instrument = {
 export const maroonx: Instrument = {
   names: ['MAROON-X'],
   tags: () => [{ add: ['MAROON-X', 'SPECT'] }],
+  // Read without astrodata's Gemini descriptors: no read mode is recorded.
+  descriptors: { readMode: () => undefined },
 };
 
 /**
@@ -47,20 +48,11 @@ function speckle(telescope: string): Instrument['descriptors'] {
       const obs = c.d.observationId(c);
       return obs === undefined ? undefined : `${obs}-0`;
     },
-    // The WCS (when present) is the best position; some Zorro files spell the RA axis 'RA--TAN'.
-    ra: (c) => {
-      for (const axis of ['1', '2']) {
-        const t = c.h.str(`CTYPE${axis}`);
-        if (t === 'RA---TAN' || t === 'RA--TAN') return c.h.num(`CRVAL${axis}`);
-      }
-      return raDegrees(c.h.raw('RA'));
-    },
-    dec: (c) => {
-      for (const axis of ['1', '2']) {
-        if (c.h.str(`CTYPE${axis}`) === 'DEC--TAN') return c.h.num(`CRVAL${axis}`);
-      }
-      return decDegrees(c.h.raw('DEC'));
-    },
+    // astrodata's rule: a WCS whose first axis is RA, else RA/DEC cards in degrees. The speckle
+    // cameras write their WCS with the axes swapped (CTYPE1 = 'DEC--TAN') and RA/DEC as
+    // sexagesimal strings, so the archive records no position for them.
+    ra: (c) => (c.h.str('CTYPE1')?.startsWith('RA') ? c.h.num('CRVAL1') : c.h.num('RA')),
+    dec: (c) => (c.h.str('CTYPE1')?.startsWith('RA') ? c.h.num('CRVAL2') : c.h.num('DEC')),
     exposureTime: (c) => c.h.num('EXPTIME'),
   };
 }

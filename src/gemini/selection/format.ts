@@ -70,9 +70,21 @@ const ORDER = [
   'gain',
   'readspeed',
   'welldepth',
+  'readmode',
+  'pupil_mask',
   'detector_roi',
   'pre_image',
   'twilight',
+  'photstandard',
+  'gpi_astrometric_standard',
+  'PIname',
+  'ProgramText',
+  'publication',
+  'path',
+  'entrytimedaterange',
+  'lastmoddaterange',
+  'processing_tag',
+  'caloption',
   'object',
   'ra',
   'dec',
@@ -119,8 +131,6 @@ function spellings(sel: Selection, key: string, value: unknown): string[] {
   switch (key) {
     case 'ao':
       return sel.lgs !== undefined && value === 'AO' ? [] : [value]; // LGS and NGS imply AO
-    case 'night':
-    case 'nightrange':
     case 'filepre':
       return [kv];
     case 'detector_roi': {

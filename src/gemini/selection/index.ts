@@ -18,6 +18,7 @@ export {
   nightRangeBounds,
   dateBounds,
   type SqlOptions,
+  type CoordsScope,
   type SqlFragment,
 } from './sql.js';
 export { isOpenQuery, selectionToString, unrecognisedMessage } from './format.js';

@@ -17,6 +17,7 @@ import { emptySelection, type ProcessingMode, type QaTerm, type Selection } from
 import { valueWarnings } from './values.js';
 import {
   BOOLEAN_WORDS,
+  CAL_OPTIONS,
   CAL_TYPES,
   DETECTOR_ROI_WORDS,
   FILEPRE_STARTS,
@@ -26,6 +27,7 @@ import {
   OBSERVATION_TYPES,
   PROCESSING_MODES,
   QA_TERMS,
+  READMODE_SETTINGS,
   READSPEED_SETTINGS,
   REDUCTION_STATES,
   SPECTROSCOPY_MODES,
@@ -41,8 +43,10 @@ export interface ParseOptions {
   /** Clock for today / yesterday / tomorrow (tests). */
   now?: Date;
   /**
-   * What a bare YYYYMMDD (or range) means: 'utc' UT days, as on the public archive (default);
-   * 'night' observing nights, as on the summit servers.
+   * What a bare YYYYMMDD (or range, or today/yesterday) means: 'night' observing nights (default),
+   * as archive.gemini.edu reads them (its search runs from 2 pm to 2 pm local time at each site);
+   * 'utc' UT days, as the archive's newer code does on an archive server. date=/daterange= are
+   * always UT days, night=/nightrange= always nights.
    */
   bareDates?: 'utc' | 'night';
 }
@@ -123,6 +127,7 @@ export function parseSelection(pathOrTerms: string | readonly string[], opts: Pa
     if (GAIN_SETTINGS.has(term)) return take('gain', term);
     if (READSPEED_SETTINGS.has(term)) return take('readspeed', term);
     if (WELLDEPTH_SETTINGS.has(term)) return take('welldepth', term);
+    if (READMODE_SETTINGS.has(term)) return take('readmode', term);
     const inst = instrumentName(term);
     if (inst) return take('inst', inst);
 
@@ -135,7 +140,9 @@ export function parseSelection(pathOrTerms: string | readonly string[], opts: Pa
     if (flag) return take(flag[0], flag[1]);
     if (QA_TERMS.has(term as QaTerm)) return take('qa_state', term);
     if (term === 'AO') return take('ao', 'AO');
-    if (term === 'NOTAO' || term === 'NOAO') return take('ao', 'NOTAO');
+    // The archive keeps NOAO as written (it means no AO, as NOTAO does).
+    if (term === 'NOTAO' || term === 'NOAO') return take('ao', term);
+    if (CAL_OPTIONS.has(term)) return take('caloption', term);
     if (term === 'defaults') {
       // The search form's defaults, as the archive unpacks them.
       set('engineering', false);
@@ -170,14 +177,15 @@ export function parseSelection(pathOrTerms: string | readonly string[], opts: Pa
     }
 
     // 6. Dates.
+    const utc = opts.bareDates === 'utc';
     const date = geminiDate(term, now);
-    if (date) return take(opts.bareDates === 'night' ? 'night' : 'date', date);
+    if (date) return take(utc ? 'date' : 'night', date);
     const range = dateRange(term);
-    if (range) return take(opts.bareDates === 'night' ? 'nightrange' : 'daterange', range);
+    if (range) return take(utc ? 'daterange' : 'nightrange', range);
     const days = RECENT_DAY_WORDS[term];
     if (days && days > 1) {
       const dates = recentUtDates(days, now);
-      return take('daterange', `${dates[0]}-${dates[dates.length - 1]}`);
+      return take(utc ? 'daterange' : 'nightrange', `${dates[0]}-${dates[dates.length - 1]}`);
     }
     return false;
   }
@@ -204,7 +212,9 @@ export function parseSelection(pathOrTerms: string | readonly string[], opts: Pa
         return d !== null && take(key, d);
       }
       case 'daterange':
-      case 'nightrange': {
+      case 'nightrange':
+      case 'entrytimedaterange':
+      case 'lastmoddaterange': {
         const r = dateRange(value);
         return r !== null && take(key, r);
       }
@@ -214,17 +224,26 @@ export function parseSelection(pathOrTerms: string | readonly string[], opts: Pa
       }
       case 'detector_roi':
         return take('detector_roi', DETECTOR_ROI_WORDS[value.toLowerCase()] ?? value);
+      case 'object':
+        // The search form writes '/' in names as '=slash=' (a '/' would split the term).
+        return take('object', value.replace(/=slash=/g, '/'));
       case 'disperser':
       case 'camera':
       case 'focal_plane_mask':
       case 'filter':
-      case 'object':
       case 'gain':
       case 'readspeed':
       case 'welldepth':
       case 'binning':
       case 'cols':
       case 'filepre':
+      case 'pupil_mask':
+      case 'publication':
+      case 'PIname':
+      case 'ProgramText':
+      case 'readmode':
+      case 'path':
+      case 'processing_tag':
         return take(key, value);
       default:
         // Numbers and coordinates: kept as written, read by values.ts.

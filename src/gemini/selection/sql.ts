@@ -22,7 +22,22 @@ export interface SqlOptions {
    * selection asks about engineering or names the data (see excludesEngineeringByDefault).
    */
   defaults?: boolean;
+  /**
+   * Who is asking, for searches by target name or position. Absent: a trusted caller (the CLI,
+   * mail, calcache rebuilds) and no guard. Every web and API route passes the requester's scope,
+   * so a row whose metadata is withheld from them can never match by those fields.
+   */
+  coords?: CoordsScope;
 }
+
+/**
+ * What a requester may see of proprietary metadata (header.proprietary_coordinates, from PROP_MD):
+ * 'all' (staff, the magic cookie), or released data (release <= today, UTC), engineering data and
+ * their PI grants. The same terms as the download rule (server/access.ts).
+ */
+export type CoordsScope =
+  | 'all'
+  | { today: string; programs: readonly string[]; observations: readonly string[]; files: readonly string[] };
 
 export interface SqlFragment {
   where: string;
@@ -33,7 +48,7 @@ class Params {
   readonly values: unknown[] = [];
   constructor(private readonly first: number) {}
   /** A placeholder for `value`, with a cast so that PostgreSQL never has to guess the type. */
-  add(value: unknown, cast: 'text' | 'text[]' | 'float8' | 'integer' | 'timestamptz'): string {
+  add(value: unknown, cast: 'text' | 'text[]' | 'float8' | 'integer' | 'timestamptz' | 'date'): string {
     this.values.push(value);
     return `$${this.first + this.values.length - 1}::${cast}`;
   }
@@ -133,9 +148,8 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
   if (sel.observation_class !== undefined) eq('h.observation_class', sel.observation_class);
   if (sel.reduction !== undefined) eq('h.reduction', sel.reduction);
   if (sel.processing !== undefined) {
-    // Raw data is what the archive calls RAW; processed data carries DRAGONS' PROCMODE card.
-    if (sel.processing === 'Raw') eq('h.reduction', 'RAW');
-    else eq(`(h.keywords->>'PROCMODE')`, sel.processing === 'Quick-Look' ? 'ql' : 'sq');
+    // header.processing: 'Raw' for raw data, else from DRAGONS' PROCMODE card (metadata.ts).
+    eq('h.processing', sel.processing);
   }
 
   // Quality and status.
@@ -174,6 +188,52 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
     where.push(sel.pre_image ? cond : `(${cond}) IS NOT TRUE`);
   }
 
+  if (sel.photstandard === true) where.push('h.phot_standard IS TRUE');
+  if (sel.gpi_astrometric_standard !== undefined) {
+    // GPI marks its astrometric calibration fields with ASTROMTC.
+    const cond = `h.instrument = ${p.add('GPI', 'text')} AND (h.keywords->>'ASTROMTC') = ANY(${p.add(['true', 'T'], 'text[]')})`;
+    where.push(sel.gpi_astrometric_standard ? cond : `(${cond}) IS NOT TRUE`);
+  }
+
+  // Programs and publications: words all present (full-text, as the archive's to_tsvector match).
+  for (const [key, column] of [
+    ['PIname', 'pi_coi_names'],
+    ['ProgramText', 'title'],
+  ] as const) {
+    const v = sel[key];
+    if (v === undefined) continue;
+    where.push(
+      `EXISTS (SELECT 1 FROM program p WHERE p.program_id = h.program_id AND ` +
+        `to_tsvector('english', coalesce(p.${column}, '')) @@ plainto_tsquery('english', ${p.add(v, 'text')}))`,
+    );
+  }
+  if (sel.publication !== undefined) {
+    where.push(
+      `EXISTS (SELECT 1 FROM program p JOIN programpublication pp ON pp.program_id = p.id ` +
+        `JOIN publication pub ON pub.id = pp.publication_id ` +
+        `WHERE p.program_id = h.program_id AND pub.bibcode = ${p.add(sel.publication, 'text')})`,
+    );
+  }
+
+  // Files.
+  if (sel.path !== undefined) eq('df.path', sel.path);
+  for (const [key, column] of [
+    ['entrytimedaterange', 'df.entrytime'],
+    ['lastmoddaterange', 'df.lastmod'],
+  ] as const) {
+    const v = sel[key];
+    if (v === undefined) continue;
+    const [start, end] = dateBounds(v);
+    where.push(
+      `${column} >= ${p.add(start.toISOString(), 'timestamptz')} AND ${column} < ${p.add(end.toISOString(), 'timestamptz')}`,
+    );
+  }
+  if (sel.processing_tag !== undefined) {
+    // Raw data has no tag and always matches, as on the archive. We keep no processing-tag table
+    // (the archive's reprocessing campaigns): processed data matches only through a PROCTAG card.
+    where.push(`(h.reduction = 'RAW' OR (h.keywords->>'PROCTAG') = ${p.add(sel.processing_tag, 'text')})`);
+  }
+
   // Configuration.
   flag('h.spectroscopy', sel.spectroscopy);
   if (sel.mode !== undefined) eq('h.mode', sel.mode);
@@ -195,6 +255,16 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
   if (sel.gain !== undefined) eq('h.detector_gain_setting', sel.gain);
   if (sel.readspeed !== undefined) eq('h.detector_readspeed_setting', sel.readspeed);
   if (sel.welldepth !== undefined) eq('h.detector_welldepth_setting', sel.welldepth);
+  if (sel.readmode !== undefined) {
+    // Stored as astrodata names it ('Very Faint Objects'); URL words have '_' for ' '.
+    where.push(
+      `replace(h.detector_readmode_setting, ' ', '_') = ${p.add(sel.readmode.replace(/ /g, '_'), 'text')}`,
+    );
+  }
+  if (sel.pupil_mask !== undefined) {
+    // No column: what astrodata reads, component id removed (GPI's APODIZER, NIRI's FILTER3 'pup…').
+    where.push(`${PUPIL_MASK} = ${p.add(sel.pupil_mask, 'text')}`);
+  }
   if (sel.detector_roi !== undefined) {
     // Instruments without selectable ROIs record 'Fixed': that is their full frame.
     if (sel.detector_roi === 'Full Frame') {
@@ -252,6 +322,24 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
     if (v.ok) where.push(`h.${key} = ANY(${p.add(spellings, 'text[]')})`);
   }
 
+  // Gemini's proprietary-metadata rule (FitsStorage's querypropcoords, widened to the requester's
+  // own rights): a search by target or position never matches a row whose metadata the requester
+  // may not see, or the name and position could be recovered by probing.
+  const byCoords =
+    pos !== undefined ||
+    (sel.object !== undefined && pos === undefined) ||
+    [sel.az, sel.el, sel.crpa].some((v) => v !== undefined);
+  if (byCoords && opts.coords !== undefined && opts.coords !== 'all') {
+    const c = opts.coords;
+    const files = p.add([...c.files], 'text[]');
+    where.push(
+      `h.proprietary_coordinates IS NOT TRUE OR h.release <= ${p.add(c.today, 'date')} OR h.engineering IS TRUE` +
+        ` OR h.program_id = ANY(${p.add([...c.programs], 'text[]')})` +
+        ` OR h.observation_id = ANY(${p.add([...c.observations], 'text[]')})` +
+        ` OR f.name = ANY(${files}) OR df.filename = ANY(${files})`,
+    );
+  }
+
   // Each condition in parentheses, so that the whole is safe to AND with anything.
   return { where: where.length ? where.map((w) => `(${w})`).join(' AND ') : 'TRUE', values: p.values };
 
@@ -285,5 +373,7 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
   }
 }
 
+const PUPIL_MASK = `regexp_replace(coalesce(h.keywords->>'APODIZER', CASE WHEN (h.keywords->>'FILTER3') LIKE 'pup%' THEN h.keywords->>'FILTER3' END), '_G[0-9]+$', '')`;
+
 // The Cassegrain rotator angle lives only in the card (no header column); non-numbers count as unknown.
-const CRPA = `(CASE WHEN jsonb_typeof(h.keywords->'CRPA') = 'number' THEN (h.keywords->>'CRPA')::float8 END)`;
+const CRPA = 'h.cass_rotator_pa';

@@ -58,11 +58,16 @@ export interface Selection {
   gain?: string;
   readspeed?: string;
   welldepth?: string;
+  /** Detector read mode, '_' for ' ' (NodAndShuffle, Very_Faint_Objects ...). */
+  readmode?: string;
+  /** Pupil mask (GPI apodizer, NIRI pupil masks). */
+  pupil_mask?: string;
   /** Detector ROI setting as stored ('Full Frame' also matches 'Fixed'). */
   detector_roi?: string;
   spectroscopy?: boolean;
   mode?: SpectroscopyMode;
-  ao?: 'AO' | 'NOTAO';
+  /** 'NOAO' is the archive's other spelling of NOTAO, kept as written. */
+  ao?: 'AO' | 'NOTAO' | 'NOAO';
   lgs?: 'LGS' | 'NGS';
 
   // Quality and status.
@@ -77,6 +82,30 @@ export interface Selection {
   mdready?: boolean;
   twilight?: boolean;
   pre_image?: boolean;
+  /** A photometric standard star lies in the field (header.phot_standard). */
+  photstandard?: boolean;
+  /** GPI astrometric-standard frames (the ASTROMTC card). */
+  gpi_astrometric_standard?: boolean;
+
+  // Programs and publications (the program and publication tables).
+  /** Words all found in the program's PI and co-I names (full-text search). */
+  PIname?: string;
+  /** Words all found in the program's title (full-text search). */
+  ProgramText?: string;
+  /** ADS bibcode of a publication that used the program's data. */
+  publication?: string;
+
+  // Files.
+  /** diskfile.path: the file's directory under the store. */
+  path?: string;
+  /** When the version entered the archive (diskfile.entrytime), YYYYMMDD-YYYYMMDD, UT. */
+  entrytimedaterange?: string;
+  /** When the file last changed (diskfile.lastmod), YYYYMMDD-YYYYMMDD, UT. */
+  lastmoddaterange?: string;
+  /** DRAGONS processing tag of processed data (raw data always matches). */
+  processing_tag?: string;
+  /** Calibration report option (warnings, missing, requires, takenow): no effect on searches. */
+  caloption?: string;
 
   // Target and numbers, as written (see values.ts).
   object?: string;

@@ -177,6 +177,28 @@ export const READSPEED_SETTINGS: ReadonlySet<string> = new Set([
 ]);
 export const WELLDEPTH_SETTINGS: ReadonlySet<string> = new Set(['Shallow', 'Deep', 'Invalid']);
 
+/** Detector read modes as URL words: astrodata's read_mode names with '_' for ' '. */
+export const READMODE_SETTINGS: ReadonlySet<string> = new Set([
+  'Classic',
+  'NodAndShuffle',
+  'Faint',
+  'Faint_Object',
+  'Faint_Objects',
+  'Very_Faint_Objects',
+  'Medium',
+  'Medium_Object',
+  'Bright',
+  'Bright_Object',
+  'Bright_Objects',
+  'Very_Bright_Objects',
+  'Low_Background',
+  'Medium_Background',
+  'High_Background',
+]);
+
+/** Options of the calibration reports (/calibrations): each sets `caloption` to itself. */
+export const CAL_OPTIONS: ReadonlySet<string> = new Set(['warnings', 'missing', 'requires', 'takenow']);
+
 export const QA_TERMS: ReadonlySet<QaTerm> = new Set([
   'Pass',
   'Usable',
@@ -230,6 +252,8 @@ export const BOOLEAN_WORDS: Readonly<Record<string, readonly [string, boolean | 
   not_site_monitoring: ['site_monitoring', false],
   mdgood: ['mdready', true],
   mdbad: ['mdready', false],
+  photstandard: ['photstandard', true],
+  gpi_astrometric_standard: ['gpi_astrometric_standard', true],
 };
 
 /** key=value keys (as written in URLs) → selection key. */
@@ -281,6 +305,15 @@ export const KEY_VALUE_KEYS: Readonly<Record<string, string>> = {
   datalabel: 'datalabel',
   inst: 'inst',
   instrument: 'inst',
+  pupil_mask: 'pupil_mask',
+  publication: 'publication',
+  PIname: 'PIname',
+  ProgramText: 'ProgramText',
+  readmode: 'readmode',
+  path: 'path',
+  entrytimedaterange: 'entrytimedaterange',
+  lastmoddaterange: 'lastmoddaterange',
+  processing_tag: 'processing_tag',
 };
 
 /** Filename prefixes a bare term may start with to be read as `filepre` (good through 2029). */

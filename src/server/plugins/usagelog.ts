@@ -99,6 +99,7 @@ export class UsageLog {
   private flushing: Promise<void> = Promise.resolve();
   private dropped = 0;
   private closed = false;
+  private open = 0;
 
   constructor(
     private readonly db: Db,
@@ -131,6 +132,7 @@ export class UsageLog {
       done: false,
     };
     this.entries.set(req, e);
+    this.open++;
     // 'close' comes once the response is sent or the client went away mid-way (a cancelled
     // download): either way the request is over and its row can be written.
     reply.raw.once('close', () => this.end(req, reply));
@@ -140,6 +142,7 @@ export class UsageLog {
     const e = this.entries.get(req);
     if (!e || e.done) return;
     e.done = true;
+    this.open--;
     const res = reply.raw;
     e.status = res.statusCode;
     const socket = req.raw.socket as { bytesWritten?: number } | undefined;
@@ -243,6 +246,14 @@ export class UsageLog {
   /** Rows waiting to be written (tests, benchmarks). */
   get pending(): number {
     return this.buffer.length;
+  }
+
+  /**
+   * Requests begun whose row is not buffered yet. A client can have a whole response before the
+   * server's 'close' event comes: tests wait for this to be 0 rather than for a guessed moment.
+   */
+  get inFlight(): number {
+    return this.open;
   }
 }
 

@@ -7,7 +7,7 @@ import { releaseDay } from '../access.js';
 import { searchPageRows } from '../search/pagequery.js';
 import { tarStream, type TarFile } from '../search/tarball.js';
 import { csrfOk } from '../users/csrf.js';
-import { downloadPermit } from '../users/permit.js';
+import { downloadPermit, requester } from '../users/permit.js';
 import { messagePage } from '../views/pages.js';
 import { pageContext, rawSelection, sendPage, type SiteContext } from '../web.js';
 
@@ -95,7 +95,8 @@ export const downloadRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async (a
       sendPage(reply, messagePage(await pageContext(ctx, req, reply), 'Download', why), 400);
     const warning = unrecognisedMessage(sel);
     if (warning) return refuse(`${warning}. Nothing was downloaded.`);
-    const result = await searchPageRows(ctx.db, sel, { orderBy: 'filename' });
+    const who = await requester(req, ctx.access, ctx.db, await ctx.user(req));
+    const result = await searchPageRows(ctx.db, sel, { orderBy: 'filename', coords: who.coords });
     // "The newest 500 of anything" is never what someone meant to download.
     if (result.open) {
       return refuse(

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { trimBz2 } from '../../gemini/filename.js';
-import { compressStream, decompressStream } from '../../storage/bz2.js';
+import { compressStream, decompressStream } from '../../fits/bzip2.js';
 import { joinKey } from '../../storage/types.js';
 import type { RouteContext } from '../app.js';
 import { BadNameError, checkFileName } from '../names.js';

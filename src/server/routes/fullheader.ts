@@ -7,8 +7,8 @@ import { messagePage } from '../views/pages.js';
 import { pageContext, sendPage, type SiteContext } from '../web.js';
 
 // GET /fullheader/<filename>: every HDU's header of the present version, as ingest stored it
-// (fulltextheader: "--- HDU n ---" then the 80-character cards). Headers of proprietary data
-// carry targets and coordinates, so they are shown on the same terms as the data.
+// (fulltextheader: "--- HDU n ---" then the 80-character cards). Headers whose metadata is
+// proprietary (PROP_MD) carry targets and coordinates, so they are shown on the data's terms.
 
 export function splitHdus(fulltext: string): { title: string; cards: string }[] {
   const parts = fulltext.split(/^--- (HDU \d+) ---\n?/m);
@@ -31,7 +31,7 @@ export const fullHeaderRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async 
     if (!/\.fits$/i.test(name)) name = `${name}.fits`; // N20200101S0001 works too
     const r = await ctx.db.query(
       `SELECT f.name, df.filename, ft.fulltext, h.id IS NOT NULL AS has_header, h.release::text AS release,
-              h.engineering, h.program_id, h.observation_id
+              h.engineering, h.program_id, h.observation_id, h.proprietary_coordinates
        FROM file f JOIN diskfile df ON df.file_id = f.id AND df.present
        LEFT JOIN header h ON h.diskfile_id = df.id
        LEFT JOIN fulltextheader ft ON ft.diskfile_id = df.id
@@ -40,10 +40,12 @@ export const fullHeaderRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async 
     );
     const row = r.rows[0];
     if (!row) return sendPage(reply, messagePage(pc, 'Full header', `No such file: ${name}`), 404);
-    if (!(await ctx.access.canDownload(req, row))) {
+    // The archive's rule: a header shows everyone everything unless its metadata is proprietary
+    // (PROP_MD), and then only to those who may have the data.
+    if (!(await ctx.access.canHaveCoords(req, row))) {
       return sendPage(
         reply,
-        messagePage(pc, 'Full header', `${name} is proprietary data: you may not see its header.`),
+        messagePage(pc, 'Full header', `${name} has proprietary metadata: you may not see its header.`),
         403,
       );
     }

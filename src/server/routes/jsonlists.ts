@@ -3,18 +3,31 @@ import type { Queryable } from '../../db/pool.js';
 import {
   isOpenQuery,
   parseSelection,
+  selectionToString,
   unrecognisedMessage,
   type Selection,
 } from '../../gemini/selection/index.js';
 import { pendingIngestSql } from '../../services/ingestqueue.js';
-import { searchHeaders, type SearchOptions } from '../../services/search.js';
+import {
+  OrderByError,
+  parseOrderByList,
+  searchHeaders,
+  type OrderKey,
+  type SearchOptions,
+} from '../../services/search.js';
 import type { RouteContext } from '../app.js';
-import { fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijson.js';
+import { utcDay } from '../access.js';
+import { requester } from '../users/permit.js';
+import { DISKFILE_FIELDS, fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijson.js';
+import { xmlEscape } from './calmgr.js';
+import { orderbyParam } from '../web.js';
 
 // GET /jsonfilelist, /jsonfilenames, /jsonsummary, /jsonqastate /<selection>: the Gemini archive's
-// JSON API. An open query (nothing bounding it by program, file, date ...) gives the newest 500,
-// newest first, and marks the last entry `results_truncated: true` when more matched; a closed
-// query lists its files by filename (the archive's filename_asc).
+// JSON API; /xmlfilelist/<selection> the file list as XML (by filename, as the archive's). An
+// open query (nothing bounding it by program, file, date ...) gives the newest 500, newest first, and marks the last entry `results_truncated: true` when more matched; a closed
+// query lists its files by filename (the archive's filename_asc). `?orderby=` (keys of
+// ORDER_COLUMNS, each with _asc or _desc, comma-separated or repeated) comes first and decides
+// which rows make a truncated page, as on the archive; an unknown key is a 400 naming it.
 //
 // Entries of /jsonfilelist and /jsonsummary carry `pending_ingest` (as the archive's newer
 // documents do): true while the file waits in the ingest queue or an upload of it is being handed
@@ -22,21 +35,44 @@ import { fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijs
 // that is not in the database yet but is pending gets a placeholder entry saying so (data_md5
 // null), so the sender waits instead of sending it again.
 
-type Kind = 'jsonfilelist' | 'jsonfilenames' | 'jsonsummary' | 'jsonqastate';
+type Kind = 'jsonfilelist' | 'jsonfilenames' | 'jsonsummary' | 'jsonqastate' | 'xmlfilelist';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+const typeOf = (kind: Kind) => (kind === 'xmlfilelist' ? 'text/xml; charset=utf-8' : JSON_TYPE);
+
+/** /xmlfilelist: the jsonfilelist entries as the archive's <file_list> document. */
+function fileListXml(entries: Row[], sel: Selection): string {
+  const text = (v: unknown) => xmlEscape(typeof v === 'boolean' ? (v ? 'True' : 'False') : (v ?? 'None'));
+  const fields = ['name', ...DISKFILE_FIELDS, 'size', 'md5'];
+  const files = entries.map(
+    (e) => `<file>${fields.map((f) => `<${f}>${text(e[f])}</${f}>`).join('')}</file>`,
+  );
+  return [
+    '<?xml version="1.0" ?>',
+    '<file_list>',
+    `<selection>${xmlEscape(selectionToString(sel))}</selection>`,
+    ...files,
+    '</file_list>',
+    '',
+  ].join('\n');
+}
 
 function selectionOf(req: FastifyRequest): Selection {
   const rest = (req.params as { '*'?: string })['*'] ?? '';
   return parseSelection(rest);
 }
 
-function searchOptions(kind: Kind, open: boolean): SearchOptions {
+function searchOptions(kind: Kind, open: boolean, order: OrderKey[]): SearchOptions {
+  // Asked-for keys first; without any, a closed query lists its files by name.
+  // xmlfilelist is by name even for an open query (the archive's filename_asc there).
+  const byName = !open || kind === 'xmlfilelist';
+  const ordering = order.length ? { order } : byName ? { orderBy: 'filename' as const } : {};
   // The ODB reads jsonqastate over whole nights and programs: the archive sets no limit there.
-  if (kind === 'jsonqastate') return { limit: null, orderBy: open ? undefined : 'filename' };
+  if (kind === 'jsonqastate') return { limit: null, ...ordering };
   // Entries of these two say whether ingest is pending: found in the same query.
   const extra = kind === 'jsonfilelist' || kind === 'jsonsummary' ? { withPendingIngest: true } : {};
-  return open ? extra : { orderBy: 'filename', ...extra };
+  return { ...ordering, ...extra };
 }
 
 /** A file (file.name) not in the database yet that has an ingest or upload hand-off to come. */
@@ -56,18 +92,20 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
     // (proprietary periods end at day boundaries).
     const cacheable = !req.headers.cookie && ctx.answers.enabled;
     const generation = cacheable ? await ctx.answers.current() : null;
-    const key = `${req.url}\u0000${new Date().toISOString().slice(0, 10)}`;
+    const key = `${req.url}\u0000${utcDay(ctx.access.now())}`;
     if (generation !== null) {
       const hit = ctx.answers.get(key, generation);
-      if (hit) return reply.type(JSON_TYPE).send(hit);
+      if (hit) return reply.type(typeOf(kind)).send(hit);
     }
     const entries = await answer(kind, req, reply);
     if (!entries) return reply;
-    const body = Buffer.from(JSON.stringify(entries));
+    const body = Buffer.from(
+      kind === 'xmlfilelist' ? fileListXml(entries, selectionOf(req)) : JSON.stringify(entries),
+    );
     // A file waiting for ingest changes state without a notification (completions are silent).
     if (generation !== null && !entries.some((e) => e.pending_ingest === true))
       ctx.answers.put(key, generation, body);
-    return reply.type(JSON_TYPE).send(body);
+    return reply.type(typeOf(kind)).send(body);
   };
 
   const answer = async (kind: Kind, req: FastifyRequest, reply: FastifyReply): Promise<Row[] | null> => {
@@ -78,7 +116,19 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
       reply.code(400).send({ error: warning, unrecognised: sel.unrecognised });
       return null;
     }
-    const result = await searchHeaders(ctx.db, sel, searchOptions(kind, isOpenQuery(sel)));
+    let order: OrderKey[];
+    try {
+      order = parseOrderByList(orderbyParam(req));
+    } catch (e) {
+      if (!(e instanceof OrderByError)) throw e;
+      reply.code(400).send({ error: e.message });
+      return null;
+    }
+    const who = await requester(req, ctx.access, ctx.db);
+    const result = await searchHeaders(ctx.db, sel, {
+      ...searchOptions(kind, isOpenQuery(sel), order),
+      coords: who.coords,
+    });
     const rows = result.rows as unknown as Row[];
     let entries: Row[];
     if (kind === 'jsonfilenames') {
@@ -88,25 +138,27 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
     } else {
       const asked = 'pending_ingest' in (req.query as object);
       const pending = (r: Row) => r.pending_ingest === true;
-      if (kind === 'jsonfilelist') {
+      if (kind === 'jsonfilelist' || kind === 'xmlfilelist') {
         entries = rows.map((r) => fileListEntry(r, pending(r)));
         // A named file not in the database yet, but on its way: say so (the exporter then waits).
         if (asked && entries.length === 0 && sel.filename) {
           if (await isPendingIngest(ctx.db, sel.filename)) entries.push(placeholder(sel.filename));
         }
       } else {
-        entries = [];
-        for (const r of rows) {
-          const coords = await ctx.access.canHaveCoords(req, r);
-          entries.push(summaryEntry(r, coords, pending(r)));
-        }
+        entries = rows.map((r) => summaryEntry(r, who.coordsShown(r), pending(r)));
       }
     }
     if (result.open && result.truncated && entries.length > 0)
       entries[entries.length - 1].results_truncated = true;
     return entries;
   };
-  for (const kind of ['jsonfilelist', 'jsonfilenames', 'jsonsummary', 'jsonqastate'] as const) {
+  for (const kind of [
+    'jsonfilelist',
+    'jsonfilenames',
+    'jsonsummary',
+    'jsonqastate',
+    'xmlfilelist',
+  ] as const) {
     app.get(`/${kind}`, handler(kind));
     app.get(`/${kind}/*`, handler(kind));
   }

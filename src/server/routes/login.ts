@@ -17,12 +17,31 @@ import { pageContext, queryParams, sendPage, type SiteContext } from '../web.js'
 // sliding window; past the limit the answer is 429 before any password is checked. The password
 // is never logged or stored: Fastify does not log bodies, the usage log keeps only the URL.
 
-/** Only a local path may be a redirect target ("//evil.example" is another site). */
+/**
+ * Only a path on this site may be a redirect target. The check is made on what a browser would
+ * make of the value: it drops tabs, CR and LF anywhere, trims spaces and control characters, and
+ * reads a backslash as a slash, so "/\\evil.example", "/\t/evil.example" and "//evil.example"
+ * are all other sites. What is returned is re-serialised by the URL parser: it cannot carry a
+ * raw CR, LF or any other byte that could split a header.
+ */
 export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
-    return '/searchform';
+  const fallback = '/searchform';
+  if (typeof next !== 'string' || next.length > 2000) return fallback;
+  // eslint-disable-next-line no-control-regex
+  const v = next
+    .replace(/[\t\n\r]/g, '')
+    .replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '')
+    .replace(/\\/g, '/');
+  if (!v.startsWith('/') || v.startsWith('//') || v.includes('\u0000')) return fallback;
+  let u: URL;
+  try {
+    u = new URL(v, 'http://same-origin.invalid');
+  } catch {
+    return fallback;
   }
-  return next;
+  // "/.//evil.example" resolves to the path "//evil.example": still another site.
+  if (u.origin !== 'http://same-origin.invalid' || u.pathname.startsWith('//')) return fallback;
+  return `${u.pathname}${u.search}${u.hash}`;
 }
 
 export const loginRoutes: FastifyPluginAsync<{ ctx: SiteContext; limiter?: LoginLimiter }> = async (

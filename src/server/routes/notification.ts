@@ -4,7 +4,9 @@
 // so a reload never repeats a change.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
+import type { Config } from '../../config/schema.js';
 import type { Db } from '../../db/pool.js';
+import { csrfOk, csrfToken, CSRF_FIELD } from '../users/csrf.js';
 import {
   deleteNotification,
   insertNotification,
@@ -16,7 +18,7 @@ import {
 } from '../../services/notifications.js';
 
 export interface NotificationRouteOptions {
-  ctx: { db: Db };
+  ctx: { db: Db; config: Config };
   /** Refuses non-staff (the app's session check). Required: the page changes who gets mail. */
   staffOnly: preHandlerHookHandler;
 }
@@ -41,7 +43,11 @@ function checkbox(form: string, checked: boolean): string {
   return `<input form="${form}" type="checkbox" name="internal" value="yes"${checked ? ' checked' : ''}>`;
 }
 
-function rowForm(n: Notification): string {
+function csrfInput(token: string): string {
+  return `<input type="hidden" name="${CSRF_FIELD}" value="${esc(token)}">`;
+}
+
+function rowForm(n: Notification, token: string): string {
   const f = `n${n.id}`;
   return `<tr><td>${n.id}</td>
 <td>${input(f, 'label', n.label, 24)}</td>
@@ -50,12 +56,12 @@ function rowForm(n: Notification): string {
 <td>${input(f, 'ngoemail', n.ngoemail)}</td>
 <td>${input(f, 'csemail', n.csemail)}</td>
 <td>${checkbox(f, n.internal)}</td>
-<td><form id="${f}" method="post" action="/notification"><input type="hidden" name="id" value="${n.id}">
+<td><form id="${f}" method="post" action="/notification">${csrfInput(token)}<input type="hidden" name="id" value="${n.id}">
 <button name="action" value="edit">Save</button>
 <button name="action" value="delete" onclick="return confirm('Delete notification ${n.id}?')">Delete</button></form></td></tr>`;
 }
 
-function page(rows: Notification[], message: string | undefined): string {
+function page(rows: Notification[], message: string | undefined, token: string): string {
   return `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Notifications</title></head>
 <body>
@@ -63,11 +69,11 @@ function page(rows: Notification[], message: string | undefined): string {
 ${message ? `<p class="message">${esc(message)}</p>` : ''}
 <table border="1" cellspacing="0" cellpadding="3">
 <tr><th>Id</th><th>Label</th><th>Selection</th><th>PI e-mail</th><th>NGO e-mail</th><th>CS e-mail</th><th>Internal</th><th></th></tr>
-${rows.map(rowForm).join('\n')}
+${rows.map((n) => rowForm(n, token)).join('\n')}
 <tr><td>new</td><td>${input('new', 'label', '', 24)}</td><td>${input('new', 'selection', '', 30)}</td>
 <td>${input('new', 'piemail', '')}</td><td>${input('new', 'ngoemail', '')}</td><td>${input('new', 'csemail', '')}</td>
 <td>${checkbox('new', false)}</td>
-<td><form id="new" method="post" action="/notification"><button name="action" value="add">Add</button></form></td></tr>
+<td><form id="new" method="post" action="/notification">${csrfInput(token)}<button name="action" value="add">Add</button></form></td></tr>
 </table>
 </body></html>
 `;
@@ -100,7 +106,7 @@ function crossSite(req: FastifyRequest): boolean {
 }
 
 export const notificationRoutes: FastifyPluginAsync<NotificationRouteOptions> = async (app, opts) => {
-  const { db } = opts.ctx;
+  const { db, config } = opts.ctx;
   app.addHook('preHandler', opts.staffOnly);
   if (!app.hasContentTypeParser(FORM)) {
     app.addContentTypeParser(FORM, { parseAs: 'string' }, (_req, body, done) => {
@@ -110,7 +116,8 @@ export const notificationRoutes: FastifyPluginAsync<NotificationRouteOptions> = 
 
   app.get('/notification', async (req, reply) => {
     const message = (req.query as { message?: string }).message;
-    return reply.type('text/html; charset=utf-8').send(page(await listNotifications(db), message));
+    const token = csrfToken(req, reply, config);
+    return reply.type('text/html; charset=utf-8').send(page(await listNotifications(db), message, token));
   });
 
   const back = (reply: FastifyReply, message: string) =>
@@ -118,6 +125,12 @@ export const notificationRoutes: FastifyPluginAsync<NotificationRouteOptions> = 
 
   app.post('/notification', async (req, reply) => {
     if (crossSite(req)) return reply.code(403).type('text/plain').send('Forbidden: cross-site form\n');
+    // Every state-changing form carries the token (users/csrf.ts); Origin alone is not sent by all clients.
+    if (!csrfOk(req))
+      return reply
+        .code(403)
+        .type('text/plain')
+        .send('Forbidden: the form had expired or was not ours; reload the page\n');
     const body = (req.body ?? {}) as Record<string, string>;
     const action = body.action;
     const id = Number(body.id);

@@ -4,12 +4,12 @@ import { FIELD_NAMES, formTerms, formValues, termsPath, type FormValues } from '
 import { searchForPage, type PageSearch } from '../search/results.js';
 import { searchPage } from '../views/searchform.js';
 import { summaryPage } from '../views/summary.js';
-import { pageContext, queryParams, rawSelection, sendPage, type SiteContext } from '../web.js';
+import { orderbyParam, pageContext, queryParams, rawSelection, sendPage, type SiteContext } from '../web.js';
 
 // GET /searchform                 the empty form; with form fields in the query: redirect to ↓
 // GET /searchform/<selection>     the form filled from the selection, and the results
 // GET /summary/<selection>        the summary table; /summary/nolinks/<selection> without links
-// All take ?orderby=<column>[_desc]. A selection with terms nobody understood is not run: the page
+// All take ?orderby=<column>[_desc][,<column>[_desc]...] (or the parameter repeated). A selection with terms nobody understood is not run: the page
 // says which terms, and running the rest would show more than was asked for.
 
 function isEmpty(sel: Selection): boolean {
@@ -25,7 +25,7 @@ async function run(
   kind: string,
 ): Promise<PageSearch | null> {
   if (sel.unrecognised.length > 0 || isEmpty(sel)) return null;
-  return searchForPage(ctx, req, sel, kind, queryParams(req).orderby);
+  return searchForPage(ctx, req, sel, kind, orderbyParam(req));
 }
 
 export const searchRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async (app, { ctx }) => {
@@ -52,7 +52,7 @@ export const searchRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async (app
     const s =
       sel.unrecognised.length > 0
         ? null
-        : await searchForPage(ctx, req, sel, links ? 'summary' : 'summary-nolinks', queryParams(req).orderby);
+        : await searchForPage(ctx, req, sel, links ? 'summary' : 'summary-nolinks', orderbyParam(req));
     const pc = await pageContext(ctx, req, reply);
     return sendPage(reply, summaryPage(pc, sel, s, links));
   };

@@ -1,11 +1,18 @@
 import type { Queryable } from '../../db/pool.js';
-import { isOpenQuery, selectionToSql, type Selection } from '../../gemini/selection/index.js';
+import {
+  isOpenQuery,
+  selectionToSql,
+  type CoordsScope,
+  type Selection,
+} from '../../gemini/selection/index.js';
 import {
   CLOSED_QUERY_LIMIT,
-  isOrderColumn,
   OPEN_QUERY_LIMIT,
+  orderClauses,
+  orderKeysOf,
   type HeaderRow,
   type OrderColumn,
+  type OrderKey,
   type SearchResult,
 } from '../../services/search.js';
 
@@ -20,7 +27,7 @@ import {
 const PAGE_COLUMNS = `h.id, h.diskfile_id, h.program_id, h.observation_id, h.data_label, h.telescope, h.instrument,
   h.ut_datetime, h.local_time, h.observation_type, h.observation_class, h.object, h.ra, h.dec, h.airmass,
   h.exposure_time, h.filter_name, h.disperser, h.focal_plane_mask, h.central_wavelength, h.spectroscopy, h.detector_binning,
-  h.raw_iq, h.raw_cc, h.raw_wv, h.raw_bg, h.qa_state, h.release, h.engineering,
+  h.raw_iq, h.raw_cc, h.raw_wv, h.raw_bg, h.qa_state, h.release, h.proprietary_coordinates, h.engineering,
   df.filename, df.path, df.file_md5, df.file_size, df.data_size, df.lastmod, df.entrytime, f.name`;
 
 /** The columns PAGE_COLUMNS selects: a HeaderRow without the rest. */
@@ -54,6 +61,7 @@ export type PageRow = Pick<
   | 'raw_bg'
   | 'qa_state'
   | 'release'
+  | 'proprietary_coordinates'
   | 'engineering'
   | 'filename'
   | 'path'
@@ -72,32 +80,21 @@ export interface PageResult extends Omit<SearchResult, 'rows'> {
 export async function searchPageRows(
   db: Queryable,
   sel: Selection,
-  opts: { orderBy?: OrderColumn; desc?: boolean } = {},
+  opts: { order?: readonly OrderKey[]; orderBy?: OrderColumn; desc?: boolean; coords?: CoordsScope } = {},
 ): Promise<PageResult> {
   const open = isOpenQuery(sel);
   const limit = open ? OPEN_QUERY_LIMIT : CLOSED_QUERY_LIMIT;
-  // The name is written into the SQL: only allow-listed ones pass, whatever the type says.
-  if (opts.orderBy !== undefined && !isOrderColumn(opts.orderBy)) {
-    throw new RangeError(`cannot order a search by ${JSON.stringify(opts.orderBy)}`);
-  }
-  const { where, values } = selectionToSql(sel);
-  const dir = open ? 'DESC' : 'ASC';
-  const cut = `ut_datetime ${dir} NULLS LAST, id ${dir}`;
-  const shown = [
-    ...(opts.orderBy ? [`${opts.orderBy} ${opts.desc ? 'DESC' : 'ASC'} NULLS LAST`] : []),
-    cut,
-  ].join(', ');
+  const { inner, outer } = orderClauses(orderKeysOf(opts), open);
+  const { where, values } = selectionToSql(sel, { coords: opts.coords });
   values.push(limit + 1);
   const r = await db.query(
-    `SELECT *, row_number() OVER (ORDER BY ${cut}) AS search_rank FROM (
+    `SELECT * FROM (
        SELECT ${PAGE_COLUMNS} FROM header h JOIN diskfile df ON df.id = h.diskfile_id
        JOIN file f ON f.id = df.file_id WHERE ${where}
-       ORDER BY h.ut_datetime ${dir} NULLS LAST, h.id ${dir} LIMIT $${values.length}::integer) picked
-     ORDER BY ${shown}`,
+       ORDER BY ${inner} LIMIT $${values.length}::integer) picked
+     ORDER BY ${outer}`,
     values,
   );
-  const all = r.rows as (PageRow & { search_rank?: number })[];
-  const rows = all.filter((x) => Number(x.search_rank) <= limit);
-  for (const x of rows) delete x.search_rank;
-  return { rows, truncated: all.length > limit, open, limit };
+  const all = r.rows as PageRow[];
+  return { rows: all.slice(0, limit), truncated: all.length > limit, open, limit };
 }

@@ -2,13 +2,15 @@ import type { FastifyRequest } from 'fastify';
 import type { Queryable } from '../../db/pool.js';
 import { selectionToString, type Selection } from '../../gemini/selection/index.js';
 import {
-  parseOrderBy,
+  OrderByError,
+  parseOrderByList,
   searchHeaders,
   type HeaderRow,
   type OrderColumn,
+  type OrderKey,
   type SearchResult,
 } from '../../services/search.js';
-import { downloadPermit } from '../users/permit.js';
+import { requester } from '../users/permit.js';
 import type { SiteContext } from '../web.js';
 import { searchPageRows, type PageResult, type PageRow } from './pagequery.js';
 
@@ -18,12 +20,15 @@ import { searchPageRows, type PageResult, type PageRow } from './pagequery.js';
 
 export interface ResultRow extends PageRow {
   permitted: boolean;
+  /** Object, position and the like may be shown (Gemini's PROP_MD rule). */
+  coordsShown: boolean;
   hasPreview: boolean;
 }
 
 export interface PageSearch {
   result: PageResult;
   rows: ResultRow[];
+  /** The first key asked for (the table marks its column), or null for the default order. */
   order: { column: OrderColumn; desc: boolean } | null;
   /** The orderby value was not one the table can sort by. */
   badOrder: string | null;
@@ -42,17 +47,26 @@ export async function searchForPage(
   req: FastifyRequest,
   sel: Selection,
   summarytype: string,
-  orderby: string | undefined,
+  orderby: string | readonly string[] | undefined,
 ): Promise<PageSearch> {
-  const order = orderby ? parseOrderBy(orderby) : null;
+  let keys: OrderKey[] = [];
+  let badOrder: string | null = null;
+  try {
+    keys = parseOrderByList(orderby);
+  } catch (e) {
+    if (!(e instanceof OrderByError)) throw e;
+    badOrder = (typeof orderby === 'string' ? orderby : (orderby ?? []).join(',')) || null;
+  }
   const started = new Date();
-  const result = await searchPageRows(ctx.db, sel, order ? { orderBy: order.column, desc: order.desc } : {});
-  const [permit, previews] = await Promise.all([
-    downloadPermit(req, ctx.access, ctx.db, await ctx.user(req)),
-    withPreviews(ctx.db, result.rows),
-  ]);
+  const who = await requester(req, ctx.access, ctx.db, await ctx.user(req));
+  const result = await searchPageRows(ctx.db, sel, { order: keys, coords: who.coords });
+  const previews = await withPreviews(ctx.db, result.rows);
   const rows = result.rows.map((r) =>
-    Object.assign(r, { permitted: permit(r), hasPreview: previews.has(r.diskfile_id) }),
+    Object.assign(r, {
+      permitted: who.permit(r),
+      coordsShown: who.coordsShown(r),
+      hasPreview: previews.has(r.diskfile_id),
+    }),
   );
   ctx.usage.queryLog(req, {
     summarytype,
@@ -62,5 +76,5 @@ export async function searchForPage(
     query_completed: new Date(),
     notes: result.truncated ? `truncated at ${result.limit}` : null,
   });
-  return { result, rows, order, badOrder: orderby && !order ? orderby : null };
+  return { result, rows, order: keys[0] ?? null, badOrder };
 }

@@ -56,9 +56,15 @@ export function releaseText(r: ResultRow): string {
   return `proprietary until ${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
-/** Object name, or a note that it is withheld (target names of proprietary data are not shown). */
+/** A cell of the target name or position: withheld when the header's metadata is proprietary (PROP_MD) to this user. */
+export function coordCell(r: ResultRow, text: string | null, cls = ''): Html {
+  if (!r.coordsShown) return html`<td class="proprietary">withheld</td>`;
+  return cls ? html`<td class="${cls}">${text}</td>` : html`<td>${text}</td>`;
+}
+
+/** Object name, or a note that it is withheld. */
 export function objectCell(r: ResultRow): Html {
-  return r.permitted ? html`<td>${r.object}</td>` : html`<td class="proprietary">withheld</td>`;
+  return coordCell(r, r.object);
 }
 
 export function downloadCell(r: ResultRow): Html {

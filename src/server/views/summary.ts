@@ -2,7 +2,7 @@ import type { Selection } from '../../gemini/selection/index.js';
 import type { PageSearch, ResultRow } from '../search/results.js';
 import { html, seg, utText, type Html } from './html.js';
 import { layout, type PageContext } from './layout.js';
-import { downloadCell, fmtNumber, objectCell, searchNotices, sortHeading } from './results.js';
+import { coordCell, downloadCell, fmtNumber, objectCell, searchNotices, sortHeading } from './results.js';
 
 // /summary/<selection> and /summary/nolinks/<selection>: the archive's summary table. The
 // nolinks form is for pasting into observing logs and mails: plain text cells, no sorting links.
@@ -14,13 +14,11 @@ function waveband(r: ResultRow): string {
 }
 
 function row(r: ResultRow, links: boolean): Html {
-  const coords = r.permitted
-    ? html`<td class="num">${fmtNumber(r.ra, 5)}</td>
-        <td class="num">${fmtNumber(r.dec, 5)}</td>`
-    : html`<td class="proprietary">withheld</td>
-        <td class="proprietary">withheld</td>`;
+  const coords = html`${coordCell(r, fmtNumber(r.ra, 5), 'num')} ${coordCell(r, fmtNumber(r.dec, 5), 'num')}`;
   return html`<tr>
-    <th scope="row">${links ? html`<a href="/fullheader/${seg(r.name)}">${r.name}</a>` : r.name}</th>
+    <th scope="row">
+      ${links && r.coordsShown ? html`<a href="/fullheader/${seg(r.name)}">${r.name}</a>` : r.name}
+    </th>
     <td>
       ${links && r.data_label ? html`<a href="/summary/${seg(r.data_label)}">${r.data_label}</a>` : r.data_label}
     </td>
@@ -28,11 +26,10 @@ function row(r: ResultRow, links: boolean): Html {
     <td>${r.instrument}</td>
     <td>${r.observation_type}</td>
     <td>${r.observation_class}</td>
-    ${links ? objectCell(r) : r.permitted ? html`<td>${r.object}</td>` : html`<td class="proprietary">withheld</td>`}
-    ${coords}
+    ${objectCell(r)} ${coords}
     <td>${waveband(r)}</td>
     <td class="num">${fmtNumber(r.exposure_time, 2)}</td>
-    <td class="num">${fmtNumber(r.airmass, 3)}</td>
+    ${coordCell(r, fmtNumber(r.airmass, 3), 'num')}
     <td>${r.raw_iq}/${r.raw_cc}/${r.raw_wv}/${r.raw_bg}</td>
     <td>${r.qa_state}</td>
     ${links ? downloadCell(r) : ''}
