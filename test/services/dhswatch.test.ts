@@ -35,6 +35,8 @@ async function running(label: string, mode: 'events' | 'poll', minAgeSeconds: nu
     storage: new LocalStorage(store),
     log: quietLog,
     minAgeSeconds,
+    // Files without NEXTEND also wait out this settle interval (the summit safety rule).
+    settleSeconds: () => minAgeSeconds,
   });
   const watcher = await new DhsWatcher(dhs, quietLog).start(mode);
   const ac = new AbortController();
