@@ -180,6 +180,8 @@ export class Child {
   }[] = [];
   private listeners: ((m: Message) => void)[] = [];
   private exited: Error | null = null;
+  /** The child's {ready} message (it may carry more, e.g. a URL). */
+  readyMessage: Message = {};
 
   private constructor(readonly proc: ChildProcess) {
     proc.on('message', (m: Message) => {
@@ -204,7 +206,7 @@ export class Child {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const c = new Child(proc);
-    await c.next((m) => m.ready === true);
+    c.readyMessage = await c.next((m) => m.ready === true);
     return c;
   }
 

@@ -21,7 +21,8 @@ import {
 // docs/benchmarks.md: machine, database, a summary against the targets, one section per bench.
 // Ratios are computed inside each bench against baselines measured in the same process run.
 // A run restricted to some benches prints its results but leaves the document alone unless
-// --write is given. --render rewrites the document from the results stored in it (after editing a
+// --write is given; then the other benches keep the results stored in the document by their last
+// run (their sections say when that was). --render rewrites the document from the results stored in it (after editing a
 // bench/*.analysis.md) without running anything. Exit code 1 when a bench crashed (a missed target
 // is reported, not fatal).
 
@@ -41,6 +42,8 @@ interface Outcome {
   seconds: number;
   stderrTail: string[];
   load: [number, number];
+  /** Kept from an earlier run (its date) when only some benches were run with --write. */
+  storedFrom?: string;
 }
 
 function runOne(file: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
@@ -175,7 +178,7 @@ function render(m: Machine, outcomes: Outcome[]): string {
   L.push(
     `Written by \`npm run bench\` (bench/run.ts) on ${m.date}; do not edit by hand — rerun it. ` +
       'Each bench runs in its own process, one after the other; every ratio compares numbers measured in ' +
-      'the same run of that bench. Targets are those of issue 2 ("Benchmarks").',
+      'the same run of that bench. Targets are those of issue 2 ("Benchmarks") and issue 17 (the whole path, start-up, re-ingest, downloads).',
     '',
   );
   L.push('## Machine', '');
@@ -246,6 +249,7 @@ function render(m: Machine, outcomes: Outcome[]): string {
       L.push('');
       for (const n of res.notes ?? []) L.push(`- ${n}`);
       L.push(`- took ${o.seconds} s; load average (1 min) ${o.load[0]} before, ${o.load[1]} after.`);
+      if (o.storedFrom) L.push(`- measured in the run of ${o.storedFrom} (not re-run this time).`);
       if (o.code !== 0) L.push(`- the process exited with code ${o.code} after printing its result.`);
       L.push('');
     }
@@ -257,10 +261,14 @@ function render(m: Machine, outcomes: Outcome[]): string {
 }
 
 /** --render: rewrite the document from the results stored in it by the last run, running nothing. */
-function renderAgain(): number {
+function storedResults(): { machine?: Machine; outcomes?: Outcome[] } | null {
   const m = /<!-- results (.*) -->/.exec(readFileSync(DOC, 'utf8'));
-  if (!m) throw new Error(`${DOC} holds no stored results: run the benches`);
-  const stored = JSON.parse(m[1]) as { machine?: Machine; outcomes?: Outcome[] };
+  return m ? (JSON.parse(m[1]) as { machine?: Machine; outcomes?: Outcome[] }) : null;
+}
+
+function renderAgain(): number {
+  const stored = storedResults();
+  if (!stored) throw new Error(`${DOC} holds no stored results: run the benches`);
   if (!stored.machine || !stored.outcomes)
     throw new Error(`${DOC} holds results of an older format: run the benches`);
   writeFileSync(DOC, render(stored.machine, stored.outcomes));
@@ -313,6 +321,14 @@ async function main() {
     }
   }
   if (write) {
+    if (only.length) {
+      // Keep the other benches' last stored results, in file order.
+      const stored = storedResults();
+      const ran = new Set(outcomes.map((o) => o.file));
+      for (const o of stored?.outcomes ?? [])
+        if (!ran.has(o.file)) outcomes.push({ ...o, storedFrom: stored!.machine!.date });
+      outcomes.sort((a, b) => a.file.localeCompare(b.file));
+    }
     writeFileSync(DOC, render(machine, outcomes));
     process.stderr.write(`bench: wrote ${DOC}\n`);
   }

@@ -52,7 +52,12 @@ export interface ManagerOptions {
 
 type TargetRow = Target & { name: string; data_md5: string | null; data_label: string | null };
 
-async function targets(db: Queryable, sel: Selection, limit: number, coords?: CoordsScope): Promise<TargetRow[]> {
+async function targets(
+  db: Queryable,
+  sel: Selection,
+  limit: number,
+  coords?: CoordsScope,
+): Promise<TargetRow[]> {
   const { where, values } = selectionToSql(sel, { firstParam: 2, coords });
   const r = await db.query(
     `SELECT ${TARGET_COLUMNS}, ${keywordTextSql(1)}, h.data_label, f.name, df.data_md5

@@ -1,7 +1,12 @@
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
+
+// cli-table3 is loaded on the first table, not by every command at start-up (`--help` included).
+const require = createRequire(import.meta.url);
 
 /** A table for people, or JSON for scripts. */
 export function printTable(head: string[], rows: unknown[][]): void {
+  const Table = require('cli-table3') as typeof TableType;
   const t = new Table({ head, style: { head: [], border: [] } });
   for (const r of rows)
     t.push(

@@ -102,6 +102,11 @@ export const configSchema = z
         allowed_hosts: z.array(z.string().min(1)).default([]),
         /** Memory for anonymous JSON API answers kept until the data change (MB); 0 turns it off. */
         answer_cache_mb: z.number().min(0).default(256),
+        /**
+         * Disk for decompressed copies of .bz2-stored files downloaded without .bz2 (MB, under
+         * <var_dir>/cache/decompressed; least recently served removed first); 0 turns it off.
+         */
+        decompressed_cache_mb: z.number().min(0).default(2048),
         /** Largest upload accepted (bytes); larger ones are answered 413 before their body is read. */
         upload_max_bytes: z.number().int().positive().default(UPLOAD_MAX_BYTES),
         /** Open connections one client address may hold; more are closed at once. */
@@ -122,6 +127,7 @@ export const configSchema = z
         magic_download_cookie: '',
         allowed_hosts: [],
         answer_cache_mb: 256,
+        decompressed_cache_mb: 2048,
         upload_max_bytes: UPLOAD_MAX_BYTES,
         max_connections_per_ip: MAX_CONNECTIONS_PER_IP,
         headers_timeout_seconds: HEADERS_TIMEOUT_SECONDS,
@@ -145,8 +151,14 @@ export const configSchema = z
         poll_seconds: z.number().positive().default(5),
         /** A complete-looking file still invalid after this long is reported as bad (queue_error). */
         bad_after_seconds: z.number().min(0).default(60),
+        /**
+         * How closes are noticed: `events` (inotify, with a full scan every poll_seconds as the
+         * safety net), `poll` (full scans only: NFS, where other hosts' writes raise no events),
+         * `auto` (events unless the directory is on a network file system).
+         */
+        watch: z.enum(['auto', 'events', 'poll']).default('auto'),
       })
-      .default({ min_age_seconds: 2, poll_seconds: 5, bad_after_seconds: 60 }),
+      .default({ min_age_seconds: 2, poll_seconds: 5, bad_after_seconds: 60, watch: 'auto' }),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { ConfigError, configSource } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { startEmbedded, type EmbeddedHandle } from './embedded.js';
+import { ensureDatabase, startEmbedded, type EmbeddedHandle } from './embedded.js';
 import { migrate } from './migrate.js';
 import { createPool, type Db } from './pool.js';
 
@@ -52,4 +52,24 @@ export async function openDatabase(
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * Another database on the same server as `base` (`up` gives the archive its own): created when
+ * missing, migrated, with its own pool. Closing it leaves the server running.
+ */
+export async function openSiblingDatabase(
+  base: Database,
+  dbName: string,
+  opts: { poolSize?: number; log?: (m: string) => void } = {},
+): Promise<Database> {
+  const u = new URL(base.url);
+  const admin = new URL(base.url);
+  admin.pathname = '/postgres';
+  await ensureDatabase(admin.toString(), dbName);
+  u.pathname = `/${dbName}`;
+  const url = u.toString();
+  await migrate(url, opts.log);
+  const db = createPool(url, opts.poolSize ?? 10);
+  return { db, url, close: () => db.end() };
 }

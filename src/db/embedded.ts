@@ -329,7 +329,8 @@ export async function startEmbedded(
   return { url, stop };
 }
 
-async function ensureDatabase(adminUrl: string, dbName: string): Promise<void> {
+/** Creates database `dbName` on the server of `adminUrl` unless it exists. */
+export async function ensureDatabase(adminUrl: string, dbName: string): Promise<void> {
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();
   try {

@@ -43,7 +43,8 @@ export async function enqueue(db: Queryable, q: QueueTable, items: EnqueueItem[]
   for (const it of items) byKey.set(q.key.map((k) => String(it[k] ?? COLUMN_DEFAULTS[k])).join('\u0000'), it);
   const unique = [...byKey.values()];
   const cols = Object.keys(q.columns);
-  const upgrade = ['force', 'force_md5'].filter((c) => c in q.columns);
+  // A pending row also takes a re-add's `verified`: the file in the store is then a complete one.
+  const upgrade = ['force', 'force_md5', 'verified'].filter((c) => c in q.columns);
   const conflict = upgrade.length
     ? `DO UPDATE SET ${upgrade.map((c) => `${c} = t.${c} OR EXCLUDED.${c}`).join(', ')}
        WHERE ${upgrade.map((c) => `(EXCLUDED.${c} AND NOT t.${c})`).join(' OR ')}`
@@ -93,6 +94,55 @@ export async function claim(db: Queryable, q: QueueTable, worker: string): Promi
     values: [worker],
   });
   return (r.rows[0] as QueueRow) ?? null;
+}
+
+/**
+ * Claims up to `limit` of the most recent claimable items at once, in priority order: for
+ * handlers that can settle many items with one query (unchanged files on a nightly re-queue).
+ */
+export async function claimMany(
+  db: Queryable,
+  q: QueueTable,
+  worker: string,
+  limit: number,
+): Promise<QueueRow[]> {
+  if (limit <= 1) {
+    const one = await claim(db, q, worker);
+    return one ? [one] : [];
+  }
+  const r = await db.query({
+    name: `claim-many-${q.table}`,
+    text: `UPDATE ${q.table} SET in_progress = true, worker = $1, heartbeat_at = now(), attempts = attempts + 1
+     WHERE id IN (
+       SELECT c.id FROM ${q.table} c
+       WHERE NOT c.in_progress AND NOT c.failed AND (c.after IS NULL OR c.after <= now())
+         AND NOT EXISTS (SELECT 1 FROM ${q.table} p WHERE p.in_progress AND ${keyMatch(q, 'p', 'c')} OFFSET 0)
+       ORDER BY c.sortkey DESC, c.id
+       LIMIT $2 FOR UPDATE SKIP LOCKED)
+       AND set_config('synchronous_commit', 'off', true) = 'off'
+     RETURNING *`,
+    values: [worker, limit],
+  });
+  return (r.rows as QueueRow[]).sort((a, b) =>
+    a.sortkey === b.sortkey ? Number(a.id) - Number(b.id) : a.sortkey < b.sortkey ? 1 : -1,
+  );
+}
+
+/** Completes many claimed rows in one statement (ownership-guarded like complete()). */
+export async function completeMany(
+  db: Queryable,
+  q: QueueTable,
+  ids: number[],
+  worker: string,
+): Promise<number> {
+  if (!ids.length) return 0;
+  const r = await db.query({
+    name: `complete-many-${q.table}`,
+    text: `DELETE FROM ${q.table} WHERE id = ANY($1::bigint[]) AND worker = $2 AND in_progress IS TRUE
+       AND set_config('synchronous_commit', 'off', true) = 'off'`,
+    values: [ids, worker],
+  });
+  return r.rowCount ?? 0;
 }
 
 /** Done: the row leaves the queue. Guarded by ownership, so a reclaimed lease cannot be completed. */
@@ -198,6 +248,20 @@ export async function defer(db: Queryable, q: QueueTable, id: number, worker: st
     [id, worker, seconds],
     `now() + make_interval(secs => $3)`,
   );
+}
+
+/**
+ * Seconds until the earliest deferred item becomes claimable (null: none deferred). An idle
+ * worker sleeps only that long rather than a whole poll interval: a deferral that comes due is
+ * picked up when it does, not at the next poll.
+ */
+export async function secondsUntilDue(db: Queryable, q: QueueTable): Promise<number | null> {
+  const r = await db.query(
+    `SELECT extract(epoch FROM min(after) - now())::float8 AS s FROM ${q.table}
+     WHERE NOT in_progress AND NOT failed AND after > now()`,
+  );
+  const s = r.rows[0]?.s;
+  return s === null || s === undefined ? null : Math.max(0, Number(s));
 }
 
 /** Graceful stop: everything this worker holds goes back, untouched. */

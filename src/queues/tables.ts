@@ -21,7 +21,7 @@ export const QUEUES: Record<QueueName, QueueTable> = {
     table: 'ingestqueue',
     errorName: 'INGEST',
     key: ['filename', 'path'],
-    columns: { filename: 'text', path: 'text', force: 'boolean', force_md5: 'boolean' },
+    columns: { filename: 'text', path: 'text', force: 'boolean', force_md5: 'boolean', verified: 'boolean' },
     channel: 'fitsstore_ingestqueue',
   },
   export: {
@@ -61,5 +61,6 @@ export const COLUMN_DEFAULTS: Record<string, unknown> = {
   path: '',
   force: false,
   force_md5: false,
+  verified: false,
   filename: null,
 };

@@ -13,8 +13,23 @@ import type { QueueTable } from './tables.js';
 // The run loop every queue daemon shares: claim → handle → complete/fail/defer, woken by NOTIFY
 // with polling as a safety net, heartbeating its rows and sweeping up after dead workers.
 
-export type HandlerResult = void | { defer: number; reason?: string };
-export type Handler = (row: QueueRow, ctx: { signal: AbortSignal; log: Logger }) => Promise<HandlerResult>;
+/** `settled`: the item needed no work (e.g. an unchanged file): the worker may try batches next. */
+export type HandlerResult = void | { defer: number; reason?: string } | { settled: true };
+export type Handler = ((
+  row: QueueRow,
+  ctx: { signal: AbortSignal; log: Logger },
+) => Promise<HandlerResult>) & {
+  /**
+   * Optional: of many claimed rows, the ids already settled without handling (e.g. files found
+   * unchanged by one query for all of them); those are completed together. Used once an item
+   * came back { settled: true }, with batches growing while whole batches settle; single rows,
+   * without this check, otherwise.
+   */
+  settle?: (rows: QueueRow[]) => Promise<Set<number>>;
+};
+
+/** Largest batch claimed for a handler that settles rows in bulk. */
+const MAX_BATCH = 256;
 
 export interface WorkerOptions {
   db: Db;
@@ -107,6 +122,11 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
 
   const loop = async (worker: string) => {
     let idleLogged = false;
+    // Rows claimed but not yet handled (a batch), and the size of the next claim: it doubles while
+    // whole batches settle (a re-queue of unchanged files) and drops to one as soon as a row needs
+    // real work, so new files are claimed one at a time, newest first, as before.
+    let held: QueueRow[] = [];
+    let batch = 1;
     // A claim that failed may still have committed (the connection died before the answer): the
     // row would sit in_progress under our live name, heartbeated by us and never swept. This slot
     // holds nothing between items, so whatever is under its name then goes back first.
@@ -116,9 +136,28 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       try {
         if (unsure) {
           await engine.releaseWorker(o.db, o.queue, worker);
+          held = []; // went back with the rest
           unsure = false;
         }
-        row = await engine.claim(o.db, o.queue, worker);
+        if (held.length) row = held.shift()!;
+        else if (!o.handler.settle || batch === 1) row = await engine.claim(o.db, o.queue, worker);
+        else {
+          const rows = await engine.claimMany(o.db, o.queue, worker, batch);
+          const settled = rows.length ? await o.handler.settle(rows) : new Set<number>();
+          if (settled.size) {
+            await engine.completeMany(o.db, o.queue, [...settled], worker);
+            for (const r of rows)
+              if (settled.has(r.id)) {
+                stats.done++;
+                o.onItem?.(r, 'done');
+              }
+          }
+          held = rows.filter((r) => !settled.has(r.id));
+          batch = rows.length && held.length === 0 ? Math.min(MAX_BATCH, batch * 2) : 1;
+          if (!rows.length) batch = 1;
+          if (rows.length && !held.length) continue;
+          row = held.shift() ?? null;
+        }
       } catch (e) {
         unsure = true;
         if (!isRetryableDbError(e)) o.log.error({ err: errorText(e) }, 'claim failed');
@@ -136,11 +175,16 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         }
         if (!idleLogged) o.log.debug(`nothing on ${o.queue.table}, waiting`);
         idleLogged = true;
-        await waker.sleep(params.poll_seconds * 1000, o.signal);
+        // NOTIFY wakes us for new items; nothing announces a deferral coming due, so sleep only
+        // until the earliest one is (the poll stays the safety net).
+        const due = await engine.secondsUntilDue(o.db, o.queue).catch(() => null);
+        const pollMs = params.poll_seconds * 1000;
+        await waker.sleep(due === null ? pollMs : Math.min(pollMs, due * 1000 + 20), o.signal);
         continue;
       }
       idleLogged = false;
-      await handleOne(o, worker, row, stats);
+      const settled = await handleOne(o, worker, row, stats);
+      if (settled && o.handler.settle && batch === 1 && !held.length) batch = 2;
     }
   };
   try {
@@ -160,7 +204,13 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   }
 }
 
-async function handleOne(o: WorkerOptions, worker: string, row: QueueRow, stats: WorkerStats) {
+/** Handles one claimed row; true when the handler found nothing to do ({ settled }). */
+async function handleOne(
+  o: WorkerOptions,
+  worker: string,
+  row: QueueRow,
+  stats: WorkerStats,
+): Promise<boolean> {
   try {
     const result = await o.handler(row, { signal: o.signal, log: o.log });
     if (result && 'defer' in result) {
@@ -172,6 +222,7 @@ async function handleOne(o: WorkerOptions, worker: string, row: QueueRow, stats:
       await engine.complete(o.db, o.queue, row.id, worker);
       stats.done++;
       o.onItem?.(row, 'done');
+      return Boolean(result && 'settled' in result);
     }
   } catch (e) {
     if (isRetryableDbError(e) || o.signal.aborted) {
@@ -190,7 +241,7 @@ async function handleOne(o: WorkerOptions, worker: string, row: QueueRow, stats:
           await sleep(wait, o.signal);
         }
       }
-      return;
+      return false;
     }
     const label = (row.filename as string) ?? `id ${row.id}`;
     // queue_error must name the item even when the error does not (a database error, say).
@@ -203,6 +254,7 @@ async function handleOne(o: WorkerOptions, worker: string, row: QueueRow, stats:
     stats.failed++;
     o.onItem?.(row, 'failed');
   }
+  return false;
 }
 
 function processName(o: WorkerOptions) {

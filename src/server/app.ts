@@ -1,3 +1,4 @@
+import path from 'node:path';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.js';
@@ -8,6 +9,7 @@ import { Access } from './access.js';
 import { calmgrRoutes } from './routes/calmgr.js';
 import { fileRoutes } from './routes/file.js';
 import { AnswerCache } from './answercache.js';
+import { DecompressedCache } from './decompressedcache.js';
 import { healthRoutes } from './routes/health.js';
 import { registerHardening, serverOptions } from './plugins/hardening.js';
 import { jsonListRoutes } from './routes/jsonlists.js';
@@ -34,6 +36,8 @@ export interface RouteContext extends ServerDeps {
   access: Access;
   /** Anonymous JSON API answers, kept until the data change. */
   answers: AnswerCache;
+  /** Decompressed copies of .bz2-stored files, for downloads asked without .bz2. */
+  decompressed?: DecompressedCache;
   /** Work started by a request that outlives it (upload hand-off); awaited on close. */
   background(work: Promise<unknown>): void;
 }
@@ -62,10 +66,16 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
   const pending = new Set<Promise<unknown>>();
   const access = new Access(deps.config, deps.db, opts.now);
   const answers = new AnswerCache(deps.db, deps.config.server.answer_cache_mb * 1024 * 1024, deps.log);
+  const decompressed = new DecompressedCache(
+    path.join(deps.config.paths.var_dir, 'cache', 'decompressed'),
+    deps.config.server.decompressed_cache_mb * 1024 * 1024,
+    deps.log,
+  );
   const ctx: RouteContext = {
     ...deps,
     access,
     answers,
+    decompressed,
     background(work) {
       const p = work.catch(() => {}).finally(() => pending.delete(p));
       pending.add(p);
@@ -73,6 +83,7 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
   };
   app.decorate('access', access);
   app.decorate('answers', answers);
+  app.decorate('decompressedCache', decompressed);
 
   app.register(cookie);
   // The web site first: its hooks (usage log, sessions, errors) must see every route.
@@ -85,6 +96,7 @@ export function buildServer(deps: ServerDeps, opts: BuildOptions = {}): FastifyI
   });
   app.addHook('onClose', async () => {
     await answers.close();
+    await decompressed.close();
     if (pending.size === 0) return;
     const grace = (opts.closeGraceSeconds ?? 30) * 1000;
     deps.log.info(`waiting for ${pending.size} upload hand-off(s) to finish`);
@@ -108,6 +120,8 @@ declare module 'fastify' {
     access: Access;
     /** Cached anonymous JSON API answers (for tests and tools). */
     answers: AnswerCache;
+    /** Decompressed copies of .bz2-stored files (for tests and tools). */
+    decompressedCache: DecompressedCache;
     /** The web site's context (sessions, usage log), for tests and tools. */
     site: SiteContext;
   }

@@ -107,10 +107,34 @@ export class DhsCopier {
     this.primed = true;
   }
 
+  /**
+   * Milliseconds until a file seen waiting is worth looking at again: when its settle time is
+   * over, right away for one first seen in the last pass, a second later for one that was due
+   * but not yet complete (a stalled writer: its next write raises an event anyway; a file
+   * without NEXTEND waiting out its settle interval: its structure read is kept, so a look is
+   * cheap). Null: nothing
+   * waits. The loop sleeps this long rather than a whole poll interval.
+   */
+  nextCheckMs(): number | null {
+    const now = (this.o.now ?? Date.now)();
+    let next: number | null = null;
+    for (const seen of this.pending.values()) {
+      if (seen.reported) continue;
+      const since = seen.mtimeMs > now ? seen.firstStable : seen.mtimeMs; // as pass() counts age
+      const settled = since + this.o.minAgeSeconds * 1000;
+      const at = settled > now ? settled : seen.firstStable === this.lastPassAt ? now + 20 : now + 1000;
+      next = next === null ? at : Math.min(next, at);
+    }
+    return next === null ? null : Math.max(0, next - now);
+  }
+
+  private lastPassAt = 0;
+
   /** One look at the DHS directory: copies what is complete. A missing directory throws. */
   async pass(): Promise<PassResult> {
     const { log } = this.o;
     const now = (this.o.now ?? Date.now)();
+    this.lastPassAt = now;
     const res: PassResult = { copied: [], waiting: [], bad: [], ignored: 0, skipped: [] };
     const entries = await readdir(this.o.dhsDir, { withFileTypes: true });
     const candidates: string[] = [];
@@ -240,7 +264,7 @@ export class DhsCopier {
       return 'wait';
     }
     log.info(`Adding ${name} to IngestQueue`);
-    await enqueueIngest(this.o.db, [{ filename: name, path: '' }]);
+    await enqueueIngest(this.o.db, [{ filename: name, path: '', verified: true }]);
     this.done.set(name, { size, mtimeMs });
     this.pending.delete(name);
     return 'copied';

@@ -33,7 +33,10 @@ export interface ExportDeps {
   params: () => SystemParameters;
   /** No bytes moving for this long fails the request (default 60 s). */
   idleTimeoutMs?: number;
-  /** Wait when the destination is still ingesting the file (default 40 s, as FitsStorage). */
+  /**
+   * Wait when the destination is still ingesting the file. FitsStorage waits 40 s; an archive
+   * that ingests an upload in well under a second (issue 17) is asked again after 5 s.
+   */
   pendingDeferSeconds?: number;
   backoff?: DestinationBackoff;
 }
@@ -115,7 +118,7 @@ export async function exportFile(
   if (there?.pending_ingest) {
     return {
       action: 'deferred',
-      seconds: deps.pendingDeferSeconds ?? 40,
+      seconds: deps.pendingDeferSeconds ?? 5,
       reason: `ingest pending at ${dest}`,
     };
   }

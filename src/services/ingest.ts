@@ -41,6 +41,8 @@ export interface IngestRequest {
   path: string;
   force?: boolean;
   force_md5?: boolean;
+  /** Written into the store complete and verified by whoever queued it: never deferred for age. */
+  verified?: boolean;
 }
 
 export type IngestOutcome =
@@ -66,7 +68,7 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
   // A file modified moments ago may still be being written (NFS, header updates): come back later.
   const deferSeconds = deps.params().ingest_defer_seconds;
   const ageMs = (deps.now ?? Date.now)() - st.lastmod.getTime();
-  if (storage.kind === 'local' && ageMs < deferSeconds * 1000 && ageMs > -60_000) {
+  if (!req.verified && storage.kind === 'local' && ageMs < deferSeconds * 1000 && ageMs > -60_000) {
     return { action: 'deferred', seconds: Math.max(0.5, deferSeconds - ageMs / 1000) };
   }
   const name = trimBz2(req.filename);
@@ -232,15 +234,53 @@ function fullText(headers: Header[]): string {
     .join('\n');
 }
 
+/**
+ * Of many queued files, those certainly unchanged since their present version was recorded: the
+ * same name and path, size and mtime (local store), not forced, and not so fresh that ingest
+ * would defer them. One query for all of them and a stat each, instead of a lookup per file: the
+ * nightly re-queue of everything is bounded by this (issue 17: 2,065 files/s one by one).
+ */
+export async function unchangedIds(deps: IngestDeps, rows: QueueRow[]): Promise<Set<number>> {
+  const out = new Set<number>();
+  if (deps.storage.kind !== 'local') return out; // S3 lastmod is the upload time: md5 decides there
+  const cand = rows.filter((r) => !r.force && !r.force_md5);
+  if (!cand.length) return out;
+  const r = await deps.db.query(
+    `SELECT d.filename, d.path, d.lastmod, d.file_size FROM diskfile d
+     JOIN unnest($1::text[], $2::text[]) AS k(filename, path) ON d.filename = k.filename AND d.path = k.path
+     WHERE d.present`,
+    [cand.map((x) => x.filename as string), cand.map((x) => (x.path as string) ?? '')],
+  );
+  const known = new Map(r.rows.map((d) => [joinKey(d.path, d.filename), d]));
+  const deferMs = deps.params().ingest_defer_seconds * 1000;
+  await Promise.all(
+    cand.map(async (row) => {
+      const key = joinKey((row.path as string) ?? '', row.filename as string);
+      const d = known.get(key);
+      if (!d) return;
+      const st = await deps.storage.stat(key).catch(() => null);
+      if (!st || st.size !== Number(d.file_size) || st.lastmod.getTime() !== d.lastmod?.getTime()) return;
+      const age = Date.now() - st.lastmod.getTime();
+      if (!row.verified && age < deferMs && age > -60_000) return; // ingestFile decides (defers)
+      out.add(row.id);
+    }),
+  );
+  return out;
+}
+
 /** The ingest queue handler: deferral and errors map to the worker's outcomes. */
 export function makeIngestHandler(deps: IngestDeps): Handler {
-  return async (row: QueueRow) => {
+  const handler: Handler = async (row: QueueRow) => {
     const out = await ingestFile(deps, {
       filename: row.filename as string,
       path: (row.path as string) ?? '',
       force: row.force as boolean,
       force_md5: row.force_md5 as boolean,
+      verified: row.verified === true,
     });
     if (out.action === 'deferred') return { defer: out.seconds, reason: 'modified in the last seconds' };
+    if (out.action === 'unchanged') return { settled: true };
   };
+  handler.settle = (rows) => unchangedIds(deps, rows);
+  return handler;
 }

@@ -10,6 +10,8 @@ export interface IngestItem {
   path?: string;
   force?: boolean;
   force_md5?: boolean;
+  /** The queuing writer put the file into the store complete and md5-checked: no age deferral. */
+  verified?: boolean;
   after?: Date | null;
 }
 
@@ -22,6 +24,7 @@ export function enqueueIngest(db: Queryable, items: IngestItem[]): Promise<engin
       path: i.path ?? '',
       force: i.force ?? false,
       force_md5: i.force_md5 ?? false,
+      verified: i.verified ?? false,
       after: i.after ?? null,
       sortkey: sortkey(i.filename),
     })),

@@ -125,7 +125,9 @@ async function handOff(
       md5 = r.rows[0]?.md5 ?? null;
     }
     const written = await storage.write(key, createReadStream(file), md5 ? { expectMd5: md5 } : {});
-    await enqueueIngest(db, [{ filename: item.filename, path: item.path }]);
+    // Complete and md5-checked against what the uploader was told: ingest it now, not after
+    // ingest_defer_seconds (the store's mtime is the moment of this write).
+    await enqueueIngest(db, [{ filename: item.filename, path: item.path, verified: true }]);
     const q = await db.query(
       `SELECT id FROM ingestqueue WHERE filename = $1 AND path = $2 AND NOT failed ORDER BY id DESC LIMIT 1`,
       [item.filename, item.path],

@@ -1,19 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { Database } from '../db/connect.js';
-import { getParams, type SystemParameters } from '../db/params.js';
-import { Waker } from '../daemon/sleep.js';
+import { openSiblingDatabase, type Database } from '../db/connect.js';
+import { trimBz2 } from '../gemini/filename.js';
 import type { Logger } from '../log/logger.js';
-import { QUEUES } from '../queues/tables.js';
-import { runWorker } from '../queues/worker.js';
+import { LocalStorage } from '../storage/local.js';
 import type { Storage } from '../storage/types.js';
-import { DhsCopier } from './copyfromdhs.js';
-import { makeIngestHandler } from './ingest.js';
+import { startArchive, startSummit, type SideDeps } from './pipeline.js';
 import { writeSample } from './samples.js';
-import { buildServer } from '../server/app.js';
 
-// `fitsstore up`: the summit pipeline in one process on the embedded default — a sample DHS
-// directory filled by the generator, copy-from-dhs, and two ingest workers.
+// `fitsstore up`: the whole path on one machine, in one process, on the embedded default. A
+// summit (the DHS directory, filled with sample files by the generator; copy-from-dhs; ingest;
+// export) and an archive (its own database and store; the web server receiving the summit's
+// uploads over real HTTP; ingest, previews, calibrations), so that a newcomer sees a file go from
+// the telescope's disk to the archive's search pages.
 
 export interface UpOptions {
   config: Config;
@@ -22,7 +25,7 @@ export interface UpOptions {
   log: Logger;
   signal: AbortSignal;
   samples: number;
-  /** Stop once the samples are ingested, instead of running until interrupted. */
+  /** Stop once the samples are on the archive, instead of running until interrupted. */
   exitWhenDone?: boolean;
   onReady?: (summary: UpSummary) => void;
 }
@@ -30,10 +33,17 @@ export interface UpOptions {
 export interface UpSummary {
   dhsDir: string;
   storeDir: string;
+  archiveStoreDir: string;
+  archiveDatabaseUrl: string;
   generated: string[];
-  /** Where the web server listens, when it could start. */
+  /** The summit's web server ('' when its port was taken). */
   url?: string;
+  /** The archive's web server, where the samples are searchable. */
+  archiveUrl: string;
+  /** Samples ingested at the summit. */
   ingested: number;
+  /** Samples ingested at the archive (searchable there). */
+  archived: number;
   failed: number;
 }
 
@@ -87,88 +97,128 @@ export function generateSamples(
   return names;
 }
 
+/** The archive's configuration beside the summit's: own store and staging, next port, role archive. */
+export function archiveConfigFor(config: Config, uploadAuth: string): Config {
+  const raw = JSON.parse(JSON.stringify(config)) as Record<string, any>;
+  const root = path.join(config.paths.var_dir, 'archive');
+  raw.role = 'archive';
+  raw.paths.storage_root = path.join(root, 'dataflow');
+  raw.paths.upload_staging = path.join(root, 'upload_staging');
+  raw.export = { destinations: [] };
+  raw.server.port = config.server.port === 0 ? 0 : config.server.port + 1;
+  raw.server.upload_auth = uploadAuth;
+  return parseConfig(raw, 'the archive of fitsstore up');
+}
+
+/** The summit's configuration exporting to the archive at `archiveUrl`. */
+export function summitConfigFor(config: Config, archiveUrl: string, uploadAuth: string): Config {
+  const raw = JSON.parse(JSON.stringify(config)) as Record<string, any>;
+  raw.role = 'summit';
+  raw.export = { destinations: [{ url: archiveUrl.replace(/\/$/, ''), upload_auth: uploadAuth }] };
+  return parseConfig(raw, 'the summit of fitsstore up');
+}
+
 export async function up(o: UpOptions): Promise<UpSummary> {
   const { config, database, log, signal } = o;
-  const dhsDir = config.paths.dhs_dir;
-  mkdirSync(dhsDir, { recursive: true });
-  const generated = generateSamples(dhsDir, o.samples, new Date(), [config.paths.storage_root]);
-  log.info(`wrote ${generated.length} sample files to ${dhsDir}`);
-
-  let params: SystemParameters = await getParams(database.db);
   const stopAll = new AbortController();
+  setMaxListeners(64, stopAll.signal); // one per worker loop, timer and server of both sides
   signal.addEventListener('abort', () => stopAll.abort(), { once: true });
-  const handler = makeIngestHandler({
-    db: database.db,
-    storage: o.storage,
-    config,
-    log,
-    params: () => params,
-  });
+  const secret = config.server.upload_auth || randomBytes(16).toString('hex');
+
+  // The archive first: the summit's export destination is its URL.
+  const acfg = archiveConfigFor(config, secret);
+  mkdirSync(acfg.paths.storage_root, { recursive: true });
+  const archiveDb = await openSiblingDatabase(
+    database,
+    `${new URL(database.url).pathname.slice(1)}_archive`,
+    {
+      log: (m) => log.info(m),
+    },
+  );
+  const wanted = new Set<string>();
   const summary: UpSummary = {
-    dhsDir,
+    dhsDir: config.paths.dhs_dir,
     storeDir: config.paths.storage_root,
-    generated,
+    archiveStoreDir: acfg.paths.storage_root,
+    archiveDatabaseUrl: archiveDb.url,
+    generated: [],
+    archiveUrl: '',
     ingested: 0,
+    archived: 0,
     failed: 0,
   };
-  const wanted = new Set(generated);
-  const workers = ['siq1', 'siq2'].map((name) =>
-    runWorker({
-      db: database.db,
-      url: database.url,
-      queue: QUEUES.ingest,
-      name,
-      handler,
-      log,
-      signal: stopAll.signal,
-      onItem: (row, outcome) => {
-        if (!wanted.has(row.filename as string)) return;
-        if (outcome === 'done') summary.ingested++;
-        if (outcome === 'failed') summary.failed++;
-      },
-    }),
-  );
-  // The web pages and JSON API over the same database, so what was ingested can be looked at.
-  const server = buildServer({ config, db: database.db, storage: o.storage, log });
-  try {
-    await server.listen({ host: config.server.host, port: config.server.port });
-    summary.url = `http://${config.server.host}:${config.server.port}/`;
-  } catch (e) {
-    log.warn(`web server not started on port ${config.server.port}: ${(e as Error).message}`);
-  }
-  const copier = new DhsCopier({
-    db: database.db,
-    dhsDir,
-    storage: o.storage,
-    log,
-    minAgeSeconds: 0.5,
-    // The demo writes its samples whole (temp + rename), most without NEXTEND: it need not wait
-    // out the summit's settle interval for them.
-    settleSeconds: () => Math.min(params.dhs_settle_seconds, 2),
-  });
-  const rejected = new Set<string>();
-  const waker = new Waker();
+  const failed = new Set<string>();
+  const archived = new Set<string>();
   let reported = false;
-  while (!stopAll.signal.aborted) {
-    const pass = await copier
-      .pass()
-      .catch((e) => log.error({ err: (e as Error).message }, 'DHS pass failed'));
-    // A sample the copier rejects will never be ingested: count it, or `--exit` would wait for ever.
-    for (const name of pass?.bad ?? []) {
-      if (wanted.has(name) && !rejected.has(name)) {
-        rejected.add(name);
-        summary.failed++;
-      }
-    }
-    params = await getParams(database.db).catch(() => params);
-    if (!reported && summary.ingested + summary.failed >= wanted.size) {
+  let written = false;
+  const progress = () => {
+    summary.archived = archived.size;
+    summary.failed = failed.size;
+    if (!reported && written && archived.size + failed.size >= wanted.size) {
       reported = true;
       o.onReady?.(summary);
       if (o.exitWhenDone) stopAll.abort();
     }
-    await waker.sleep(reported ? config.dhs.poll_seconds * 1000 : 300, stopAll.signal);
-  }
-  await Promise.all(workers);
-  await server.close();
+  };
+  const onItem =
+    (side: 'summit' | 'archive'): SideDeps['onItem'] =>
+    (queue, row, outcome) => {
+      const name = trimBz2(String(row.filename ?? ''));
+      if (!wanted.has(name)) return;
+      if (outcome === 'failed' && !archived.has(name)) failed.add(name);
+      if (outcome === 'done' && queue === 'ingest') {
+        if (side === 'summit') summary.ingested++;
+        else {
+          archived.add(name);
+          failed.delete(name);
+        }
+      }
+      progress();
+    };
+  const archive = await startArchive({
+    config: acfg,
+    db: archiveDb.db,
+    dbUrl: archiveDb.url,
+    storage: new LocalStorage(acfg.paths.storage_root),
+    log: log.child({ side: 'archive' }),
+    signal: stopAll.signal,
+    anyPort: true,
+    onItem: onItem('archive'),
+  });
+  summary.archiveUrl = archive.url;
+
+  const scfg = summitConfigFor(config, archive.url, secret);
+  mkdirSync(scfg.paths.dhs_dir, { recursive: true });
+  const summit = await startSummit({
+    config: scfg,
+    db: database.db,
+    dbUrl: database.url,
+    storage: o.storage,
+    log: log.child({ side: 'summit' }),
+    signal: stopAll.signal,
+    onItem: onItem('summit'),
+    // The demo writes its samples whole (temp + rename), most without NEXTEND: it need not wait
+    // out the summit's settle interval for them.
+    settleSeconds: (p) => Math.min(p.dhs_settle_seconds, 2),
+    // A sample the copier rejects will never arrive: count it, or `--exit` would wait for ever.
+    onRejected: (name) => {
+      if (wanted.has(trimBz2(name)) && !archived.has(trimBz2(name))) failed.add(trimBz2(name));
+      progress();
+    },
+  });
+  summary.url = summit.url || undefined;
+
+  // Written once everything listens, so the samples travel the same path as any file would.
+  summary.generated = generateSamples(scfg.paths.dhs_dir, o.samples, new Date(), [
+    scfg.paths.storage_root,
+    acfg.paths.storage_root,
+  ]);
+  for (const n of summary.generated) wanted.add(trimBz2(n));
+  log.info(`wrote ${summary.generated.length} sample files to ${scfg.paths.dhs_dir}`);
+  written = true;
+  progress();
+
+  await Promise.all([summit.stopped, archive.stopped]);
+  await archiveDb.close();
   return summary;
 }

@@ -36,7 +36,9 @@ describe('fitsstore up --exit, run twice on the same directories', () => {
     for (const run of [1, 2]) {
       const r = await runCli(['up', '--exit', '--samples', '4'], { config, timeoutMs: 120_000 });
       expect(r.code, `run ${run}: ${r.stderr.slice(-2000)}`).toBe(0);
-      expect(r.stdout).toMatch(/fitsstore is up: 4 of 4 sample files ingested/);
+      expect(r.stdout).toMatch(
+        /fitsstore is up: 4 of 4 sample files copied from the DHS, ingested at the summit, exported over HTTP and searchable on the archive/,
+      );
     }
     expect(readdirSync(path.join(tmp.dir, 'dhs')).filter((f) => /^N\d{8}S\d{4}\.fits/.test(f))).toHaveLength(
       8,

@@ -92,3 +92,34 @@ describe('queue worker', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
   });
 });
+
+describe('deferral wake-up', () => {
+  it('an idle worker picks a deferred item up when it comes due, not at the next poll', async () => {
+    await t.db.query('TRUNCATE ingestqueue, queue_error');
+    await t.db.query('UPDATE system_parameters SET poll_seconds = 30, heartbeat_seconds = 30');
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const running = runWorker({
+      db: t.db,
+      url: t.url,
+      queue: q,
+      name: 'due-test',
+      log: quietLog,
+      signal: ac.signal,
+      handler: async () => {
+        seen.push(Date.now());
+      },
+    });
+    await new Promise((r) => setTimeout(r, 300)); // idle on the 30 s poll
+    const t0 = Date.now();
+    await engine.enqueue(t.db, q, [
+      { filename: 'due.fits', sortkey: 'z', after: new Date(Date.now() + 1000) },
+    ]);
+    for (let i = 0; i < 250 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    ac.abort();
+    await running;
+    expect(seen).toHaveLength(1);
+    expect(seen[0] - t0).toBeGreaterThanOrEqual(900);
+    expect(seen[0] - t0).toBeLessThan(3000);
+  });
+});

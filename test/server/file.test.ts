@@ -75,6 +75,28 @@ describe('GET /file/<name>', () => {
     expect(md5(asIs.rawPayload)).toBe(md5(packed.bytes));
   });
 
+  it('serves a stored .bz2 asked plain from one decompressed copy; the .bz2 name gets the stored bytes', async () => {
+    const before = app.decompressedCache.snapshot();
+    for (let i = 0; i < 3; i++) {
+      const r = await app.inject(`/file/${packed.name.replace(/\.bz2$/, '')}`);
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-length']).toBe(String(packed.raw.length));
+      expect(md5(r.rawPayload)).toBe(md5(packed.raw));
+    }
+    const after = app.decompressedCache.snapshot();
+    expect(after.misses - before.misses).toBeLessThanOrEqual(1);
+    expect(after.hits - before.hits).toBeGreaterThanOrEqual(2);
+    const stored = await app.inject(`/file/${packed.name}`);
+    expect(md5(stored.rawPayload)).toBe(md5(packed.bytes));
+    expect(app.decompressedCache.snapshot().hits).toBe(after.hits); // no copy involved
+    const part = await app.inject({
+      url: `/file/${packed.name.replace(/\.bz2$/, '')}`,
+      headers: { range: 'bytes=100-2979' },
+    });
+    expect(part.statusCode).toBe(206);
+    expect(part.rawPayload.equals(packed.raw.subarray(100, 2980))).toBe(true);
+  });
+
   it('serves byte ranges of plain delivery, from a plain or a .bz2 file', async () => {
     const r = await app.inject({ url: `/file/${plain.name}`, headers: { range: 'bytes=2880-2999' } });
     expect(r.statusCode).toBe(206);

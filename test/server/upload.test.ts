@@ -7,11 +7,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { buildServer } from '../../src/server/app.js';
 import { ingestLeftovers } from '../../src/services/ingestuploaded.js';
+import { makeIngestHandler } from '../../src/services/ingest.js';
+import type { QueueRow } from '../../src/queues/engine.js';
 import { bzip2, sampleFits } from '../../src/services/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import type { Storage } from '../../src/storage/types.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { quietLog, tempDir, testConfig } from '../helpers/env.js';
+import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { cutOffPost, listen } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -177,6 +179,37 @@ describe('POST /upload_file: the transfer', () => {
     const st = await storage.stat('N20200101S0001.fits.bz2');
     expect(st?.size).toBe(body.length);
     expect(staged()).toEqual([]);
+  });
+
+  it('a complete, md5-checked upload is ingested at once, not deferred as still being written', async () => {
+    await t.db.query('TRUNCATE file, diskfile, header, fulltextheader, previewqueue, calcachequeue CASCADE');
+    const body = sampleFits({ serial: 7, date: '20200101' });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/upload_file/N20200101S0007.fits',
+      payload: body,
+      headers: { cookie: COOKIE, 'content-type': 'application/octet-stream' },
+    });
+    expect(r.statusCode).toBe(200);
+    // Handed off to ingest before the answer.
+    // The stored copy's mtime is this moment; ingest_defer_seconds would hold any other file 5 s.
+    const row = (await t.db.query('SELECT * FROM ingestqueue')).rows[0] as QueueRow;
+    expect(row).toMatchObject({ filename: 'N20200101S0007.fits', verified: true });
+    const handler = makeIngestHandler({
+      db: t.db,
+      storage,
+      config,
+      log: quietLog,
+      params: fixedParams({ ingest_defer_seconds: 5 }),
+    });
+    const ac = new AbortController();
+    expect(await handler(row, { signal: ac.signal, log: quietLog })).toBeUndefined();
+    const df = await t.db.query('SELECT filename FROM diskfile WHERE present');
+    expect(df.rows).toEqual([{ filename: 'N20200101S0007.fits' }]);
+    // The same file queued by anyone else (a cron re-add right after a rewrite) is still deferred.
+    expect(
+      await handler({ ...row, verified: false, force: true }, { signal: ac.signal, log: quietLog }),
+    ).toMatchObject({ defer: expect.any(Number) });
   });
 
   it('takes any content type as the raw body (JSON included)', async () => {

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { FrameFilterError } from '../../calcache/frames.js';
-import { addToCalcacheQueue } from '../../services/calcache.js';
 import { printJson } from '../output.js';
 import { commonOptions, runCommand, UsageError } from '../context.js';
 import { days } from './add-to-preview-queue.js';
@@ -23,6 +21,8 @@ export function register(program: Command) {
     .option('--debug', 'log at debug level');
   commonOptions(cmd).action(async (opts) => {
     await runCommand('add-to-calcache-queue', opts, async (ctx) => {
+      const { FrameFilterError } = await import('../../calcache/frames.js');
+      const { addToCalcacheQueue } = await import('../../services/calcache.js');
       const database = await ctx.database();
       let r;
       try {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { addToIngestQueue, MissingPathError } from '../../services/addtoingest.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { decimalNumber } from '../numbers.js';
 
@@ -22,7 +21,10 @@ export function register(program: Command) {
     .option('--demon', 'no stdout; log file only')
     .option('--debug', 'log at debug level');
   commonOptions(cmd).action(async (opts) => {
+    const { MissingPathError } = await import('../../services/addtoingest.js');
     await runCommand('add-to-ingest-queue', opts, async (ctx) => {
+      const { MissingPathError } = await import('../../services/addtoingest.js');
+      const { addToIngestQueue } = await import('../../services/addtoingest.js');
       let after: Date | undefined;
       if (opts.after) {
         after = new Date(opts.after);

@@ -1,6 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { FrameFilterError } from '../../calcache/frames.js';
-import { addToPreviewQueue } from '../../services/preview.js';
 import { printJson } from '../output.js';
 import { commonOptions, runCommand, UsageError } from '../context.js';
 
@@ -25,6 +23,8 @@ export function register(program: Command) {
     .option('--debug', 'log at debug level');
   commonOptions(cmd).action(async (opts) => {
     await runCommand('add-to-preview-queue', opts, async (ctx) => {
+      const { FrameFilterError } = await import('../../calcache/frames.js');
+      const { addToPreviewQueue } = await import('../../services/preview.js');
       const database = await ctx.database();
       let r;
       try {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { check, parseBytes } from '../../ops/check.js';
 import { printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { decimalNumber } from '../numbers.js';
@@ -41,6 +40,7 @@ export function register(program: Command): Command {
       'check',
       { ...opts, demon: true },
       async (ctx) => {
+        const { check, parseBytes } = await import('../../ops/check.js');
         let byteBudget: number | undefined;
         if (opts.byteBudget !== undefined) {
           if (!opts.md5) throw new UsageError('--byte-budget only applies with --md5');

@@ -1,21 +1,23 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { getParams, type SystemParameters } from '../../db/params.js';
-import { Waker } from '../../daemon/sleep.js';
-import { DhsCopier, type PassResult } from '../../services/copyfromdhs.js';
+import type { SystemParameters } from '../../db/params.js';
+import type { PassResult } from '../../services/copyfromdhs.js';
 import { commonOptions, daemonOptions, EXIT, runCommand } from '../context.js';
 
 export function register(program: Command) {
   const cmd = program
     .command('copy-from-dhs')
     .description(
-      'Poll the DHS directory and copy complete, valid FITS files into the dataflow store, queueing ingest',
+      'Watch the DHS directory and copy complete, valid FITS files into the dataflow store, queueing ingest',
     )
     .option('--dryrun', 'report what would be copied; copy and queue nothing')
     .option('--once', 'one pass over the DHS directory, then exit')
     .option('--dhs-dir <dir>', 'DHS directory (default: paths.dhs_dir from the configuration)');
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
     await runCommand('copy-from-dhs', opts, async (ctx) => {
+      const { getParams } = await import('../../db/params.js');
+      const { DhsCopier } = await import('../../services/copyfromdhs.js');
+      const { DhsWatcher, runDhsLoop } = await import('../../services/dhswatch.js');
       const dhsDir: string = opts.dhsDir ?? ctx.config.paths.dhs_dir;
       // A missing DHS directory is a set-up error, not something to wait out.
       const dir = await stat(dhsDir).catch((e: NodeJS.ErrnoException) => e);
@@ -46,17 +48,31 @@ export function register(program: Command) {
         ctx.log.info(onceSummary(r));
         return r.bad.length ? EXIT.PROBLEMS : EXIT.OK;
       }
-      const waker = new Waker();
-      ctx.log.info(`watching ${dhsDir}${opts.dryrun ? ' (dry run)' : ''}`);
-      while (!ctx.signal.aborted) {
-        try {
-          params = await getParams(database.db).catch(() => params);
-          await copier.pass();
-        } catch (e) {
-          // An NFS hiccup must not kill the daemon: log and try again next poll.
-          ctx.log.error({ err: (e as Error).message }, 'DHS pass failed; retrying');
-        }
-        await waker.sleep(ctx.config.dhs.poll_seconds * 1000, ctx.signal);
+      const watcher = await new DhsWatcher(dhsDir, ctx.log).start(ctx.config.dhs.watch);
+      ctx.log.info(
+        `watching ${dhsDir}${opts.dryrun ? ' (dry run)' : ''}: ${
+          watcher.mode === 'events'
+            ? `inotify events, full scan every ${ctx.config.dhs.poll_seconds} s`
+            : `full scan every ${ctx.config.dhs.poll_seconds} s (${watcher.reason})`
+        }`,
+      );
+      try {
+        await runDhsLoop({
+          copier,
+          watcher,
+          pollSeconds: ctx.config.dhs.poll_seconds,
+          signal: ctx.signal,
+          log: ctx.log,
+          // The live settle interval, re-read after every pass.
+          onPass: () => {
+            getParams(database.db).then(
+              (p) => (params = p),
+              () => {},
+            );
+          },
+        });
+      } finally {
+        watcher.close();
       }
     });
   });

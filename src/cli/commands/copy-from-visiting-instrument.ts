@@ -1,11 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { sleep } from '../../daemon/sleep.js';
-import {
-  copyFromVisitingInstrument,
-  VISITING_INSTRUMENTS,
-  type VisitingInstrument,
-} from '../../services/visiting.js';
+import type { VisitingInstrument } from '../../services/visiting.js';
 import { commonOptions, daemonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { printJson } from '../output.js';
 import { decimalNumber } from '../numbers.js';
@@ -33,6 +28,8 @@ export function register(program: Command) {
     .option('--json', 'print each pass as JSON');
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
     await runCommand('copy-from-visiting-instrument', opts, async (ctx) => {
+      const { sleep } = await import('../../daemon/sleep.js');
+      const { copyFromVisitingInstrument, VISITING_INSTRUMENTS } = await import('../../services/visiting.js');
       const chosen = VISITING_INSTRUMENTS.filter((i) => opts[i]);
       if (chosen.length === 0)
         throw new UsageError('name an instrument: --alopeke, --zorro, --igrins or --maroonx');

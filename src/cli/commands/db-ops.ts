@@ -1,18 +1,16 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../config/load.js';
-import { openDatabase } from '../../db/connect.js';
-import { migrate, pendingMigrations } from '../../db/migrate.js';
-import { backup, defaultBackupDir, listBackups, liveWorkers, rehearse, restore } from '../../ops/backup.js';
-import { CLUSTER_SUFFIX, type OwnedCluster } from '../../ops/cluster-backup.js';
-import { PgToolError } from '../../ops/pgtools.js';
+import type { OwnedCluster } from '../../ops/cluster-backup.js';
 import type { Config } from '../../config/schema.js';
 import { printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
 
 // `fitsstore db backup|restore` and the `--rehearse` option of the lead's `db migrate`.
 
-const asUsage = (e: unknown) => (e instanceof PgToolError ? new UsageError(e.message) : e);
+const asUsage = async (e: unknown) => {
+  const { PgToolError } = await import('../../ops/pgtools.js');
+  return e instanceof PgToolError ? new UsageError(e.message) : e;
+};
 
 /** The embedded cluster, when no database.url is configured: backed up by a physical copy. */
 const ownedCluster = (config: Config): OwnedCluster | undefined =>
@@ -35,6 +33,9 @@ export function registerDbOps(db: Command): void {
       'db-backup',
       opts,
       async (ctx) => {
+        const { openDatabase } = await import('../../db/connect.js');
+        const { migrate } = await import('../../db/migrate.js');
+        const { backup, defaultBackupDir, listBackups } = await import('../../ops/backup.js');
         const dir = path.resolve(opts.dir ?? defaultBackupDir(ctx.config));
         // No migration as a side effect of a backup: the dump is of the database as it is.
         const database = await openDatabase(ctx.config, { migrate: false });
@@ -57,8 +58,8 @@ export function registerDbOps(db: Command): void {
             binDir: opts.pgBindir,
             retention: opts.retention,
             cluster: ownedCluster(ctx.config),
-          }).catch((e) => {
-            throw asUsage(e);
+          }).catch(async (e) => {
+            throw await asUsage(e);
           });
           ctx.log.info(
             {
@@ -100,7 +101,14 @@ export function registerDbOps(db: Command): void {
       .option('--force', 'restore even though queue workers look alive')
       .option('--pg-bindir <dir>', 'directory of a pg_restore matching the server version'),
   ).action(async (file: string, opts) => {
+    const { backup } = await import('../../ops/backup.js');
+    const { CLUSTER_SUFFIX } = await import('../../ops/cluster-backup.js');
     await runCommand('db-restore', opts, async (ctx) => {
+      const { backup } = await import('../../ops/backup.js');
+      const { CLUSTER_SUFFIX } = await import('../../ops/cluster-backup.js');
+      const { openDatabase } = await import('../../db/connect.js');
+      const { migrate } = await import('../../db/migrate.js');
+      const { liveWorkers, restore } = await import('../../ops/backup.js');
       const database = await openDatabase(ctx.config, { migrate: false });
       const url = database.url;
       let closed = false;
@@ -126,8 +134,8 @@ export function registerDbOps(db: Command): void {
           await database.close();
         }
         const r = await restore({ url, file: path.resolve(file), binDir: opts.pgBindir, cluster }).catch(
-          (e) => {
-            throw asUsage(e);
+          async (e) => {
+            throw await asUsage(e);
           },
         );
         ctx.log.info({ file, seconds: r.seconds, previous: r.previous }, `restored ${file} into ${where}`);
@@ -160,6 +168,8 @@ function addRehearsal(db: Command) {
         'db-migrate',
         opts,
         async (ctx) => {
+          const { openDatabase } = await import('../../db/connect.js');
+          const { migrate } = await import('../../db/migrate.js');
           const database = await openDatabase(ctx.config, { migrate: true, log: (m) => ctx.log.info(m) });
           await database.close();
         },
@@ -182,6 +192,10 @@ function addRehearsal(db: Command) {
     const opts = cmd.opts();
     if (!opts.rehearse || opts.status) return;
     const say = (m: string) => process.stderr.write(`db migrate --rehearse: ${m}\n`);
+    const { ConfigError, loadConfig } = await import('../../config/load.js');
+    const { openDatabase } = await import('../../db/connect.js');
+    const { migrate, pendingMigrations } = await import('../../db/migrate.js');
+    const { rehearse } = await import('../../ops/backup.js');
     let config;
     try {
       config = loadConfig({ file: opts.config });

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../../db/connect.js';
-import { appliedMigrations, listMigrations } from '../../db/migrate.js';
 import { commonOptions, runCommand } from '../context.js';
 
 export function register(program: Command): Command {
@@ -17,6 +15,8 @@ export function register(program: Command): Command {
       'db',
       opts,
       async (ctx) => {
+        const { openDatabase } = await import('../../db/connect.js');
+        const { appliedMigrations, listMigrations } = await import('../../db/migrate.js');
         if (opts.status) {
           const database = await openDatabase(ctx.config, { migrate: false });
           try {

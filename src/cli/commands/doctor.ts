@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { openDatabase, requireDatabase } from '../../db/connect.js';
-import { defaultBackupDir } from '../../ops/backup.js';
-import { doctor, formatReport, mailReport } from '../../ops/doctor.js';
 import { printJson } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { wholeNumber, decimalNumber } from '../numbers.js';
@@ -22,10 +19,15 @@ export function register(program: Command): Command {
       .option('--backup-dir <dir>', 'where db backup writes (default <var_dir>/backups)')
       .option('--timeout <ms>', 'for the database and each destination', wholeNumber(1), 5000),
   ).action(async (opts) => {
+    const { requireDatabase } = await import('../../db/connect.js');
     await runCommand(
       'doctor',
       opts,
       async (ctx) => {
+        const { requireDatabase } = await import('../../db/connect.js');
+        const { openDatabase } = await import('../../db/connect.js');
+        const { defaultBackupDir } = await import('../../ops/backup.js');
+        const { doctor, formatReport, mailReport } = await import('../../ops/doctor.js');
         if (!(opts.failFree <= opts.warnFree))
           throw new UsageError('--fail-free must not be above --warn-free');
         // No database configured is a configuration error (exit 2), not a FAIL line about an

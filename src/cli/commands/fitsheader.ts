@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { compressedImageCards } from '../../fits/imageview.js';
-import { FitsReadError, readFitsFile, readNonstandardPrimary } from '../../fits/reader.js';
 import { isTileCompressed } from '../../fits/tilecompress.js';
-import { verifyFits } from '../../fits/verify.js';
 import type { Card, Hdu } from '../../fits/types.js';
 import { EXIT } from '../context.js';
 import { wholeNumber } from '../numbers.js';
@@ -41,6 +39,8 @@ export function register(program: Command) {
     )
     .option('--raw', 'the same as --compressed')
     .action(async (files: string[], opts) => {
+      const { readNonstandardPrimary } = await import('../../fits/reader.js');
+      const { FitsReadError, readFitsFile } = await import('../../fits/reader.js');
       let code: number = EXIT.OK;
       const out: unknown[] = [];
       const raw = !!(opts.raw || opts.compressed);
@@ -114,6 +114,7 @@ export function register(program: Command) {
     .argument('<file...>')
     .option('-q, --quiet', 'print only files with problems')
     .action(async (files: string[], opts) => {
+      const { verifyFits } = await import('../../fits/verify.js');
       let bad = 0;
       for (const file of files) {
         let r;

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import os from 'node:os';
-import { getParams, paramHistory, setParam } from '../../db/params.js';
 import { printJson, printTable } from '../output.js';
 import { commonOptions, runCommand, UsageError } from '../context.js';
 import { wholeNumber } from '../numbers.js';
@@ -14,6 +13,7 @@ export function register(program: Command) {
       'params',
       opts,
       async (ctx) => {
+        const { getParams } = await import('../../db/params.js');
         const v = await getParams((await ctx.database()).db);
         if (opts.json) return printJson(v);
         printTable(
@@ -31,6 +31,7 @@ export function register(program: Command) {
       'params',
       opts,
       async (ctx) => {
+        const { setParam } = await import('../../db/params.js');
         try {
           const v = await setParam(
             (await ctx.database()).db,
@@ -52,6 +53,7 @@ export function register(program: Command) {
         'params',
         opts,
         async (ctx) => {
+          const { paramHistory } = await import('../../db/params.js');
           const rows = await paramHistory((await ctx.database()).db, opts.limit);
           printTable(
             ['when', 'changed'],

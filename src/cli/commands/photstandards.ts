@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadPhotStandards, parsePhotStandards } from '../../services/photstandards.js';
 import { commonOptions, runCommand, UsageError } from '../context.js';
 
 // Loads the archive's list of photometric standard stars; ingest then flags files that have
@@ -16,6 +15,7 @@ export function register(program: Command) {
     .argument('<file>');
   commonOptions(load).action(async (file: string, opts) => {
     await runCommand('photstandards load', opts, async (ctx) => {
+      const { loadPhotStandards, parsePhotStandards } = await import('../../services/photstandards.js');
       let stars;
       try {
         stars = parsePhotStandards(readFileSync(file, 'utf8'));

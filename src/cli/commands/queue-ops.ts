@@ -1,14 +1,6 @@
 import type { Command } from 'commander';
-import { getParams } from '../../db/params.js';
-import { FilterError, isBadRegex, parseFilter, parseQueues } from '../../ops/filters.js';
-import {
-  listErrors,
-  listItems,
-  runVerb,
-  type PlannedItem,
-  type QueueItem,
-  type Verb,
-} from '../../queues/admin.js';
+import type { parseFilter, parseQueues } from '../../ops/filters.js';
+import type { PlannedItem, QueueItem, Verb } from '../../queues/admin.js';
 import { age, printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError, type CommandContext } from '../context.js';
 import { wholeNumber, decimalNumber } from '../numbers.js';
@@ -37,6 +29,7 @@ async function withFilters<T>(
   opts: any,
   fn: (f: ReturnType<typeof parseFilter>, qs: ReturnType<typeof parseQueues>) => Promise<T>,
 ) {
+  const { FilterError, isBadRegex, parseFilter, parseQueues } = await import('../../ops/filters.js');
   let f, qs;
   try {
     f = parseFilter(opts);
@@ -68,6 +61,7 @@ export function registerQueueOps(queue: Command): void {
         'queue',
         opts,
         async (ctx) => {
+          const { listItems } = await import('../../queues/admin.js');
           const { db } = await ctx.database();
           const rows = await withFilters(opts, async (f, qs) => {
             const all: QueueItem[] = [];
@@ -115,6 +109,7 @@ export function registerQueueOps(queue: Command): void {
         'queue',
         opts,
         async (ctx) => {
+          const { listErrors } = await import('../../queues/admin.js');
           const { db } = await ctx.database();
           const rows = await withFilters(opts, (f, qs) => listErrors(db, qs, f, opts.limit));
           if (opts.json) return printJson(rows);
@@ -165,6 +160,8 @@ export function registerQueueOps(queue: Command): void {
 
 async function runVerbCommand(ctx: CommandContext, name: Verb, opts: any): Promise<number> {
   if (name === 'purge' && !(opts.days >= 0)) throw new UsageError('--days: expected a number of days');
+  const { getParams } = await import('../../db/params.js');
+  const { runVerb } = await import('../../queues/admin.js');
   const { db } = await ctx.database();
   const params = await getParams(db);
   const results = await withFilters(opts, async (f, qs) => {

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { queueStatus } from '../../ops/queuestatus.js';
 import { age, printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand } from '../context.js';
-import { getParams } from '../../db/params.js';
-import { forgetDeadWorkers } from '../../queues/workers.js';
 
 /** `fitsstore queue <verb>`: status here; operator verbs register on the same command. */
 export function register(program: Command): Command {
@@ -20,6 +17,7 @@ export function register(program: Command): Command {
       'queue',
       opts,
       async (ctx) => {
+        const { queueStatus } = await import('../../ops/queuestatus.js');
         const { db } = await ctx.database();
         const s = await queueStatus(db);
         if (opts.json) return printJson(s);
@@ -58,6 +56,8 @@ export function register(program: Command): Command {
   ).action(async (names: string[], opts) => {
     // The log file records who changed what; stdout already tells the operator.
     await runCommand('queue', { ...opts, demon: true }, async (ctx) => {
+      const { getParams } = await import('../../db/params.js');
+      const { forgetDeadWorkers } = await import('../../queues/workers.js');
       const { db } = await ctx.database();
       const params = await getParams(db);
       const r = await forgetDeadWorkers(db, {

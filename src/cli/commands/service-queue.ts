@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
-import { getParams, type SystemParameters } from '../../db/params.js';
-import { queueByName } from '../../queues/tables.js';
-import { runWorker, type Handler } from '../../queues/worker.js';
-import { makeCalcacheHandler } from '../../services/calcache.js';
-import { makeIngestHandler } from '../../services/ingest.js';
-import { makePreviewHandler } from '../../services/preview.js';
+import type { SystemParameters } from '../../db/params.js';
+import type { Handler } from '../../queues/worker.js';
 import { exportHandler } from './service-queue-export.js';
 import { commonOptions, daemonOptions, runCommand, UsageError, type CommandContext } from '../context.js';
 import type { Database } from '../../db/connect.js';
@@ -19,8 +15,9 @@ export type HandlerFactory = (
 ) => Promise<Handler>;
 
 export const HANDLERS: Record<string, HandlerFactory> = {
+  // Each imports only its own service: an ingest daemon never loads sharp or the calibration rules.
   ingest: async (ctx, database, params) =>
-    makeIngestHandler({
+    (await import('../../services/ingest.js')).makeIngestHandler({
       db: database.db,
       storage: await ctx.storage(),
       config: ctx.config,
@@ -29,8 +26,13 @@ export const HANDLERS: Record<string, HandlerFactory> = {
     }),
   export: exportHandler,
   preview: async (ctx, database) =>
-    makePreviewHandler({ db: database.db, storage: await ctx.storage(), log: ctx.log }),
-  calcache: async (ctx, database) => makeCalcacheHandler({ db: database.db, log: ctx.log }),
+    (await import('../../services/preview.js')).makePreviewHandler({
+      db: database.db,
+      storage: await ctx.storage(),
+      log: ctx.log,
+    }),
+  calcache: async (ctx, database) =>
+    (await import('../../services/calcache.js')).makeCalcacheHandler({ db: database.db, log: ctx.log }),
 };
 
 export function register(program: Command) {
@@ -43,6 +45,9 @@ export function register(program: Command) {
     .option('--workers <n>', 'parallel items in this process', wholeNumber(1, 64), 1);
   daemonOptions(commonOptions(cmd)).action(async (queueName: string, opts) => {
     await runCommand(`service-queue-${queueName}`, opts, async (ctx) => {
+      const { getParams } = await import('../../db/params.js');
+      const { queueByName } = await import('../../queues/tables.js');
+      const { runWorker } = await import('../../queues/worker.js');
       const queue = (() => {
         try {
           return queueByName(queueName);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { triage, type TriageReport } from '../../ops/triage.js';
+import type { TriageReport } from '../../ops/triage.js';
 import { age, printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand } from '../context.js';
 import { wholeNumber } from '../numbers.js';
@@ -23,6 +23,7 @@ export function register(program: Command): Command {
       'triage',
       opts,
       async (ctx) => {
+        const { triage } = await import('../../ops/triage.js');
         const { db } = await ctx.database();
         const progress = process.stderr.isTTY && !opts.json;
         const r = await triage(filename, {

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderUnit } from '../../ops/units.js';
 import { commonOptions, runCommand } from '../context.js';
 
 const SHIPPED = fileURLToPath(new URL('../../../systemd/', import.meta.url));
@@ -21,6 +20,7 @@ export function register(program: Command) {
       'units',
       opts,
       async (ctx) => {
+        const { renderUnit } = await import('../../ops/units.js');
         mkdirSync(opts.out, { recursive: true });
         const configFile = path.resolve(
           opts.config ?? process.env.FITSSTORE_CONFIG ?? '/etc/fitsstore/config.json',

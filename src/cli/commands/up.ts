@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { up } from '../../services/up.js';
 import { commonOptions, runCommand } from '../context.js';
 import { wholeNumber } from '../numbers.js';
 
@@ -8,16 +7,17 @@ export function register(program: Command) {
     program
       .command('up')
       .description(
-        'Run the summit pipeline in one process on the embedded PostgreSQL: sample DHS files, copy-from-dhs, two ingest workers',
+        'Run the whole path in one process on the embedded PostgreSQL: sample DHS files, the summit (copy-from-dhs, ingest, export) and an archive (its own database and store, upload, ingest, previews, calibrations)',
       )
       .option('--samples <n>', 'sample files to generate into the DHS directory', wholeNumber(0), 24)
-      .option('--exit', 'exit once the samples are ingested')
+      .option('--exit', 'exit once the samples are searchable on the archive')
       .option('--debug', 'log at debug level'),
   ).action(async (opts) => {
     await runCommand(
       'up',
       opts,
       async (ctx) => {
+        const { up } = await import('../../services/up.js');
         const database = await ctx.database();
         const storage = await ctx.storage();
         const s = await up({
@@ -29,18 +29,17 @@ export function register(program: Command) {
           samples: opts.samples,
           exitWhenDone: opts.exit,
           onReady: (s) => {
+            const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
             const lines = [
               '',
-              `fitsstore is up: ${s.ingested} of ${s.generated.length} sample files ingested into PostgreSQL${s.failed ? `, ${s.failed} failed` : ''}.`,
-              `  DHS directory:   ${s.dhsDir}   (drop more .fits files here)`,
-              `  dataflow store:  ${s.storeDir}`,
-              `  database:        ${database.url}`,
+              `fitsstore is up: ${s.archived} of ${s.generated.length} sample files copied from the DHS, ingested at the summit, exported over HTTP and searchable on the archive${s.failed ? `; ${s.failed} failed` : ''}.`,
+              `  search them:     ${s.archiveUrl}summary/${date}   (with previews)`,
+              `                   ${s.archiveUrl}jsonsummary/${date}   ${s.archiveUrl}searchform`,
+              `  DHS directory:   ${s.dhsDir}   (drop more .fits files here: they appear on the archive within seconds)`,
+              `  summit:          store ${s.storeDir}, database ${database.url}${s.url ? `, web ${s.url}` : ''}`,
+              `  archive:         store ${s.archiveStoreDir}, database ${s.archiveDatabaseUrl}`,
               `  logs:            ${ctx.config.paths.log_dir}`,
-              s.url
-                ? `  web:             ${s.url}searchform   ${s.url}jsonsummary/today`
-                : '  web:             (not started: port busy)',
               `  try:             node bin/fitsstore queue status`,
-              `                   psql ${database.url} -c "select filename, present, canonical from diskfile"`,
               opts.exit ? '' : 'Still watching the DHS directory; Ctrl-C stops.',
               '',
             ];

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { smtpMailer } from '../../services/mailer.js';
-import { newDataRefusal, resolveDate, youGotData, YouGotDataUsageError } from '../../services/yougotdata.js';
 import { commonOptions, daemonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -21,7 +19,11 @@ export function register(program: Command) {
     )
     .option('--json', 'print the outcome as JSON');
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
+    const { newDataRefusal } = await import('../../services/yougotdata.js');
     await runCommand('you-got-data-email', opts, async (ctx) => {
+      const { newDataRefusal } = await import('../../services/yougotdata.js');
+      const { smtpMailer } = await import('../../services/mailer.js');
+      const { resolveDate, youGotData, YouGotDataUsageError } = await import('../../services/yougotdata.js');
       try {
         resolveDate(opts.date);
       } catch (e) {

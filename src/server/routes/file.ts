@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { trimBz2 } from '../../gemini/filename.js';
@@ -131,16 +132,31 @@ export const fileRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app,
     if (range === 'unsatisfiable') {
       return reply.code(416).header('Content-Range', `bytes */${size}`).send();
     }
+    // Stored .bz2, asked plain: from a decompressed copy when the cache holds (or can make) one.
+    const copy =
+      storedBz2 && !wantBz2 && !head && ctx.decompressed
+        ? await ctx.decompressed
+            .get(key, `${st.size}:${st.lastmod.getTime()}`, size, () => ctx.storage.read(key))
+            .catch((e) => {
+              req.log.warn(
+                { key, err: (e as Error).message },
+                'no decompressed copy; decompressing on the fly',
+              );
+              return null;
+            })
+        : null;
     if (range) {
       reply
         .code(206)
         .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
         .header('Content-Length', range.end - range.start + 1);
       if (!storedBz2) return reply.send(await ctx.storage.read(key, range));
+      if (copy) return reply.send(createReadStream(copy, { start: range.start, end: range.end }));
       return reply.send(slice(decompressStream(await ctx.storage.read(key)), range));
     }
     reply.header('Content-Length', size);
     if (head) return reply.send(nothing());
+    if (copy) return reply.send(createReadStream(copy));
     if (storedBz2 && !wantBz2) return reply.send(decompressStream(await ctx.storage.read(key)));
     return reply.send(await ctx.storage.read(key));
   });

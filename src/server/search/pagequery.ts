@@ -1,5 +1,10 @@
 import type { Queryable } from '../../db/pool.js';
-import { isOpenQuery, selectionToSql, type CoordsScope, type Selection } from '../../gemini/selection/index.js';
+import {
+  isOpenQuery,
+  selectionToSql,
+  type CoordsScope,
+  type Selection,
+} from '../../gemini/selection/index.js';
 import {
   CLOSED_QUERY_LIMIT,
   OPEN_QUERY_LIMIT,

@@ -26,8 +26,7 @@ function row(r: ResultRow, links: boolean): Html {
     <td>${r.instrument}</td>
     <td>${r.observation_type}</td>
     <td>${r.observation_class}</td>
-    ${objectCell(r)}
-    ${coords}
+    ${objectCell(r)} ${coords}
     <td>${waveband(r)}</td>
     <td class="num">${fmtNumber(r.exposure_time, 2)}</td>
     ${coordCell(r, fmtNumber(r.airmass, 3), 'num')}
