@@ -184,6 +184,7 @@ export const expectedSchema: Schema = {
       changes: 'jsonb',
     },
     ingestqueue: {
+      verified: 'boolean not null',
       operator_retry: 'boolean not null',
       id: 'bigint not null',
       filename: 'text not null',
