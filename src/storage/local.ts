@@ -49,7 +49,7 @@ export async function removeOrphanTemps(dir: string): Promise<string[]> {
   if (!d) return removed;
   for await (const e of d) {
     const m = TEMP_NAME.exec(e.name);
-    if (!e.isFile() || !m || pidAlive(Number(m[1]))) continue;
+    if (!e.isFile() || !m || m[2] !== HOST || pidAlive(Number(m[1]))) continue;
     await unlink(path.join(dir, e.name)).catch(() => {});
     removed.push(e.name);
   }
