@@ -283,14 +283,19 @@ export async function rehearse(o: {
     return { scratch, applied: applied.map((m) => m.name), seconds: (Date.now() - t0) / 1000, kept };
   } catch (e) {
     kept = Boolean(o.keep);
-    throw new Error(
-      `rehearsal on ${scratch} failed; the live database was not touched: ${(e as Error).message}`,
-      { cause: e },
-    );
+    throw rehearsalFailed(scratch, e);
   } finally {
     if (!kept) await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`).catch(() => {});
     await admin.end();
   }
+}
+
+/** Both rehearsals' failure: the scratch copy named, and the promise that matters to an operator. */
+function rehearsalFailed(scratch: string, e: unknown): Error {
+  return new Error(
+    `rehearsal on ${scratch} failed; the live database was not touched: ${(e as Error).message}`,
+    { cause: e },
+  );
 }
 
 /**
@@ -309,7 +314,8 @@ async function rehearseOnCopy(o: {
   const { database } = pgEnv(o.url);
   // Beside the live data directory (not necessarily in var_dir: see dataDirOf), where the postgres
   // OS user can reach the copy.
-  const scratch = await mkdtemp(path.join(path.dirname(dataDirOf(o.cluster)), 'rehearse-'));
+  const live = dataDirOf(o.cluster);
+  const scratch = await mkdtemp(path.join(path.dirname(live), 'rehearse-'));
   // mkdtemp makes it 0700: the postgres OS user (when we run as root) must traverse it, not list it.
   await chmod(scratch, 0o711);
   const copy = path.join(scratch, `copy${CLUSTER_SUFFIX}`);
@@ -317,12 +323,8 @@ async function rehearseOnCopy(o: {
   let server: { url: string; stop(): Promise<void> } | undefined;
   try {
     o.log?.(`copying the embedded cluster into ${scratch} (online physical copy)`);
-    await backupCluster(o.url, dataDirOf(o.cluster), copy);
-    await extractClusterBackup(
-      copy,
-      dataDirOf({ varDir: scratch, port: 0 }),
-      await ownerOf(dataDirOf(o.cluster)),
-    );
+    await backupCluster(o.url, live, copy);
+    await extractClusterBackup(copy, dataDirOf({ varDir: scratch, port: 0 }), await ownerOf(live));
     await unlink(copy);
     server = await startEmbedded(scratch, await freePort(), database);
     o.log?.(`applying pending migrations to the copy (${new URL(server.url).host})`);
@@ -331,12 +333,7 @@ async function rehearseOnCopy(o: {
     return { scratch, applied: applied.map((m) => m.name), seconds: (Date.now() - t0) / 1000, kept };
   } catch (e) {
     kept = Boolean(o.keep);
-    throw new Error(
-      `rehearsal on ${scratch} failed; the live database was not touched: ${(e as Error).message}`,
-      {
-        cause: e,
-      },
-    );
+    throw rehearsalFailed(scratch, e);
   } finally {
     await server?.stop().catch(() => {});
     if (!kept) await rm(scratch, { recursive: true, force: true });
