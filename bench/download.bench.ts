@@ -7,8 +7,8 @@ import { getParams } from '../src/db/params.js';
 import { buildFits, imageHdu } from '../src/fits/write.js';
 import { silentLogger } from '../src/log/logger.js';
 import { buildServer } from '../src/server/app.js';
-import { ingestFile } from '../src/services/ingest.js';
-import { bzip2, samplePrimaryCards } from '../src/services/samples.js';
+import { ingestFile } from '../src/services/ingest/ingest.js';
+import { bzip2, samplePrimaryCards } from '../src/gemini/samples.js';
 import { LocalStorage } from '../src/storage/local.js';
 import { benchDb, emit, fmt, main, median, nowMs, round, type BenchRow } from './lib.js';
 

@@ -1,12 +1,12 @@
 import { parseConfig } from '../src/config/load.js';
 import { createPool } from '../src/db/pool.js';
 import { createLogger } from '../src/log/logger.js';
-import { startArchive, startSummit } from '../src/services/pipeline.js';
+import { startArchive, startSummit } from '../src/cli/up/pipeline.js';
 import { LocalStorage } from '../src/storage/local.js';
 
 // One side of the end-to-end bench, forked by it with IPC:
 //   node --import tsx bench/endtoend-side.ts <summit|archive> <config json> <database url>
-// Runs the daemons `fitsstore up` runs for that side (services/pipeline.ts) until {cmd:'exit'}.
+// Runs the daemons `fitsstore up` runs for that side (cli/up/pipeline.ts) until {cmd:'exit'}.
 // Replies {ready, url} once listening.
 
 const [side, rawConfig, dbUrl] = process.argv.slice(2);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { buildFits, imageHdu, type HduInput } from '../src/fits/write.js';
-import { samplePrimaryCards } from '../src/services/samples.js';
+import { samplePrimaryCards } from '../src/gemini/samples.js';
 import { benchDb, Child, emit, fmt, main, median, nowMs, percentile, round, type BenchRow } from './lib.js';
 
 // The whole path as an astronomer waits for it: a writer puts files into a summit's DHS directory

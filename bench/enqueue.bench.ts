@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { addToIngestQueue } from '../src/services/addtoingest.js';
-import { enqueueIngest } from '../src/services/ingestqueue.js';
+import { addToIngestQueue } from '../src/services/summit/addtoingest.js';
+import { enqueueIngest } from '../src/services/ingest/ingestqueue.js';
 import { LocalStorage } from '../src/storage/local.js';
 import { benchDb, benchName, emit, fmt, main, median, round, type BenchRow } from './lib.js';
 

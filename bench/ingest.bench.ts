@@ -8,9 +8,9 @@ import { getParams } from '../src/db/params.js';
 import { silentLogger } from '../src/log/logger.js';
 import { QUEUES } from '../src/queues/tables.js';
 import { runWorker } from '../src/queues/worker.js';
-import { makeIngestHandler, type IngestDeps } from '../src/services/ingest.js';
-import { enqueueIngest } from '../src/services/ingestqueue.js';
-import { sampleFits, sampleName } from '../src/services/samples.js';
+import { makeIngestHandler, type IngestDeps } from '../src/services/ingest/ingest.js';
+import { enqueueIngest } from '../src/services/ingest/ingestqueue.js';
+import { sampleFits, sampleName } from '../src/gemini/samples.js';
 import { LocalStorage } from '../src/storage/local.js';
 import { benchDb, emit, fmt, main, median, nowMs, round, type BenchRow } from './lib.js';
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Db } from '../src/db/pool.js';
 import { findOnPath } from '../src/fits/bzip2.js';
 import { parseSelection } from '../src/gemini/selection/index.js';
-import { searchHeaders } from '../src/services/search.js';
+import { searchHeaders } from '../src/services/archive/search.js';
 import { appendSection, loadNote } from './archive-lib.js';
 import { benchDb, emit, fmt, main, percentile, round, type BenchResult, type BenchRow } from './lib.js';
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { enqueueIngest } from '../src/services/ingestqueue.js';
+import { enqueueIngest } from '../src/services/ingest/ingestqueue.js';
 import {
   benchDb,
   benchName,

@@ -15,8 +15,8 @@ import { parseConfig } from '../src/config/load.js';
 import { getParams } from '../src/db/params.js';
 import { buildFits, imageHdu } from '../src/fits/write.js';
 import { silentLogger } from '../src/log/logger.js';
-import { ingestFile, type IngestDeps } from '../src/services/ingest.js';
-import { samplePrimaryCards } from '../src/services/samples.js';
+import { ingestFile, type IngestDeps } from '../src/services/ingest/ingest.js';
+import { samplePrimaryCards } from '../src/gemini/samples.js';
 import { LocalStorage } from '../src/storage/local.js';
 import { benchDb, emit, fmt, main, round, type BenchRow } from './lib.js';
 

@@ -1,5 +1,5 @@
 import type { Db } from '../src/db/pool.js';
-import { enqueueIngest } from '../src/services/ingestqueue.js';
+import { enqueueIngest } from '../src/services/ingest/ingestqueue.js';
 import { benchDb, benchName, Child, emit, fmt, main, median, round, type BenchRow } from './lib.js';
 
 // Queue claim + complete with a no-op handler: 2 worker processes × 4 claim loops each.

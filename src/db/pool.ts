@@ -29,7 +29,7 @@ export function isRetryableDbError(e: unknown): boolean {
 export interface TransactionOptions {
   /**
    * Commit without waiting for the WAL flush. Only for work that a crash may safely undo because
-   * the queue row that asked for it is still in the WAL after it (see services/ingest.ts).
+   * the queue row that asked for it is still in the WAL after it (see services/ingest/ingest.ts).
    */
   asyncCommit?: boolean;
 }

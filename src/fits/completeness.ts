@@ -4,7 +4,7 @@ import type { ReadResult } from './reader.js';
 // header ends with END, every data part has the length its header implies, and the file ends
 // exactly at the last HDU's padded end. A DHS writer pausing between HDUs leaves bytes that pass
 // all three; only NEXTEND (when the writer puts it in) says more HDUs are due. Timing is the
-// caller's business (services/dhscomplete.ts).
+// caller's business (services/summit/dhscomplete.ts).
 
 export interface Structure {
   /** Structurally whole, and not short of the extensions NEXTEND announces. */

@@ -3,9 +3,9 @@ import type { Db } from '../db/pool.js';
 import * as admin from './check-sql.js';
 import { queuedIngestKeys } from '../queues/admin.js';
 import { QUEUES } from '../queues/tables.js';
-import { skipReason } from '../services/addtoingest.js';
-import { markNotPresent } from '../services/diskfile.js';
-import { enqueueIngest } from '../services/ingestqueue.js';
+import { skipReason } from '../services/summit/addtoingest.js';
+import { markNotPresent } from '../services/ingest/diskfile.js';
+import { enqueueIngest } from '../services/ingest/ingestqueue.js';
 import { md5OfStored } from '../storage/md5.js';
 import { joinKey, type Storage } from '../storage/types.js';
 

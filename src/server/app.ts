@@ -1,11 +1,8 @@
 import path from 'node:path';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Config } from '../config/schema.js';
-import type { Db } from '../db/pool.js';
-import type { Logger } from '../log/logger.js';
-import type { Storage } from '../storage/types.js';
 import { Access } from './access.js';
+import type { RouteContext, ServerDeps } from './context.js';
 import { calmgrRoutes } from './routes/calmgr.js';
 import { fileRoutes } from './routes/file.js';
 import { AnswerCache } from './answercache.js';
@@ -23,24 +20,6 @@ import { uploadRoutes } from './routes/upload.js';
 // The fitsstore-server application: Fastify with pino, every route a plugin of its own. Built
 // from resolved dependencies (no config or env reading here), so tests drive it with inject()
 // or a real socket alike.
-
-export interface ServerDeps {
-  config: Config;
-  db: Db;
-  storage: Storage;
-  log: Logger;
-}
-
-/** What every route plugin receives. */
-export interface RouteContext extends ServerDeps {
-  access: Access;
-  /** Anonymous JSON API answers, kept until the data change. */
-  answers: AnswerCache;
-  /** Decompressed copies of .bz2-stored files, for downloads asked without .bz2. */
-  decompressed?: DecompressedCache;
-  /** Work started by a request that outlives it (upload hand-off); awaited on close. */
-  background(work: Promise<unknown>): void;
-}
 
 export interface BuildOptions {
   /** Seconds close() waits for background work (upload hand-offs) before giving up on it. */

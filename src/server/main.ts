@@ -5,7 +5,7 @@ import { EmbeddedError } from '../db/embedded.js';
 import { createLogger } from '../log/logger.js';
 import { openStorage } from '../storage/index.js';
 import { publicUrlWarning } from '../ops/doctor-host.js';
-import { ingestLeftovers } from '../services/ingestuploaded.js';
+import { ingestLeftovers } from '../services/archive/ingestuploaded.js';
 import { removeOrphanTemps } from '../storage/local.js';
 import { buildServer } from './app.js';
 

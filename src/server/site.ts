@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-import type { RouteContext } from './app.js';
+import type { RouteContext } from './context.js';
 import { registerErrorHandler } from './plugins/errors.js';
 import { registerUsageLog, UsageLog } from './plugins/usagelog.js';
 import { debugRoutes } from './routes/debug.js';
@@ -11,8 +11,8 @@ import { queueStatusRoutes } from './routes/queuestatus.js';
 import { searchRoutes } from './routes/search.js';
 import { staticRoutes } from './routes/static.js';
 import { usageReportRoutes } from './routes/usagereport.js';
-import type { LoginLimiter } from './users/ratelimit.js';
-import { sessionResolver } from './users/sessions.js';
+import type { LoginLimiter } from './ratelimit.js';
+import { sessionResolver } from '../users/sessions.js';
 import type { SiteContext } from './web.js';
 
 // The web site people use: logins and sessions, the usage log of every request, the error page

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { RouteContext } from './app.js';
+import type { RouteContext } from './context.js';
 import type { UsageLog } from './plugins/usagelog.js';
-import { csrfToken } from './users/csrf.js';
-import type { WebUser } from './users/store.js';
+import { csrfToken } from './csrf.js';
+import type { WebUser } from '../users/store.js';
 import type { Html } from './views/html.js';
 import type { PageContext } from './views/layout.js';
 import { messagePage } from './views/pages.js';

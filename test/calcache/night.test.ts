@@ -3,7 +3,7 @@ import { loadTarget, rulesFor, updateCalcache } from '../../src/calcache/index.j
 import { enqueue } from '../../src/queues/engine.js';
 import { QUEUES } from '../../src/queues/tables.js';
 import { runWorker } from '../../src/queues/worker.js';
-import { makeCalcacheHandler } from '../../src/services/calcache.js';
+import { makeCalcacheHandler } from '../../src/services/archive/calcache.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { quietLog } from '../helpers/env.js';
 import { insertFrame, type Frame } from './frames.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FrameFilterError } from '../../src/calcache/frames.js';
-import { addToCalcacheQueue } from '../../src/services/calcache.js';
-import { addToPreviewQueue } from '../../src/services/preview.js';
+import { addToCalcacheQueue } from '../../src/services/archive/calcache.js';
+import { addToPreviewQueue } from '../../src/services/archive/preview.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { insertFrame } from './frames.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleFits } from '../../src/services/samples.js';
+import { sampleFits } from '../../src/gemini/samples.js';
 import { runCli, writeConfig } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';

@@ -2,11 +2,11 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brokenSample, bzip2, sampleFits } from '../../src/services/samples.js';
+import { brokenSample, bzip2, sampleFits } from '../../src/gemini/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { runCli, writeConfig } from '../helpers/cli.js';
 import { tempDir } from '../helpers/env.js';
-import { fileRegex } from '../../src/services/addtoingest.js';
+import { fileRegex } from '../../src/services/summit/addtoingest.js';
 
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleFits } from '../../src/services/samples.js';
+import { sampleFits } from '../../src/gemini/samples.js';
 import { runCli, writeConfig } from '../helpers/cli.js';
 import { createTestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';

@@ -2,9 +2,9 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync, ftruncateSync
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brokenSample, bzip2, sampleFits, sampleName, type BrokenKind } from '../../src/services/samples.js';
+import { brokenSample, bzip2, sampleFits, sampleName, type BrokenKind } from '../../src/gemini/samples.js';
 import { headerBlocks } from '../../src/fits/write.js';
-import { enqueueIngest } from '../../src/services/ingestqueue.js';
+import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { spawnCli, watch, writeConfig } from '../helpers/cli.js';
 import { tempDir } from '../helpers/env.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { up, type UpSummary } from '../../src/services/up.js';
+import { up, type UpSummary } from '../../src/cli/up/up.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { quietLog, tempDir, testConfig } from '../helpers/env.js';

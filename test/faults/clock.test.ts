@@ -1,8 +1,8 @@
 import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueIngest } from '../../src/services/ingestqueue.js';
-import { sampleFits, sampleName } from '../../src/services/samples.js';
+import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
+import { sampleFits, sampleName } from '../../src/gemini/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { ingestedCount, md5, Rig, setMtime, settle } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';

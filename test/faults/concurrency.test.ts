@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueIngest } from '../../src/services/ingestqueue.js';
-import { rewriteHeader } from '../../src/services/headerrewrite.js';
-import { bzip2, sampleFits, sampleName } from '../../src/services/samples.js';
+import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
+import { rewriteHeader } from '../../src/services/headers/headerrewrite.js';
+import { bzip2, sampleFits, sampleName } from '../../src/gemini/samples.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import {

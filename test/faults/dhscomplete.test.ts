@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleName } from '../../src/services/samples.js';
+import { sampleName } from '../../src/gemini/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { pausePoints, sampleWithoutNextend, writeWithPauses } from '../helpers/dhswriter.js';
 import { count, FAST_PARAMS, ingestedCount, md5, morePasses, Rig, settle } from './helpers.js';

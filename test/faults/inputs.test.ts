@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brokenSample, bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/services/samples.js';
+import { brokenSample, bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/gemini/samples.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { count, FAST_PARAMS, ingestedCount, md5, morePasses, Rig, settle, sleep } from './helpers.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleFits, sampleName } from '../../src/services/samples.js';
+import { sampleFits, sampleName } from '../../src/gemini/samples.js';
 import { sortkey } from '../../src/gemini/sortkey.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';

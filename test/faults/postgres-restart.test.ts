@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded, type EmbeddedHandle } from '../../src/db/embedded.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Db } from '../../src/db/pool.js';
-import { enqueueIngest } from '../../src/services/ingestqueue.js';
-import { sampleFits, sampleName } from '../../src/services/samples.js';
+import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
+import { sampleFits, sampleName } from '../../src/gemini/samples.js';
 import {
   count,
   ingestedCount,

@@ -2,8 +2,8 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleFits, sampleName } from '../../src/services/samples.js';
-import { enqueueIngest } from '../../src/services/ingestqueue.js';
+import { sampleFits, sampleName } from '../../src/gemini/samples.js';
+import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { startFakeArchive, type FakeArchive } from '../helpers/fakearchive.js';
 import {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleFits, sampleName } from '../../src/services/samples.js';
+import { sampleFits, sampleName } from '../../src/gemini/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { count, FAST_PARAMS, ingestedCount, inStore, md5, Rig, settle, tempLeftovers } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';

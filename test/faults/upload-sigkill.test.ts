@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleFits } from '../../src/services/samples.js';
+import { sampleFits } from '../../src/gemini/samples.js';
 import { writeConfig } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';

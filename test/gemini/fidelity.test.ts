@@ -8,11 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRow, tally } from '../../bench/metadata-fidelity-lib.js';
 import { buildServer } from '../../src/server/app.js';
-import { ingestFile, type IngestDeps } from '../../src/services/ingest.js';
+import { ingestFile, type IngestDeps } from '../../src/services/ingest/ingest.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
-import { loadPhotStandards, parsePhotStandards } from '../../src/services/photstandards.js';
+import { loadPhotStandards, parsePhotStandards } from '../../src/services/ingest/photstandards.js';
 import { ARCHIVE_INSTRUMENTS, FIDELITY_CASES, PHOT_STANDARDS_CSV } from './fidelity-cases.js';
 import { fitsOf } from './fidelity-build.js';
 

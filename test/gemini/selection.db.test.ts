@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { parseSelection, selectionToSql } from '../../src/gemini/selection/index.js';
-import { parseOrderBy, searchHeaders } from '../../src/services/search.js';
+import { parseOrderBy, searchHeaders } from '../../src/services/archive/search.js';
 
 let t: TestDb;
 

@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSelection } from '../../src/gemini/selection/index.js';
-import { searchHeaders } from '../../src/services/search.js';
+import { searchHeaders } from '../../src/services/archive/search.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
 let t: TestDb;

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { readFits } from '../../src/fits/reader.js';
-import { sampleFits, type SampleSpec } from '../../src/services/samples.js';
+import { sampleFits, type SampleSpec } from '../../src/gemini/samples.js';
 
 // DHS writers for the completeness tests: files without NEXTEND (as the DHS writes many), and
 // writers that stop at every HDU boundary and inside data, where what is on disk so far is, at

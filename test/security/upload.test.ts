@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { buildServer } from '../../src/server/app.js';
-import { bzip2, sampleFits } from '../../src/services/samples.js';
+import { bzip2, sampleFits } from '../../src/gemini/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import type { Storage } from '../../src/storage/types.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';

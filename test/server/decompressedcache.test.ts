@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecompressedCache } from '../../src/server/decompressedcache.js';
-import { bzip2 } from '../../src/services/samples.js';
+import { bzip2 } from '../../src/gemini/samples.js';
 import { quietLog, tempDir } from '../helpers/env.js';
 
 // The bounded cache of decompressed .bz2 copies behind /file/<name> downloads.

@@ -7,10 +7,10 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../src/queues/tables.js';
 import { runWorker, type Handler } from '../../src/queues/worker.js';
-import { makeIngestHandler } from '../../src/services/ingest.js';
-import { enqueueIngest } from '../../src/services/ingestqueue.js';
-import { makePreviewHandler } from '../../src/services/preview.js';
-import { brokenSample, sampleFits, sampleName } from '../../src/services/samples.js';
+import { makeIngestHandler } from '../../src/services/ingest/ingest.js';
+import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
+import { makePreviewHandler } from '../../src/services/archive/preview.js';
+import { brokenSample, sampleFits, sampleName } from '../../src/gemini/samples.js';
 import { launchChromium } from './chromium.js';
 import { FUTURE, grant, PAST, PI, screenshotDir, STAFF, startSite, type Site } from './site.js';
 

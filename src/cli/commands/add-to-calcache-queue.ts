@@ -22,7 +22,7 @@ export function register(program: Command) {
   commonOptions(cmd).action(async (opts) => {
     await runCommand('add-to-calcache-queue', opts, async (ctx) => {
       const { FrameFilterError } = await import('../../calcache/frames.js');
-      const { addToCalcacheQueue } = await import('../../services/calcache.js');
+      const { addToCalcacheQueue } = await import('../../services/archive/calcache.js');
       const database = await ctx.database();
       let r;
       try {

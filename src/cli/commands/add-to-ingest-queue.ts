@@ -21,10 +21,10 @@ export function register(program: Command) {
     .option('--demon', 'no stdout; log file only')
     .option('--debug', 'log at debug level');
   commonOptions(cmd).action(async (opts) => {
-    const { MissingPathError } = await import('../../services/addtoingest.js');
+    const { MissingPathError } = await import('../../services/summit/addtoingest.js');
     await runCommand('add-to-ingest-queue', opts, async (ctx) => {
-      const { MissingPathError } = await import('../../services/addtoingest.js');
-      const { addToIngestQueue } = await import('../../services/addtoingest.js');
+      const { MissingPathError } = await import('../../services/summit/addtoingest.js');
+      const { addToIngestQueue } = await import('../../services/summit/addtoingest.js');
       let after: Date | undefined;
       if (opts.after) {
         after = new Date(opts.after);

@@ -24,7 +24,7 @@ export function register(program: Command) {
   commonOptions(cmd).action(async (opts) => {
     await runCommand('add-to-preview-queue', opts, async (ctx) => {
       const { FrameFilterError } = await import('../../calcache/frames.js');
-      const { addToPreviewQueue } = await import('../../services/preview.js');
+      const { addToPreviewQueue } = await import('../../services/archive/preview.js');
       const database = await ctx.database();
       let r;
       try {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import type { SystemParameters } from '../../db/params.js';
-import type { PassResult } from '../../services/copyfromdhs.js';
+import type { PassResult } from '../../services/summit/copyfromdhs.js';
 import { commonOptions, daemonOptions, EXIT, runCommand } from '../context.js';
 
 export function register(program: Command) {
@@ -16,8 +16,8 @@ export function register(program: Command) {
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
     await runCommand('copy-from-dhs', opts, async (ctx) => {
       const { getParams } = await import('../../db/params.js');
-      const { DhsCopier } = await import('../../services/copyfromdhs.js');
-      const { DhsWatcher, runDhsLoop } = await import('../../services/dhswatch.js');
+      const { DhsCopier } = await import('../../services/summit/copyfromdhs.js');
+      const { DhsWatcher, runDhsLoop } = await import('../../services/summit/dhswatch.js');
       const dhsDir: string = opts.dhsDir ?? ctx.config.paths.dhs_dir;
       // A missing DHS directory is a set-up error, not something to wait out.
       const dir = await stat(dhsDir).catch((e: NodeJS.ErrnoException) => e);

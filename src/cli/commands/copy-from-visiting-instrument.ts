@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { VisitingInstrument } from '../../services/visiting.js';
+import type { VisitingInstrument } from '../../services/visiting/visiting.js';
 import { commonOptions, daemonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { printJson } from '../output.js';
 import { decimalNumber } from '../numbers.js';
@@ -29,7 +29,8 @@ export function register(program: Command) {
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
     await runCommand('copy-from-visiting-instrument', opts, async (ctx) => {
       const { sleep } = await import('../../daemon/sleep.js');
-      const { copyFromVisitingInstrument, VISITING_INSTRUMENTS } = await import('../../services/visiting.js');
+      const { copyFromVisitingInstrument, VISITING_INSTRUMENTS } =
+        await import('../../services/visiting/visiting.js');
       const chosen = VISITING_INSTRUMENTS.filter((i) => opts[i]);
       if (chosen.length === 0)
         throw new UsageError('name an instrument: --alopeke, --zorro, --igrins or --maroonx');

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { WritableValue } from '../../fits/write.js';
-import type { HeaderUpdateValues } from '../../services/headerupdate.js';
+import type { HeaderUpdateValues } from '../../services/headers/headerupdate.js';
 import {
   commonOptions,
   daemonOptions,
@@ -53,7 +53,7 @@ export function register(program: Command) {
     .option('--empty', 'same as --once');
   daemonOptions(commonOptions(svc)).action(async (opts) => {
     await runCommand('service-header-updates', opts, async (ctx) => {
-      const { serviceHeaderUpdates } = await import('../../services/headerupdatequeue.js');
+      const { serviceHeaderUpdates } = await import('../../services/headers/headerupdatequeue.js');
       const database = await ctx.database();
       const storage = await ctx.storage();
       const once = Boolean(opts.once || opts.empty);
@@ -89,9 +89,9 @@ export function register(program: Command) {
     .option('--json', 'print the outcome as JSON');
   commonOptions(set).action(async (file: string, assignments: string[], opts) => {
     await runCommand('header-set', opts, async (ctx) => {
-      const { editForValues } = await import('../../services/headerupdate.js');
+      const { editForValues } = await import('../../services/headers/headerupdate.js');
       const { claimRequest, processRequest, recordRequests, workerName } =
-        await import('../../services/headerupdatequeue.js');
+        await import('../../services/headers/headerupdatequeue.js');
       const values = valuesFromArgs(assignments);
       try {
         editForValues(values);
@@ -130,9 +130,9 @@ async function setOnDisk(
   rejectNew: boolean,
   json: boolean,
 ): Promise<number> {
-  const { editForValues } = await import('../../services/headerupdate.js');
-  const { rewriteHeader } = await import('../../services/headerrewrite.js');
-  const { enqueueIngest } = await import('../../services/ingestqueue.js');
+  const { editForValues } = await import('../../services/headers/headerupdate.js');
+  const { rewriteHeader } = await import('../../services/headers/headerrewrite.js');
+  const { enqueueIngest } = await import('../../services/ingest/ingestqueue.js');
   const edit = editForValues(values);
   const result = await rewriteHeader(path.resolve(file), () => edit, { rejectNew });
   const root = path.resolve(ctx.config.paths.storage_root);

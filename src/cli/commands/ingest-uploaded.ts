@@ -25,7 +25,7 @@ export function register(program: Command) {
     .option('--debug', 'log at debug level');
   commonOptions(cmd).action(async (opts) => {
     await runCommand('ingest-uploaded', opts, async (ctx) => {
-      const { ingestLeftovers } = await import('../../services/ingestuploaded.js');
+      const { ingestLeftovers } = await import('../../services/archive/ingestuploaded.js');
       if (!(opts.minAge >= 0)) throw new UsageError('--min-age: expected a number of seconds');
       if (!(opts.abandoned > 0)) throw new UsageError('--abandoned: expected a number of seconds');
       const database = await ctx.database();

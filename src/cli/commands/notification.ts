@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { NotificationFields } from '../../services/notifications.js';
+import type { NotificationFields } from '../../services/mail/notifications.js';
 import { commonOptions, EXIT, runCommand, UsageError } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
@@ -15,7 +15,7 @@ function parseId(v: string): number {
 /** A selection the archive would not fully understand is refused unless --force. */
 async function checkSelection(selection: string | undefined, force: boolean): Promise<void> {
   if (selection === undefined) return;
-  const { selectionProblem } = await import('../../services/notifications.js');
+  const { selectionProblem } = await import('../../services/mail/notifications.js');
   const problem = selectionProblem(selection);
   if (problem && !force) throw new UsageError(`${problem} (use --force to store it anyway)`);
 }
@@ -61,7 +61,7 @@ export function register(program: Command) {
       'notification',
       opts,
       async (ctx) => {
-        const { listNotifications } = await import('../../services/notifications.js');
+        const { listNotifications } = await import('../../services/mail/notifications.js');
         const rows = await listNotifications((await ctx.database()).db, { like: opts.like });
         if (opts.json) printJson(rows);
         else
@@ -78,7 +78,7 @@ export function register(program: Command) {
     fieldOptions(n.command('add').description('Add a notification (--label and --selection required)')),
   ).action(async (opts) => {
     await runCommand('notification', opts, async (ctx) => {
-      const { insertNotification } = await import('../../services/notifications.js');
+      const { insertNotification } = await import('../../services/mail/notifications.js');
       const f = fieldsFrom(opts);
       if (!f.label || !f.selection) throw new UsageError('add needs --label and --selection');
       await checkSelection(f.selection, Boolean(opts.force));
@@ -99,7 +99,7 @@ export function register(program: Command) {
     fieldOptions(n.command('edit').argument('<id>').description('Change fields of a notification')),
   ).action(async (id: string, opts) => {
     await runCommand('notification', opts, async (ctx) => {
-      const { updateNotification } = await import('../../services/notifications.js');
+      const { updateNotification } = await import('../../services/mail/notifications.js');
       const f = fieldsFrom(opts);
       if (Object.keys(f).length === 0)
         throw new UsageError(
@@ -116,7 +116,7 @@ export function register(program: Command) {
   commonOptions(n.command('delete').argument('<id>').description('Delete a notification')).action(
     async (id: string, opts) => {
       await runCommand('notification', opts, async (ctx) => {
-        const { deleteNotification, getNotification } = await import('../../services/notifications.js');
+        const { deleteNotification, getNotification } = await import('../../services/mail/notifications.js');
         const db = (await ctx.database()).db;
         const row = await getNotification(db, parseId(id));
         if (!row || !(await deleteNotification(db, row.id))) throw new UsageError(`no notification ${id}`);
@@ -139,7 +139,7 @@ export function register(program: Command) {
       .option('--json', 'machine-readable report'),
   ).action(async (source: string, opts) => {
     await runCommand('notification-import', opts, async (ctx) => {
-      const { importOdbXml } = await import('../../services/notifications.js');
+      const { importOdbXml } = await import('../../services/mail/notifications.js');
       const xml = await readSource(source);
       const report = await importOdbXml((await ctx.database()).db, xml, { dryrun: opts.dryrun });
       if (opts.json) printJson(report);

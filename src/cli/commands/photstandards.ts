@@ -15,7 +15,8 @@ export function register(program: Command) {
     .argument('<file>');
   commonOptions(load).action(async (file: string, opts) => {
     await runCommand('photstandards load', opts, async (ctx) => {
-      const { loadPhotStandards, parsePhotStandards } = await import('../../services/photstandards.js');
+      const { loadPhotStandards, parsePhotStandards } =
+        await import('../../services/ingest/photstandards.js');
       let stars;
       try {
         stars = parsePhotStandards(readFileSync(file, 'utf8'));

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/connect.js';
 import type { SystemParameters } from '../../db/params.js';
-import type { ExportHandler } from '../../services/export.js';
+import type { ExportHandler } from '../../services/export/export.js';
 import type { CommandContext } from '../context.js';
 
 // The export queue's handler for `service-queue export` (a HandlerFactory for service-queue.ts
@@ -13,7 +13,7 @@ export async function exportHandler(
   params: () => SystemParameters,
   opts: { once?: boolean } = {},
 ): Promise<ExportHandler> {
-  const { makeExportHandler } = await import('../../services/export.js');
+  const { makeExportHandler } = await import('../../services/export/export.js');
   return makeExportHandler({
     config: ctx.config,
     db: database.db,

@@ -17,7 +17,7 @@ export type HandlerFactory = (
 export const HANDLERS: Record<string, HandlerFactory> = {
   // Each imports only its own service: an ingest daemon never loads sharp or the calibration rules.
   ingest: async (ctx, database, params) =>
-    (await import('../../services/ingest.js')).makeIngestHandler({
+    (await import('../../services/ingest/ingest.js')).makeIngestHandler({
       db: database.db,
       storage: await ctx.storage(),
       config: ctx.config,
@@ -26,13 +26,16 @@ export const HANDLERS: Record<string, HandlerFactory> = {
     }),
   export: exportHandler,
   preview: async (ctx, database) =>
-    (await import('../../services/preview.js')).makePreviewHandler({
+    (await import('../../services/archive/preview.js')).makePreviewHandler({
       db: database.db,
       storage: await ctx.storage(),
       log: ctx.log,
     }),
   calcache: async (ctx, database) =>
-    (await import('../../services/calcache.js')).makeCalcacheHandler({ db: database.db, log: ctx.log }),
+    (await import('../../services/archive/calcache.js')).makeCalcacheHandler({
+      db: database.db,
+      log: ctx.log,
+    }),
 };
 
 export function register(program: Command) {

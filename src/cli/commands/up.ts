@@ -17,7 +17,7 @@ export function register(program: Command) {
       'up',
       opts,
       async (ctx) => {
-        const { up } = await import('../../services/up.js');
+        const { up } = await import('../up/up.js');
         const database = await ctx.database();
         const storage = await ctx.storage();
         const s = await up({

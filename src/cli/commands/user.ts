@@ -59,7 +59,7 @@ async function readPassword(opts: { passwordStdin?: boolean }): Promise<string> 
     throw new UsageError(
       'no terminal to ask for the password on: give it on standard input with --password-stdin',
     );
-  const { MIN_PASSWORD_LENGTH } = await import('../../server/users/password.js');
+  const { MIN_PASSWORD_LENGTH } = await import('../../users/password.js');
   if (pw.length < MIN_PASSWORD_LENGTH)
     throw new UsageError(`a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
   return pw;
@@ -72,7 +72,7 @@ async function asUsage<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    const { UserError } = await import('../../server/users/store.js');
+    const { UserError } = await import('../../users/store.js');
     if (e instanceof UserError) throw new UsageError(e.message);
     throw e;
   }
@@ -98,7 +98,7 @@ export function register(program: Command): Command {
       'user',
       opts,
       async (ctx) => {
-        const { createUser } = await import('../../server/users/store.js');
+        const { createUser } = await import('../../users/store.js');
         const password = await readPassword(opts);
         const { db } = await ctx.database();
         const u = await asUsage(
@@ -130,7 +130,7 @@ export function register(program: Command): Command {
       'user',
       opts,
       async (ctx) => {
-        const { setPassword } = await import('../../server/users/store.js');
+        const { setPassword } = await import('../../users/store.js');
         const password = await readPassword(opts);
         const { db } = await ctx.database();
         if (!(await setPassword(db, username, password))) throw new UsageError(`no such user: ${username}`);
@@ -154,7 +154,7 @@ export function register(program: Command): Command {
       'user',
       opts,
       async (ctx) => {
-        const { grant } = await import('../../server/users/store.js');
+        const { grant } = await import('../../users/store.js');
         // A typo in an id would grant nothing and say "granted": ids must be Gemini's unless --any.
         if (!opts.any) {
           for (const p of opts.program as string[])
@@ -196,7 +196,7 @@ export function register(program: Command): Command {
       'user',
       opts,
       async (ctx) => {
-        const { listUsers } = await import('../../server/users/store.js');
+        const { listUsers } = await import('../../users/store.js');
         const rows = await listUsers((await ctx.database()).db);
         if (opts.json) return printJson(rows);
         printTable(

@@ -19,11 +19,12 @@ export function register(program: Command) {
     )
     .option('--json', 'print the outcome as JSON');
   daemonOptions(commonOptions(cmd)).action(async (opts) => {
-    const { newDataRefusal } = await import('../../services/yougotdata.js');
+    const { newDataRefusal } = await import('../../services/mail/yougotdata.js');
     await runCommand('you-got-data-email', opts, async (ctx) => {
-      const { newDataRefusal } = await import('../../services/yougotdata.js');
-      const { smtpMailer } = await import('../../services/mailer.js');
-      const { resolveDate, youGotData, YouGotDataUsageError } = await import('../../services/yougotdata.js');
+      const { newDataRefusal } = await import('../../services/mail/yougotdata.js');
+      const { smtpMailer } = await import('../../services/mail/mailer.js');
+      const { resolveDate, youGotData, YouGotDataUsageError } =
+        await import('../../services/mail/yougotdata.js');
       try {
         resolveDate(opts.date);
       } catch (e) {

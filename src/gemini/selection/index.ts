@@ -5,7 +5,7 @@
 //   selectionToString(sel);                                   // 'GN-2019A-FT-211/20200101/science'
 //   unrecognisedMessage(sel);                                 // null, or the archive's warning
 //
-// Nothing here touches the database; src/services/search.ts runs the query.
+// Nothing here touches the database; src/services/archive/search.ts runs the query.
 
 export type { ProcessingMode, QaTerm, Selection, SpectroscopyMode, Telescope } from './types.js';
 export { emptySelection } from './types.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, Queryable } from '../../db/pool.js';
 import type { Logger } from '../../log/logger.js';
-import { SESSION_COOKIE, tokenHash } from '../users/sessions.js';
+import { SESSION_COOKIE, tokenHash } from '../../users/sessions.js';
 
 // Every request leaves a usagelog row (the Gemini archive's usage log: who asked for what, what
 // they got). Writing a row per request on the request path would cost a round trip each, so rows

@@ -4,8 +4,8 @@ import { calibrationsFor, calibrationsForRequest, type Dataset } from '../../cal
 import { CalRequestError, parseCalRequest, requestPath, targetFromRequest } from '../../calcache/posted.js';
 import { isOpenQuery, parseSelection, type Selection } from '../../gemini/selection/index.js';
 import { CAL_TYPES } from '../../gemini/selection/vocabulary.js';
-import type { RouteContext } from '../app.js';
-import { requester } from '../users/permit.js';
+import type { RouteContext } from '../context.js';
+import { requester } from '../permit.js';
 
 // The Gemini archive's calibration manager:
 //   GET /calmgr/<selection>          XML (calibration_associations, gsaCalibrations/v1.0), as the

@@ -6,8 +6,8 @@ import type { AccessRow } from '../access.js';
 import { releaseDay } from '../access.js';
 import { searchPageRows } from '../search/pagequery.js';
 import { tarStream, type TarFile } from '../search/tarball.js';
-import { csrfOk } from '../users/csrf.js';
-import { downloadPermit, requester } from '../users/permit.js';
+import { csrfOk } from '../csrf.js';
+import { downloadPermit, requester } from '../permit.js';
 import { messagePage } from '../views/pages.js';
 import { pageContext, rawSelection, sendPage, type SiteContext } from '../web.js';
 

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { trimBz2 } from '../../gemini/filename.js';
 import { compressStream, decompressStream } from '../../fits/bzip2.js';
 import { joinKey } from '../../storage/types.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { BadNameError, checkFileName } from '../names.js';
 
 // GET /file/<name>: the present version of a file, streamed from the store. Asked for plain but

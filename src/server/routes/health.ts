@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 
 /**
  * GET /health: 200 {status: "ok"} when the database answers, 503 {status: "not ok"} otherwise

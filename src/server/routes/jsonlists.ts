@@ -7,17 +7,17 @@ import {
   unrecognisedMessage,
   type Selection,
 } from '../../gemini/selection/index.js';
-import { pendingIngestSql } from '../../services/ingestqueue.js';
+import { pendingIngestSql } from '../../services/ingest/ingestqueue.js';
 import {
   OrderByError,
   parseOrderByList,
   searchHeaders,
   type OrderKey,
   type SearchOptions,
-} from '../../services/search.js';
-import type { RouteContext } from '../app.js';
+} from '../../services/archive/search.js';
+import type { RouteContext } from '../context.js';
 import { utcDay } from '../access.js';
-import { requester } from '../users/permit.js';
+import { requester } from '../permit.js';
 import { DISKFILE_FIELDS, fileListEntry, qaStateEntry, summaryEntry, type Row } from '../geminijson.js';
 import { xmlEscape } from './calmgr.js';
 import { orderbyParam } from '../web.js';

@@ -1,15 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { csrfOk } from '../users/csrf.js';
-import { hashPassword, needsRehash, verifyPassword } from '../users/password.js';
-import { LoginLimiter } from '../users/ratelimit.js';
+import { csrfOk } from '../csrf.js';
+import { hashPassword, needsRehash, verifyPassword } from '../../users/password.js';
+import { LoginLimiter } from '../ratelimit.js';
 import {
   clearSessionCookie,
   createSession,
   deleteSession,
   SESSION_COOKIE,
   setSessionCookie,
-} from '../users/sessions.js';
-import { findForLogin, replaceHash } from '../users/store.js';
+} from '../../users/sessions.js';
+import { findForLogin, replaceHash } from '../../users/store.js';
 import { loginPage, messagePage } from '../views/pages.js';
 import { pageContext, queryParams, sendPage, type SiteContext } from '../web.js';
 

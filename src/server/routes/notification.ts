@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import type { Db } from '../../db/pool.js';
-import { csrfOk, csrfToken, CSRF_FIELD } from '../users/csrf.js';
+import { csrfOk, csrfToken, CSRF_FIELD } from '../csrf.js';
 import {
   deleteNotification,
   insertNotification,
@@ -15,7 +15,7 @@ import {
   updateNotification,
   type Notification,
   type NotificationFields,
-} from '../../services/notifications.js';
+} from '../../services/mail/notifications.js';
 
 export interface NotificationRouteOptions {
   ctx: { db: Db; config: Config };

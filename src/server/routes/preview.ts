@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { trimBz2 } from '../../gemini/filename.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { BadNameError, checkFileName } from '../names.js';
 
 // GET /preview/<filename>: the preview JPEG of the present version of a file, under the same

@@ -13,8 +13,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import type { Db } from '../../db/pool.js';
-import { editForValues, locateFile, type HeaderUpdateItem } from '../../services/headerupdate.js';
-import { recordRequests, waitForOutcomes, type ItemOutcome } from '../../services/headerupdatequeue.js';
+import { editForValues, locateFile, type HeaderUpdateItem } from '../../services/headers/headerupdate.js';
+import {
+  recordRequests,
+  waitForOutcomes,
+  type ItemOutcome,
+} from '../../services/headers/headerupdatequeue.js';
 import { secretMatches } from '../access.js';
 
 export const API_COOKIE = 'gemini_api_authorization';

@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { ingestUploaded, stagingFile, uploadDir } from '../../services/ingestuploaded.js';
+import { ingestUploaded, stagingFile, uploadDir } from '../../services/archive/ingestuploaded.js';
 import { writeFileAtomic } from '../../storage/local.js';
 import { secretMatches } from '../access.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { UploadGate, UploadRefused } from '../uploadgate.js';
 
 // POST /upload_file/<name>: the Gemini archive's upload protocol, as a door that holds:

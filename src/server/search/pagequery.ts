@@ -14,9 +14,9 @@ import {
   type OrderColumn,
   type OrderKey,
   type SearchResult,
-} from '../../services/search.js';
+} from '../../services/archive/search.js';
 
-// searchHeaders (services/search.ts) with only the columns the pages show. This file was written
+// searchHeaders (services/archive/search.ts) with only the columns the pages show. This file was written
 // when searchHeaders returned the whole `keywords` document (every primary-header card, several
 // kB each), two thirds of /searchform's time in the 1,000,000-header benchmark (35 ms → 14 ms
 // without it). searchHeaders now carries only RESULT_KEYWORDS, so most of that reason is gone.

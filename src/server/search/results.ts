@@ -9,8 +9,8 @@ import {
   type OrderColumn,
   type OrderKey,
   type SearchResult,
-} from '../../services/search.js';
-import { requester } from '../users/permit.js';
+} from '../../services/archive/search.js';
+import { requester } from '../permit.js';
 import type { SiteContext } from '../web.js';
 import { searchPageRows, type PageResult, type PageRow } from './pagequery.js';
 

@@ -1,5 +1,5 @@
 import { unrecognisedMessage, type Selection } from '../../gemini/selection/index.js';
-import { CLOSED_QUERY_LIMIT, type OrderColumn } from '../../services/search.js';
+import { CLOSED_QUERY_LIMIT, type OrderColumn } from '../../services/archive/search.js';
 import type { PageSearch, ResultRow } from '../search/results.js';
 import { html, query, seg, type Html } from './html.js';
 import { notice } from './layout.js';

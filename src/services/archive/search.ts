@@ -1,0 +1,276 @@
+// Run a selection against the archive: header rows joined to their diskfile and file, in the
+// Gemini archive's order and limits (list_headers): an open query (nothing bounding it by
+// program, observation, file, date or night) gives the newest 500, newest first; a closed one
+// up to 10,000, oldest first. An ordering asked for comes first and decides which rows a limit
+// keeps, as on the archive (astroquery's orderby pages through results this way).
+
+import type { Queryable } from '../../db/pool.js';
+import {
+  isOpenQuery,
+  selectionToSql,
+  type CoordsScope,
+  type Selection,
+} from '../../gemini/selection/index.js';
+import { HEADER_COLUMNS } from '../ingest/diskfile.js';
+import { pendingIngestSql } from '../ingest/ingestqueue.js';
+
+export const OPEN_QUERY_LIMIT = 500;
+export const CLOSED_QUERY_LIMIT = 10_000;
+
+/** Columns a search may be ordered by: the archive's list, plus a few of the diskfile's. */
+export const ORDER_COLUMNS = [
+  'ut_datetime',
+  'instrument',
+  'program_id',
+  'data_label',
+  'observation_class',
+  'observation_type',
+  'airmass',
+  'local_time',
+  'raw_iq',
+  'raw_cc',
+  'raw_bg',
+  'raw_wv',
+  'qa_state',
+  'filter_name',
+  'exposure_time',
+  'object',
+  'disperser',
+  'focal_plane_mask',
+  'ra',
+  'dec',
+  'detector_binning',
+  'central_wavelength',
+  'filename',
+  'lastmod',
+  'entrytime',
+] as const;
+export type OrderColumn = (typeof ORDER_COLUMNS)[number];
+
+const ORDER_SET: ReadonlySet<string> = new Set(ORDER_COLUMNS);
+
+export function isOrderColumn(s: string): s is OrderColumn {
+  return ORDER_SET.has(s);
+}
+
+/** An `orderby` URL value (`exposure_time`, `ut_datetime_desc`, `object_asc`), or null if not allowed. */
+export function parseOrderBy(s: string): OrderKey | null {
+  const m = /^(.*?)(?:_(asc|desc))?$/.exec(s.trim());
+  if (!m || !isOrderColumn(m[1])) return null;
+  return { column: m[1], desc: m[2] === 'desc' };
+}
+
+/** One key of an ordering: a column, ascending unless desc. */
+export interface OrderKey {
+  column: OrderColumn;
+  desc: boolean;
+}
+
+export class OrderByError extends Error {
+  override name = 'OrderByError';
+}
+
+/**
+ * Every key of `?orderby=` (repeated, or comma-separated: `?orderby=instrument,ut_datetime_desc`),
+ * in order. A key we cannot sort by is an error that names it and the keys there are (the
+ * archive ignores such keys silently, and a script then reads a page in an order it did not ask
+ * for).
+ */
+export function parseOrderByList(raw: string | readonly string[] | undefined): OrderKey[] {
+  const values = raw === undefined ? [] : typeof raw === 'string' ? [raw] : raw;
+  const keys: OrderKey[] = [];
+  for (const v of values.flatMap((x) => x.split(','))) {
+    if (v.trim() === '') continue;
+    const k = parseOrderBy(v);
+    if (!k) {
+      throw new OrderByError(
+        `orderby: cannot order by ${JSON.stringify(v.trim())}; use one of ${ORDER_COLUMNS.join(', ')}, each optionally with _asc or _desc`,
+      );
+    }
+    keys.push(k);
+  }
+  return keys;
+}
+
+// diskfile's columns; every other order column is the header's.
+const DISKFILE_ORDER: ReadonlySet<string> = new Set(['filename', 'lastmod', 'entrytime']);
+
+/**
+ * ORDER BY lists of a search, as the archive's list_headers orders it: the keys asked for first,
+ * then the date (newest first for an open query, oldest first for a closed one), NULLs last; the
+ * id breaks ties. The limit applies to rows in this order, so the keys decide which rows make a
+ * truncated page. `inner` qualifies names (header h, diskfile df); `outer` names the columns of
+ * a subquery selecting them.
+ */
+export function orderClauses(keys: readonly OrderKey[], open: boolean): { inner: string; outer: string } {
+  for (const k of keys) {
+    // The names are written into the SQL, so only allow-listed ones pass, whatever the type says.
+    if (!isOrderColumn(k.column))
+      throw new RangeError(`cannot order a search by ${JSON.stringify(k.column)}`);
+  }
+  const dir = open ? 'DESC' : 'ASC';
+  const list = (q: (c: string) => string) =>
+    [
+      ...keys.map((k) => `${q(k.column)} ${k.desc ? 'DESC' : 'ASC'} NULLS LAST`),
+      `${q('ut_datetime')} ${dir} NULLS LAST`,
+      `${q('id')} ${dir}`,
+    ].join(', ');
+  return { inner: list((c) => `${DISKFILE_ORDER.has(c) ? 'df' : 'h'}.${c}`), outer: list((c) => c) };
+}
+
+/** The keys of SearchOptions: `order`, else `orderBy` all in the direction `desc`. */
+export function orderKeysOf(opts: {
+  order?: readonly OrderKey[];
+  orderBy?: OrderColumn | readonly OrderColumn[];
+  desc?: boolean;
+}): OrderKey[] {
+  if (opts.order) return [...opts.order];
+  const cols =
+    opts.orderBy === undefined ? [] : typeof opts.orderBy === 'string' ? [opts.orderBy] : opts.orderBy;
+  return cols.map((column) => ({ column, desc: opts.desc === true }));
+}
+
+export interface SearchOptions {
+  /** Most rows to return; default 500 for open queries, 10,000 for closed; null for no limit. */
+  limit?: number | null;
+  /** Order of the rows, before the default (ut_datetime, then id); it decides which rows a limit keeps. */
+  order?: readonly OrderKey[];
+  /** Shorthand for `order`: these columns, all in the direction of `desc` (default ascending). */
+  orderBy?: OrderColumn | readonly OrderColumn[];
+  desc?: boolean;
+  /** Add a `pending_ingest` column: the file waits for ingest (see pendingIngestSql). */
+  withPendingIngest?: boolean;
+  /** The requester's view of proprietary metadata (see selectionToSql); absent for trusted callers. */
+  coords?: CoordsScope;
+}
+
+/** A header row with its diskfile's and file's columns. */
+export interface HeaderRow {
+  id: number;
+  diskfile_id: number;
+  program_id: string | null;
+  observation_id: string | null;
+  data_label: string | null;
+  telescope: string | null;
+  instrument: string | null;
+  ut_datetime: Date | null;
+  local_time: string | null;
+  observation_type: string | null;
+  observation_class: string | null;
+  object: string | null;
+  ra: number | null;
+  dec: number | null;
+  azimuth: number | null;
+  elevation: number | null;
+  cass_rotator_pa: number | null;
+  airmass: number | null;
+  exposure_time: number | null;
+  filter_name: string | null;
+  disperser: string | null;
+  camera: string | null;
+  central_wavelength: number | null;
+  wavelength_band: string | null;
+  focal_plane_mask: string | null;
+  detector_binning: string | null;
+  detector_roi_setting: string | null;
+  detector_gain_setting: string | null;
+  detector_readspeed_setting: string | null;
+  detector_welldepth_setting: string | null;
+  detector_readmode_setting: string | null;
+  coadds: number | null;
+  spectroscopy: boolean | null;
+  mode: string | null;
+  adaptive_optics: boolean | null;
+  laser_guide_star: boolean | null;
+  wavefront_sensor: string | null;
+  gcal_lamp: string | null;
+  raw_iq: string | null;
+  raw_cc: string | null;
+  raw_wv: string | null;
+  raw_bg: string | null;
+  requested_iq: string | null;
+  requested_cc: string | null;
+  requested_wv: string | null;
+  requested_bg: string | null;
+  qa_state: string | null;
+  /** node-postgres reads `date` columns as local midnight; format with local getters, or cast in SQL. */
+  release: Date | null;
+  proprietary_coordinates: boolean;
+  reduction: string | null;
+  engineering: boolean | null;
+  science_verification: boolean | null;
+  calibration_program: boolean | null;
+  procmode: string | null;
+  processing: string | null;
+  phot_standard: boolean | null;
+  types: string[] | null;
+  /** Only RESULT_KEYWORDS (a JSON null when the header lacks one). */
+  keywords: Record<string, unknown> | null;
+  // diskfile
+  filename: string;
+  path: string;
+  file_md5: string | null;
+  file_size: number | null;
+  data_md5: string | null;
+  data_size: number | null;
+  lastmod: Date | null;
+  entrytime: Date;
+  present: boolean;
+  canonical: boolean;
+  compressed: boolean;
+  mdready: boolean;
+  // file
+  name: string;
+}
+
+export interface SearchResult {
+  rows: HeaderRow[];
+  /** More rows matched than the limit allowed. */
+  truncated: boolean;
+  /** The selection was open (see isOpenQuery). */
+  open: boolean;
+  /** The limit applied (null: none). */
+  limit: number | null;
+}
+
+/**
+ * The primary-header keywords a search result carries in `keywords`: those the JSON API reports
+ * (geminijson.ts) beyond the header columns, now none (CRPA and PROCMODE became columns). The
+ * whole document (every card, ~1 kB and more per header) would cost more to send and parse than
+ * all the other columns together.
+ */
+export const RESULT_KEYWORDS: readonly string[] = [];
+
+const SELECT_COLUMNS = `h.id, h.diskfile_id, ${HEADER_COLUMNS.filter((c) => c !== 'keywords')
+  .map((c) => `h."${c}"`)
+  .join(', ')},
+  jsonb_build_object(${RESULT_KEYWORDS.map((k) => `'${k}', h.keywords->'${k}'`).join(', ')})::jsonb AS keywords,
+  df.filename, df.path, df.file_md5, df.file_size, df.data_md5, df.data_size,
+  df.lastmod, df.entrytime, df.present, df.canonical, df.compressed, df.mdready, f.name`;
+
+export async function searchHeaders(
+  db: Queryable,
+  sel: Selection,
+  opts: SearchOptions = {},
+): Promise<SearchResult> {
+  const open = isOpenQuery(sel);
+  const limit = opts.limit === undefined ? (open ? OPEN_QUERY_LIMIT : CLOSED_QUERY_LIMIT) : opts.limit;
+  if (limit !== null && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new RangeError(`search limit must be a whole number or null, got ${limit}`);
+  }
+  const { inner, outer } = orderClauses(orderKeysOf(opts), open);
+  const { where, values } = selectionToSql(sel, { coords: opts.coords });
+  // Worked out on the outer query: only for the rows that made the cut.
+  const pending = opts.withPendingIngest ? `, ${pendingIngestSql('picked.name')} AS pending_ingest` : '';
+  // One row past the limit tells whether there were more.
+  if (limit !== null) values.push(limit + 1);
+  const text = `SELECT *${pending} FROM (SELECT ${SELECT_COLUMNS} FROM header h JOIN diskfile df ON df.id = h.diskfile_id
+      JOIN file f ON f.id = df.file_id WHERE ${where}
+      ORDER BY ${inner}${limit !== null ? ` LIMIT $${values.length}::integer` : ''}) picked
+      ORDER BY ${outer}`;
+  const result = await db.query(text, values);
+  let rows = result.rows as HeaderRow[];
+  const truncated = limit !== null && rows.length > limit;
+  if (truncated) rows = rows.slice(0, limit);
+  return { rows, truncated, open, limit };
+}

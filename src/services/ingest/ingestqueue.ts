@@ -1,0 +1,46 @@
+import type { Queryable } from '../../db/pool.js';
+import * as engine from '../../queues/engine.js';
+import { QUEUES } from '../../queues/tables.js';
+import { sortkey } from '../../gemini/sortkey.js';
+
+// Adding files to the ingest queue, from every source (copy-from-dhs, cron, uploads, header updates).
+
+export interface IngestItem {
+  filename: string;
+  path?: string;
+  force?: boolean;
+  force_md5?: boolean;
+  /** The queuing writer put the file into the store complete and md5-checked: no age deferral. */
+  verified?: boolean;
+  after?: Date | null;
+}
+
+export function enqueueIngest(db: Queryable, items: IngestItem[]): Promise<engine.EnqueueResult> {
+  return engine.enqueue(
+    db,
+    QUEUES.ingest,
+    items.map((i) => ({
+      filename: i.filename,
+      path: i.path ?? '',
+      force: i.force ?? false,
+      force_md5: i.force_md5 ?? false,
+      verified: i.verified ?? false,
+      after: i.after ?? null,
+      sortkey: sortkey(i.filename),
+    })),
+  );
+}
+
+/**
+ * SQL: true while the file named by `name` (an SQL expression giving file.name) waits in the
+ * ingest queue or an upload of it is being handed to ingest. One expression for every caller, so
+ * /jsonfilelist and the placeholder check cannot disagree.
+ */
+export function pendingIngestSql(name: string): string {
+  return `(EXISTS (SELECT 1 FROM ingestqueue q WHERE NOT q.failed AND q.filename IN (${name}, ${name} || '.bz2'))
+    OR EXISTS (SELECT 1 FROM fileuploadlog u
+               WHERE u.processed_cleanly IS NULL AND u.ut_transfer_complete IS NOT NULL
+                 AND u.ut_transfer_start > now() - interval '1 day'
+                 AND (u.filename IN (${name}, ${name} || '.bz2')
+                      OR u.filename LIKE '%/' || ${name} OR u.filename LIKE '%/' || ${name} || '.bz2')))`;
+}
