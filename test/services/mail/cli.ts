@@ -7,7 +7,7 @@ import type { CliResult } from '../../helpers/cli.js';
 // sources), whether or not src/cli/commands/index.ts registers it yet.
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ENTRY = path.join(ROOT, 'test/mail/cli-entry.ts');
+const ENTRY = path.join(ROOT, 'test/services/mail/cli-entry.ts');
 
 export function runCommandModule(
   module: string,
