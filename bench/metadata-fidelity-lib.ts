@@ -5,6 +5,7 @@
 import { parseCards } from '../src/fits/cards.js';
 import { makeHeader } from '../src/fits/header.js';
 import type { Header } from '../src/fits/types.js';
+import type { Corner } from '../src/gemini/footprint.js';
 import type { HeaderRow } from '../src/gemini/metadata.js';
 
 /** One /jsonsummary entry: the archive's field names and values. */
@@ -81,6 +82,39 @@ function timeMicros(v: unknown): number | undefined {
     ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1e6 +
     Number(((m[4] ?? '') + '000000').slice(0, 6))
   );
+}
+
+/**
+ * Whether a standard star lies inside one of the footprints, as ingest asks the database
+ * (`point <@ polygon`: plain (RA, Dec) polygons, no wrap at RA 0, the boundary counting as
+ * inside). For local measurements without a database.
+ */
+export function standardInside(
+  polygons: readonly Corner[][],
+  stars: readonly { ra: number; dec: number }[],
+): boolean {
+  return polygons.some((poly) => stars.some((s) => insidePolygon(poly, s.ra, s.dec)));
+}
+
+function insidePolygon(poly: readonly Corner[], x: number, y: number): boolean {
+  let inside = false;
+  for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+    const [xi, yi] = poly[i]!;
+    const [xj, yj] = poly[j]!;
+    // On an edge: inside, as PostgreSQL counts it.
+    const cross = (xj - xi) * (y - yi) - (yj - yi) * (x - xi);
+    if (
+      Math.abs(cross) < 1e-12 &&
+      x >= Math.min(xi, xj) &&
+      x <= Math.max(xi, xj) &&
+      y >= Math.min(yi, yj) &&
+      y <= Math.max(yi, yj)
+    ) {
+      return true;
+    }
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
 }
 
 export function agrees(field: string, got: unknown, want: unknown): boolean {

@@ -6,7 +6,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareRow, tally } from '../../bench/metadata-fidelity-lib.js';
+import { compareRow, standardInside, tally } from '../../bench/metadata-fidelity-lib.js';
+import type { Corner } from '../../src/gemini/footprint.js';
 import { buildServer } from '../../src/server/app.js';
 import { ingestFile, type IngestDeps } from '../../src/services/ingest/ingest.js';
 import { LocalStorage } from '../../src/storage/local.js';
@@ -102,4 +103,49 @@ describe('fidelity with the archive, one file per instrument', () => {
       expect(fields.get(f)?.n ?? 0, f).toBeGreaterThan(3);
     }
   });
+});
+
+describe('the corpus measurement flags phot_standard as the database does', () => {
+  // bench/metadata-corpus.ts decides phot_standard without a database; its polygon test must
+  // answer as ingest's `point <@ polygon` does, or the measured agreement means nothing.
+  const quads: Corner[][] = [
+    // A rotated image footprint.
+    [
+      [10, 0],
+      [12, 1],
+      [11, 3],
+      [9, 2],
+    ],
+    // A frame straddling RA 0 (a processed GMOS fringe frame): as a plain polygon it spans
+    // every RA between 0.05 and 359.95 in its strip of declination.
+    [
+      [359.95, 0.06],
+      [0.05, 0.06],
+      [0.05, 0.02],
+      [359.95, 0.02],
+    ],
+  ];
+  const probes: Corner[] = [
+    [10.5, 1.5], // inside the first
+    [9, 0], // outside, beside a corner
+    [12, 1], // a corner
+    [11, 0.5], // on an edge
+    [13, 2],
+    [180, 0.04], // inside the straddling strip, far from RA 0
+    [0, 0.04], // "between" its corners across RA 0: outside as a plain polygon
+    [180, 0.07],
+  ];
+  it.each(quads.flatMap((q, i) => probes.map((p) => [i, p] as const)))(
+    'polygon %i, point %j',
+    async (i, p) => {
+      const quad = quads[i]!;
+      const polygon = `(${quad.map(([x, y]) => `(${x},${y})`).join(',')})`;
+      const r = await t.db.query<{ inside: boolean }>('SELECT point($1, $2) <@ $3::polygon AS inside', [
+        p[0],
+        p[1],
+        polygon,
+      ]);
+      expect(standardInside([quad], [{ ra: p[0], dec: p[1] }])).toBe(r.rows[0]!.inside);
+    },
+  );
 });
