@@ -27,7 +27,7 @@ const STATE_SQL: Record<QueueState, string> = {
   failed: 't.failed',
 };
 const STATE_EXPR = `CASE WHEN t.failed THEN 'failed' WHEN t.in_progress THEN 'in_progress'
-  WHEN t.after > now() THEN 'deferred' ELSE 'pending' END`;
+  WHEN ${deferred('t')} THEN 'deferred' ELSE 'pending' END`;
 
 /** The filter's conditions on alias t; values are pushed onto `values`. */
 export function filterSql(f: QueueFilter, values: unknown[], timeColumn = 't.added'): string {
