@@ -1,14 +1,10 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readSrc } from '../helpers/srcfiles.js';
 
 // The queue tables belong to src/queues/ (docs/design.md, "Queues"): every statement on them is
 // there, so "what touches ingestqueue" has one answer and pending, the live workers and the return
 // to pending are defined once. A statement elsewhere, by name or through a descriptor's
 // `${q.table}`, fails here; call (or add) a function of src/queues instead.
-
-const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
 const QUEUE_SQL =
   /\b(?:FROM|JOIN|INTO|UPDATE|DELETE\s+FROM)\s+(?:ingestqueue|exportqueue|previewqueue|calcachequeue|queue_error|queue_worker|\$\{[^}]*\.table\})(?![\w])/gi;
@@ -23,16 +19,6 @@ export function queueSqlOutsideQueues(files: Map<string, string>): string[] {
     });
   }
   return found;
-}
-
-function readSrc(): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const entry of fs.readdirSync(SRC, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !/\.(ts|mts)$/.test(entry.name)) continue;
-    const abs = path.join(entry.parentPath, entry.name);
-    files.set(path.relative(SRC, abs).split(path.sep).join('/'), fs.readFileSync(abs, 'utf8'));
-  }
-  return files;
 }
 
 describe('queue table ownership', () => {
