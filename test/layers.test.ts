@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readSrc, SRC } from './helpers/srcfiles.js';
 
 // The direction of the house (docs/design.md, "Layers"): a folder of src/ may import from its own
 // layer or a lower one, never from a higher one. Lower layers know nothing of who composes them,
@@ -16,8 +16,6 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['server'],
   ['cli'],
 ];
-
-const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 function rankOf(folder: string): number | undefined {
   const i = LAYERS.findIndex((layer) => layer.includes(folder));
@@ -51,16 +49,6 @@ export function upwardImports(files: Map<string, string>): string[] {
     }
   }
   return bad;
-}
-
-function readSrc(): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const entry of fs.readdirSync(SRC, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !/\.(ts|mts)$/.test(entry.name)) continue;
-    const abs = path.join(entry.parentPath, entry.name);
-    files.set(path.relative(SRC, abs).split(path.sep).join('/'), fs.readFileSync(abs, 'utf8'));
-  }
-  return files;
 }
 
 describe('layers', () => {

@@ -4,6 +4,8 @@ import pg from 'pg';
 import type { Config } from '../config/schema.js';
 import type { Migration } from '../db/migrate.js';
 import { startEmbedded } from '../db/embedded.js';
+import { getParams } from '../db/params.js';
+import { liveWorkerNames } from '../queues/workers.js';
 import { backupName, planRetention, type RetentionPlan } from './backup-retention.js';
 import {
   backupCluster,
@@ -218,16 +220,13 @@ async function restoreCluster(file: string, cluster: OwnedCluster, database: str
   return previous;
 }
 
-/** Live workers seen in the last dead_worker_seconds: a restore under running daemons is refused. */
+/** Live workers (queues/workers.ts judges): a restore under running daemons is refused. */
 export async function liveWorkers(url: string): Promise<string[]> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const r = await c.query(
-      `SELECT name FROM queue_worker
-       WHERE heartbeat_at > now() - make_interval(secs => (SELECT dead_worker_seconds FROM system_parameters))`,
-    );
-    return r.rows.map((x) => x.name);
+    const params = await getParams(c);
+    return await liveWorkerNames(c, { deadSeconds: params.dead_worker_seconds });
   } catch {
     return []; // an empty or foreign database has no workers table
   } finally {

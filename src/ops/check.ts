@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Db } from '../db/pool.js';
 import * as admin from './check-sql.js';
-import { queuedIngestKeys } from '../queues/admin.js';
+import { keysInQueue } from '../queues/items.js';
+import { keyOf } from '../queues/sql.js';
 import { QUEUES } from '../queues/tables.js';
 import { skipReason } from '../services/summit/addtoingest.js';
 import { markNotPresent } from '../services/ingest/diskfile.js';
@@ -95,8 +96,8 @@ export async function check(o: CheckOptions): Promise<CheckResult> {
   }
   o.onProgress?.('diskfiles', res.checked.diskfiles, total);
   // A size change with a re-ingest already queued is being handled, not a problem.
-  const queued = await queuedIngestKeys(o.db, QUEUES.ingest, resize);
-  const sizes = resize.filter((x) => !queued.has(`${x.path}\u0000${x.filename}`));
+  const queued = await keysInQueue(o.db, QUEUES.ingest, resize);
+  const sizes = resize.filter((x) => !queued.has(keyOf(QUEUES.ingest, x)));
   res.problems.push(...missing, ...sizes.map((x) => x.problem));
 
   if (o.fix && missing.length) {
@@ -130,8 +131,8 @@ export async function check(o: CheckOptions): Promise<CheckResult> {
       const candidates = batch.filter(
         (f) => !known.has(`${f.path}\u0000${f.filename}`) && settled(f.lastmod),
       );
-      const inQueue = await queuedIngestKeys(o.db, QUEUES.ingest, candidates);
-      const orphans = candidates.filter((f) => !inQueue.has(`${f.path}\u0000${f.filename}`));
+      const inQueue = await keysInQueue(o.db, QUEUES.ingest, candidates);
+      const orphans = candidates.filter((f) => !inQueue.has(keyOf(QUEUES.ingest, f)));
       const found = orphans.map((f): CheckProblem => ({
         kind: 'orphan',
         key: f.key,

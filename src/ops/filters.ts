@@ -1,4 +1,4 @@
-import { QUEUE_STATES, type QueueFilter, type QueueState } from '../queues/admin.js';
+import { QUEUE_STATES, type QueueFilter, type QueueState } from '../queues/items.js';
 import { QUEUES, queueByName, type QueueTable } from '../queues/tables.js';
 
 // Turning operator options into typed filters; every bad value becomes one clear message.

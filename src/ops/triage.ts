@@ -5,13 +5,13 @@ import type { Config } from '../config/schema.js';
 import type { Queryable } from '../db/pool.js';
 import { getParams } from '../db/params.js';
 import { trimBz2 } from '../gemini/filename.js';
+import { holderState } from '../queues/holders.js';
 import {
   errorsForFilenames,
-  holderState,
   itemsForFilenames,
   type QueueErrorRow,
   type QueueItem,
-} from '../queues/admin.js';
+} from '../queues/items.js';
 import { QUEUES } from '../queues/tables.js';
 import { listWorkers, liveCounts } from '../queues/workers.js';
 import { joinKey, type Storage } from '../storage/types.js';

@@ -1,5 +1,7 @@
 import type { Queryable, Db } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
+import { returnToPending } from './release.js';
+import { claimable, deferred, keyMatch, keyOf, pending } from './sql.js';
 import { COLUMN_DEFAULTS, type QueueTable } from './tables.js';
 
 // Every statement that touches a queue table lives here. Values always travel as parameters;
@@ -30,9 +32,6 @@ export interface EnqueueResult {
   alreadyPending: number;
 }
 
-const keyMatch = (q: QueueTable, a: string, b: string) =>
-  q.key.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
-
 /**
  * Adds items in batches (unnest of arrays: one statement per 5,000 rows). An item whose key is
  * already pending is not added again; a pending row is upgraded when the new item forces more.
@@ -40,7 +39,7 @@ const keyMatch = (q: QueueTable, a: string, b: string) =>
 export async function enqueue(db: Queryable, q: QueueTable, items: EnqueueItem[]): Promise<EnqueueResult> {
   // Duplicates inside one batch would make ON CONFLICT touch a row twice: keep the last.
   const byKey = new Map<string, EnqueueItem>();
-  for (const it of items) byKey.set(q.key.map((k) => String(it[k] ?? COLUMN_DEFAULTS[k])).join('\u0000'), it);
+  for (const it of items) byKey.set(keyOf(q, it), it);
   const unique = [...byKey.values()];
   const cols = Object.keys(q.columns);
   // A pending row also takes a re-add's `verified`: the file in the store is then a complete one.
@@ -54,7 +53,7 @@ export async function enqueue(db: Queryable, q: QueueTable, items: EnqueueItem[]
       INSERT INTO ${q.table} AS t (${cols.join(', ')}, sortkey, after)
       SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${q.columns[c]}[]`).join(', ')},
                            $${cols.length + 1}::text[], $${cols.length + 2}::timestamptz[])
-      ON CONFLICT (${q.key.join(', ')}) WHERE NOT in_progress AND NOT failed ${conflict}
+      ON CONFLICT (${q.key.join(', ')}) WHERE ${pending()} ${conflict}
       RETURNING (xmax = 0) AS inserted),
     n AS (SELECT count(*) FILTER (WHERE inserted)::int AS queued FROM ins)
     SELECT queued, CASE WHEN queued > 0 THEN pg_notify('${q.channel}', queued::text) END AS notified FROM n`;
@@ -82,7 +81,7 @@ export async function claim(db: Queryable, q: QueueTable, worker: string): Promi
     text: `UPDATE ${q.table} SET in_progress = true, worker = $1, heartbeat_at = now(), attempts = attempts + 1
      WHERE id = (
        SELECT c.id FROM ${q.table} c
-       WHERE NOT c.in_progress AND NOT c.failed AND (c.after IS NULL OR c.after <= now())
+       WHERE ${claimable('c')}
          -- OFFSET 0 keeps this a per-candidate probe of the key index, not an anti-join over a
          -- scan of every in-progress row (dead entries included) on each claim.
          AND NOT EXISTS (SELECT 1 FROM ${q.table} p WHERE p.in_progress AND ${keyMatch(q, 'p', 'c')} OFFSET 0)
@@ -115,7 +114,7 @@ export async function claimMany(
     text: `UPDATE ${q.table} SET in_progress = true, worker = $1, heartbeat_at = now(), attempts = attempts + 1
      WHERE id IN (
        SELECT c.id FROM ${q.table} c
-       WHERE NOT c.in_progress AND NOT c.failed AND (c.after IS NULL OR c.after <= now())
+       WHERE ${claimable('c')}
          AND NOT EXISTS (SELECT 1 FROM ${q.table} p WHERE p.in_progress AND ${keyMatch(q, 'p', 'c')} OFFSET 0)
        ORDER BY c.sortkey DESC, c.id
        LIMIT $2 FOR UPDATE SKIP LOCKED)
@@ -210,44 +209,10 @@ export async function recordErrorOnce(
   );
 }
 
-/**
- * Returns in-progress rows to the queue (deferral, graceful stop, dead workers). When the same key
- * was re-added meanwhile, the pending row already covers it and the returned one is dropped.
- */
-async function returnToPending(
-  db: Queryable,
-  q: QueueTable,
-  where: string,
-  values: unknown[],
-  afterSql = 'NULL',
-): Promise<number> {
-  const r = await db.query(
-    `WITH mine AS (SELECT * FROM ${q.table} WHERE in_progress AND ${where} FOR UPDATE),
-     covered AS (
-       DELETE FROM ${q.table} t USING mine
-       WHERE t.id = mine.id AND EXISTS (
-         SELECT 1 FROM ${q.table} p WHERE NOT p.in_progress AND NOT p.failed AND ${keyMatch(q, 'p', 'mine')})
-       RETURNING t.id),
-     back AS (
-       UPDATE ${q.table} t SET in_progress = false, worker = NULL, heartbeat_at = NULL, after = ${afterSql}
-       FROM mine WHERE t.id = mine.id AND t.id NOT IN (SELECT id FROM covered)
-       RETURNING t.id)
-     SELECT (SELECT count(*) FROM covered) + (SELECT count(*) FROM back) AS n`,
-    values,
-  );
-  const n = Number(r.rows[0].n);
-  if (n > 0) await db.query('SELECT pg_notify($1, $2)', [q.channel, 'released']);
-  return n;
-}
-
 export async function defer(db: Queryable, q: QueueTable, id: number, worker: string, seconds: number) {
-  return returnToPending(
-    db,
-    q,
-    'id = $1 AND worker = $2',
-    [id, worker, seconds],
-    `now() + make_interval(secs => $3)`,
-  );
+  return returnToPending(db, q, 'id = $1 AND worker = $2', [id, worker, seconds], {
+    afterSql: `now() + make_interval(secs => $3)`,
+  });
 }
 
 /**
@@ -258,7 +223,7 @@ export async function defer(db: Queryable, q: QueueTable, id: number, worker: st
 export async function secondsUntilDue(db: Queryable, q: QueueTable): Promise<number | null> {
   const r = await db.query(
     `SELECT extract(epoch FROM min(after) - now())::float8 AS s FROM ${q.table}
-     WHERE NOT in_progress AND NOT failed AND after > now()`,
+     WHERE ${deferred()}`,
   );
   const s = r.rows[0]?.s;
   return s === null || s === undefined ? null : Math.max(0, Number(s));
@@ -329,10 +294,10 @@ export interface QueueCounts {
 
 export async function counts(db: Queryable, q: QueueTable): Promise<QueueCounts> {
   const r = await db.query(
-    `SELECT count(*) FILTER (WHERE NOT in_progress AND NOT failed) AS pending,
+    `SELECT count(*) FILTER (WHERE ${pending()}) AS pending,
             count(*) FILTER (WHERE in_progress) AS in_progress,
             count(*) FILTER (WHERE failed) AS failed,
-            count(*) FILTER (WHERE NOT in_progress AND NOT failed AND after > now()) AS deferred,
+            count(*) FILTER (WHERE ${deferred()}) AS deferred,
             min(added) FILTER (WHERE NOT failed) AS oldest
      FROM ${q.table}`,
   );

@@ -1,8 +1,9 @@
 import os from 'node:os';
 import { pidAlive } from '../daemon/lockfile.js';
 import type { Db, Queryable } from '../db/pool.js';
-import { holderState, runVerb } from './admin.js';
+import { holderState } from './holders.js';
 import { QUEUES } from './tables.js';
+import { runVerb } from './verbs.js';
 
 // queue_worker: who services the queues. A worker is dead once its process is gone on this host
 // (known at once: a kill -9 leaves its row behind, heartbeat still fresh) or its heartbeat is older
@@ -29,6 +30,7 @@ export interface LivenessOptions {
   pidAlive?: (pid: number) => boolean;
 }
 
+/** Every registered worker, judged alive or dead: the one query behind status, doctor, triage and restore. */
 export async function listWorkers(db: Queryable, o: LivenessOptions): Promise<WorkerState[]> {
   const r = await db.query(
     'SELECT name, queue, host, pid, started_at, heartbeat_at FROM queue_worker ORDER BY queue, name',
@@ -43,6 +45,11 @@ export async function listWorkers(db: Queryable, o: LivenessOptions): Promise<Wo
     );
     return { ...w, alive: h.alive, reason: h.reason };
   });
+}
+
+/** Names of the live workers (a restore under running daemons is refused). */
+export async function liveWorkerNames(db: Queryable, o: LivenessOptions): Promise<string[]> {
+  return (await listWorkers(db, o)).filter((w) => w.alive).map((w) => w.name);
 }
 
 /** Live workers per queue. */

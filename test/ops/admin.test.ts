@@ -1,6 +1,8 @@
 import os from 'node:os';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import * as admin from '../../src/queues/admin.js';
+import { holderState } from '../../src/queues/holders.js';
+import { listErrors, listItems } from '../../src/queues/items.js';
+import { runVerb } from '../../src/queues/verbs.js';
 import * as engine from '../../src/queues/engine.js';
 import { QUEUES } from '../../src/queues/tables.js';
 import { parseFilter, parseQueues, parseWhen } from '../../src/ops/filters.js';
@@ -58,7 +60,7 @@ describe('queue list and errors', () => {
     await engine.enqueue(t.db, q, [
       { filename: 'N20250101S0005.fits', sortkey: 'z', after: new Date(Date.now() + 60_000) },
     ]);
-    const all = await admin.listItems(t.db, q, {});
+    const all = await listItems(t.db, q, {});
     expect(all.map((x) => x.state).sort()).toEqual([
       'deferred',
       'failed',
@@ -66,27 +68,27 @@ describe('queue list and errors', () => {
       'pending',
       'pending',
     ]);
-    expect((await admin.listItems(t.db, q, { status: 'failed' })).map((x) => x.filename)).toEqual([
+    expect((await listItems(t.db, q, { status: 'failed' })).map((x) => x.filename)).toEqual([
       'N20250101S0002.fits',
     ]);
-    expect((await admin.listItems(t.db, q, { status: 'deferred' })).map((x) => x.filename)).toEqual([
+    expect((await listItems(t.db, q, { status: 'deferred' })).map((x) => x.filename)).toEqual([
       'N20250101S0005.fits',
     ]);
-    expect((await admin.listItems(t.db, q, { filename: '^N2024' })).map((x) => x.filename)).toEqual([
+    expect((await listItems(t.db, q, { filename: '^N2024' })).map((x) => x.filename)).toEqual([
       'N20240101S0004.fits',
     ]);
-    expect(await admin.listItems(t.db, q, { since: parseWhen('2d', '--since') })).toHaveLength(4);
-    expect(await admin.listItems(t.db, q, { until: parseWhen('2d', '--until') })).toHaveLength(1);
+    expect(await listItems(t.db, q, { since: parseWhen('2d', '--since') })).toHaveLength(4);
+    expect(await listItems(t.db, q, { until: parseWhen('2d', '--until') })).toHaveLength(1);
   });
 
   it('reports a bad regular expression as PostgreSQL error 2201B', async () => {
-    await expect(admin.listItems(t.db, q, { filename: '(' })).rejects.toMatchObject({ code: '2201B' });
+    await expect(listItems(t.db, q, { filename: '(' })).rejects.toMatchObject({ code: '2201B' });
   });
 
   it('lists queue_error rows by queue and filename', async () => {
     await engine.recordError(t.db, QUEUES.ingest, { filename: 'a.fits', path: '' }, 'ingest broke');
     await engine.recordError(t.db, QUEUES.export, { filename: 'a.fits', path: '' }, 'export broke');
-    const e = await admin.listErrors(t.db, [QUEUES.export], { filename: '^a' });
+    const e = await listErrors(t.db, [QUEUES.export], { filename: '^a' });
     expect(e.map((x) => x.error)).toEqual(['export broke']);
   });
 
@@ -102,7 +104,7 @@ describe('queue list and errors', () => {
 describe('queue retry', () => {
   it('un-fails a failed row so it can be claimed again', async () => {
     await row('f.fits', { failed: true, error: 'x' });
-    const r = await admin.runVerb(t.db, q, 'retry', {});
+    const r = await runVerb(t.db, q, 'retry', {});
     expect(r.done).toEqual({ deleted: 0, unfailed: 1, released: 0 });
     expect((await engine.claim(t.db, q, 'w'))?.filename).toBe('f.fits');
   });
@@ -110,7 +112,7 @@ describe('queue retry', () => {
   it('deletes the failed row when the same file is already pending (the unique index would refuse)', async () => {
     await row('f.fits', { failed: true });
     await row('f.fits');
-    const r = await admin.runVerb(t.db, q, 'retry', {});
+    const r = await runVerb(t.db, q, 'retry', {});
     expect(r.done).toEqual({ deleted: 1, unfailed: 0, released: 0 });
     expect(await states()).toEqual([{ filename: 'f.fits', failed: false, in_progress: false, worker: null }]);
   });
@@ -118,7 +120,7 @@ describe('queue retry', () => {
   it('retries only the newest of several failed rows of one file', async () => {
     await row('f.fits', { failed: true });
     await row('f.fits', { failed: true });
-    const r = await admin.runVerb(t.db, q, 'retry', {});
+    const r = await runVerb(t.db, q, 'retry', {});
     expect(r.done).toEqual({ deleted: 1, unfailed: 1, released: 0 });
     expect(await states()).toEqual([{ filename: 'f.fits', failed: false, in_progress: false, worker: null }]);
   });
@@ -126,11 +128,11 @@ describe('queue retry', () => {
   it('--dry-run changes nothing and reports the same plan', async () => {
     await row('a.fits', { failed: true });
     await row('b.fits', { failed: true });
-    const dry = await admin.runVerb(t.db, q, 'retry', { filename: '^a' }, { dryRun: true });
+    const dry = await runVerb(t.db, q, 'retry', { filename: '^a' }, { dryRun: true });
     expect(dry.plan.map((x) => [x.filename, x.action])).toEqual([['a.fits', 'unfail']]);
     expect(dry.done.unfailed).toBe(0);
     expect((await states()).every((s) => s.failed)).toBe(true);
-    const real = await admin.runVerb(t.db, q, 'retry', { filename: '^a' });
+    const real = await runVerb(t.db, q, 'retry', { filename: '^a' });
     expect(real.plan.map((x) => [x.filename, x.action])).toEqual([['a.fits', 'unfail']]);
   });
 });
@@ -148,7 +150,7 @@ describe('queue release', () => {
       worker: 'siq1@otherhost:12#0',
       heartbeat: "now() - interval '1 hour'",
     });
-    const r = await admin.runVerb(
+    const r = await runVerb(
       t.db,
       q,
       'release',
@@ -158,7 +160,7 @@ describe('queue release', () => {
     expect(r.done.released).toBe(2);
     expect(r.refused).toBe(1);
     expect((await states()).filter((s) => s.in_progress).map((s) => s.filename)).toEqual(['live.fits']);
-    const forced = await admin.runVerb(t.db, q, 'release', {}, { deadSeconds: 30, force: true });
+    const forced = await runVerb(t.db, q, 'release', {}, { deadSeconds: 30, force: true });
     expect(forced.done.released).toBe(1);
     expect((await states()).some((s) => s.in_progress)).toBe(false);
   });
@@ -166,7 +168,7 @@ describe('queue release', () => {
   it('drops a released row whose file is already pending again', async () => {
     await row('f.fits', { in_progress: true, worker: `siq1@${HOST}:4000000#0`, heartbeat: 'now()' });
     await row('f.fits');
-    const r = await admin.runVerb(t.db, q, 'release', {}, { pidAlive: deadPid });
+    const r = await runVerb(t.db, q, 'release', {}, { pidAlive: deadPid });
     expect(r.done.released).toBe(1);
     expect(await states()).toEqual([{ filename: 'f.fits', failed: false, in_progress: false, worker: null }]);
   });
@@ -185,7 +187,7 @@ describe('queue dedupe (the runbook duplicate-entry case)', () => {
     await row('c.fits', { in_progress: true, worker: `siq2@${HOST}:${process.pid}#0`, heartbeat: 'now()' });
     await row('c.fits');
     await row('d.fits', { failed: true }); // no duplicate: untouched
-    const r = await admin.runVerb(
+    const r = await runVerb(
       t.db,
       q,
       'dedupe',
@@ -206,7 +208,7 @@ describe('queue dedupe (the runbook duplicate-entry case)', () => {
   it('after dedupe the runbook update of the stuck row is no longer needed: the pending row gets claimed', async () => {
     await row('a.fits', { failed: true });
     await row('a.fits');
-    await admin.runVerb(t.db, q, 'dedupe', {});
+    await runVerb(t.db, q, 'dedupe', {});
     expect((await engine.claim(t.db, q, 'w'))?.filename).toBe('a.fits');
   });
 });
@@ -216,9 +218,9 @@ describe('queue purge', () => {
     await row('old.fits', { failed: true, added: "now() - interval '40 days'" });
     await row('new.fits', { failed: true });
     await row('oldpending.fits', { added: "now() - interval '40 days'" });
-    const dry = await admin.runVerb(t.db, q, 'purge', {}, { olderThanDays: 30, dryRun: true });
+    const dry = await runVerb(t.db, q, 'purge', {}, { olderThanDays: 30, dryRun: true });
     expect(dry.plan.map((x) => x.filename)).toEqual(['old.fits']);
-    const r = await admin.runVerb(t.db, q, 'purge', {}, { olderThanDays: 30 });
+    const r = await runVerb(t.db, q, 'purge', {}, { olderThanDays: 30 });
     expect(r.done.deleted).toBe(1);
     expect((await states()).map((s) => s.filename)).toEqual(['new.fits', 'oldpending.fits']);
   });
@@ -230,7 +232,7 @@ describe('export queue keys include the destination', () => {
     await t.db.query(
       `INSERT INTO exportqueue (filename, path, destination, sortkey, failed) VALUES ('x.fits', '', 'http://a', 'z', true), ('x.fits', '', 'http://b', 'z', false)`,
     );
-    const r = await admin.runVerb(t.db, e, 'retry', {});
+    const r = await runVerb(t.db, e, 'retry', {});
     expect(r.done).toEqual({ deleted: 0, unfailed: 1, released: 0 });
   });
 });
@@ -239,17 +241,14 @@ describe('holder state', () => {
   it('judges a holder by pid on this host and by heartbeat elsewhere', () => {
     const now = Date.now();
     expect(
-      admin.holderState({ worker: `a@${HOST}:1#0`, heartbeat_at: new Date(now) }, 30, now, HOST, () => false)
-        .alive,
+      holderState({ worker: `a@${HOST}:1#0`, heartbeat_at: new Date(now) }, 30, now, HOST, () => false).alive,
     ).toBe(false);
     expect(
-      admin.holderState({ worker: 'a@elsewhere:1#0', heartbeat_at: new Date(now - 5000) }, 30, now, HOST)
-        .alive,
+      holderState({ worker: 'a@elsewhere:1#0', heartbeat_at: new Date(now - 5000) }, 30, now, HOST).alive,
     ).toBe(true);
     expect(
-      admin.holderState({ worker: 'a@elsewhere:1#0', heartbeat_at: new Date(now - 60_000) }, 30, now, HOST)
-        .alive,
+      holderState({ worker: 'a@elsewhere:1#0', heartbeat_at: new Date(now - 60_000) }, 30, now, HOST).alive,
     ).toBe(false);
-    expect(admin.holderState({ worker: null, heartbeat_at: null }, 30, now, HOST).alive).toBe(false);
+    expect(holderState({ worker: null, heartbeat_at: null }, 30, now, HOST).alive).toBe(false);
   });
 });

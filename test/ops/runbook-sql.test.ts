@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import * as admin from '../../src/queues/admin.js';
+import { runVerb } from '../../src/queues/verbs.js';
 import { QUEUES } from '../../src/queues/tables.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
@@ -121,7 +121,7 @@ describe('support-notes SQL runs verbatim against our schema', () => {
       [FILE],
     );
     await expect(t.db.query(sql('exportUnfail'))).rejects.toMatchObject({ code: '23505' });
-    const r = await admin.runVerb(t.db, QUEUES.export, 'dedupe', { filename: `^${FILE}$` });
+    const r = await runVerb(t.db, QUEUES.export, 'dedupe', { filename: `^${FILE}$` });
     expect(r.done.deleted).toBe(1);
     // The runbook update now runs without a constraint error (it touches the one remaining row).
     expect((await t.db.query(sql('exportUnfail'))).rowCount).toBe(1);

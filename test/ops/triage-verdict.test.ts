@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { workerCell } from '../../src/cli/commands/triage.js';
 import type { DiskfileInfo, ExportState } from '../../src/ops/triage.js';
 import { verdict, type Facts } from '../../src/ops/triage-verdict.js';
-import type { QueueItem } from '../../src/queues/admin.js';
+import type { QueueItem } from '../../src/queues/items.js';
 
 // Every combination of facts the support notes walk through (DHS → store → database → queues →
 // export destinations), including "missing everywhere": each verdict must follow from the facts

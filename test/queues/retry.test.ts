@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runVerb } from '../../src/queues/admin.js';
+import { runVerb } from '../../src/queues/verbs.js';
 import { QUEUES } from '../../src/queues/tables.js';
 import { runWorker } from '../../src/queues/worker.js';
 import { makeExportHandler, type ExportDeps } from '../../src/services/export/export.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueStatus } from '../../src/ops/queuestatus.js';
+import { queueStatus } from '../../src/queues/status.js';
 import { forgetDeadWorkers } from '../../src/queues/workers.js';
 import { runCli, writeConfig } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';

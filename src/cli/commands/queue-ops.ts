@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { parseFilter, parseQueues } from '../../ops/filters.js';
-import type { PlannedItem, QueueItem, Verb } from '../../queues/admin.js';
+import type { QueueItem } from '../../queues/items.js';
+import type { PlannedItem, Verb } from '../../queues/verbs.js';
 import { age, printJson, printTable } from '../output.js';
 import { commonOptions, EXIT, runCommand, UsageError, type CommandContext } from '../context.js';
 import { wholeNumber, decimalNumber } from '../numbers.js';
@@ -61,7 +62,7 @@ export function registerQueueOps(queue: Command): void {
         'queue',
         opts,
         async (ctx) => {
-          const { listItems } = await import('../../queues/admin.js');
+          const { listItems } = await import('../../queues/items.js');
           const { db } = await ctx.database();
           const rows = await withFilters(opts, async (f, qs) => {
             const all: QueueItem[] = [];
@@ -109,7 +110,7 @@ export function registerQueueOps(queue: Command): void {
         'queue',
         opts,
         async (ctx) => {
-          const { listErrors } = await import('../../queues/admin.js');
+          const { listErrors } = await import('../../queues/items.js');
           const { db } = await ctx.database();
           const rows = await withFilters(opts, (f, qs) => listErrors(db, qs, f, opts.limit));
           if (opts.json) return printJson(rows);
@@ -161,7 +162,7 @@ export function registerQueueOps(queue: Command): void {
 async function runVerbCommand(ctx: CommandContext, name: Verb, opts: any): Promise<number> {
   if (name === 'purge' && !(opts.days >= 0)) throw new UsageError('--days: expected a number of days');
   const { getParams } = await import('../../db/params.js');
-  const { runVerb } = await import('../../queues/admin.js');
+  const { runVerb } = await import('../../queues/verbs.js');
   const { db } = await ctx.database();
   const params = await getParams(db);
   const results = await withFilters(opts, async (f, qs) => {

@@ -17,7 +17,7 @@ export function register(program: Command): Command {
       'queue',
       opts,
       async (ctx) => {
-        const { queueStatus } = await import('../../ops/queuestatus.js');
+        const { queueStatus } = await import('../../queues/status.js');
         const { db } = await ctx.database();
         const s = await queueStatus(db);
         if (opts.json) return printJson(s);

@@ -7,7 +7,7 @@ import {
   unrecognisedMessage,
   type Selection,
 } from '../../gemini/selection/index.js';
-import { pendingIngestSql } from '../../services/ingest/ingestqueue.js';
+import { pendingIngestSql } from '../../queues/sql.js';
 import {
   OrderByError,
   parseOrderByList,

@@ -1,12 +1,12 @@
 import type { Queryable } from '../../db/pool.js';
-import { queueStatus, type WorkerInfo } from '../../ops/queuestatus.js';
 import type { QueueCounts } from '../../queues/engine.js';
+import { queueStatus, statusRows, type WorkerInfo } from '../../queues/status.js';
 import { QUEUES, type QueueTable } from '../../queues/tables.js';
 
 // What /queuestatus shows, as data (the page renders it, /queuestatus/json sends it for the
 // self-refresh): per queue its counts, the first N waiting (in claim order), the latest N errors
 // with their message and stack, what is in progress and by whom; and the workers.
-// Table names come only from the fixed QUEUES list.
+// The rows come from queues/status.ts; this file only labels and trims them.
 
 export interface QueueItem {
   id: number;
@@ -84,22 +84,14 @@ function item(q: QueueTable, r: Record<string, unknown>, withError = false): Que
 }
 
 async function tab(db: Queryable, q: QueueTable, counts: QueueCounts, limit: number): Promise<QueueTab> {
-  const ages = `extract(epoch FROM now() - added)::float8 AS age_s, extract(epoch FROM now() - heartbeat_at)::float8 AS hb_s`;
-  const [waiting, errors, inProgress] = await Promise.all([
-    db.query(
-      `SELECT *, ${ages} FROM ${q.table} WHERE NOT in_progress AND NOT failed ORDER BY sortkey DESC, id LIMIT $1::int`,
-      [limit],
-    ),
-    db.query(`SELECT *, ${ages} FROM ${q.table} WHERE failed ORDER BY id DESC LIMIT $1::int`, [limit]),
-    db.query(`SELECT *, ${ages} FROM ${q.table} WHERE in_progress ORDER BY added, id LIMIT $1::int`, [limit]),
-  ]);
+  const rows = await statusRows(db, q, limit);
   return {
     name: q.name,
     title: TITLES[q.name] ?? q.name,
     counts,
-    waiting: waiting.rows.map((r) => item(q, r)),
-    errors: errors.rows.map((r) => item(q, r, true)),
-    inProgress: inProgress.rows.map((r) => item(q, r)),
+    waiting: rows.waiting.map((r) => item(q, r)),
+    errors: rows.failed.map((r) => item(q, r, true)),
+    inProgress: rows.inProgress.map((r) => item(q, r)),
   };
 }
 

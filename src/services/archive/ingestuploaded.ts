@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Config } from '../../config/schema.js';
 import type { Db, Queryable } from '../../db/pool.js';
 import type { Logger } from '../../log/logger.js';
+import { latestLiveId } from '../../queues/items.js';
+import { QUEUES } from '../../queues/tables.js';
 import { joinKey, type Storage } from '../../storage/types.js';
 import { enqueueIngest } from '../ingest/ingestqueue.js';
 
@@ -128,11 +130,7 @@ async function handOff(
     // Complete and md5-checked against what the uploader was told: ingest it now, not after
     // ingest_defer_seconds (the store's mtime is the moment of this write).
     await enqueueIngest(db, [{ filename: item.filename, path: item.path, verified: true }]);
-    const q = await db.query(
-      `SELECT id FROM ingestqueue WHERE filename = $1 AND path = $2 AND NOT failed ORDER BY id DESC LIMIT 1`,
-      [item.filename, item.path],
-    );
-    const ingestqueueId: number | null = q.rows[0]?.id ?? null;
+    const ingestqueueId = await latestLiveId(db, QUEUES.ingest, { filename: item.filename, path: item.path });
     await addNote(
       db,
       item.fileuploadlogId,

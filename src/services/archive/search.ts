@@ -12,7 +12,7 @@ import {
   type Selection,
 } from '../../gemini/selection/index.js';
 import { HEADER_COLUMNS } from '../ingest/diskfile.js';
-import { pendingIngestSql } from '../ingest/ingestqueue.js';
+import { pendingIngestSql } from '../../queues/sql.js';
 
 export const OPEN_QUERY_LIMIT = 500;
 export const CLOSED_QUERY_LIMIT = 10_000;

@@ -30,17 +30,3 @@ export function enqueueIngest(db: Queryable, items: IngestItem[]): Promise<engin
     })),
   );
 }
-
-/**
- * SQL: true while the file named by `name` (an SQL expression giving file.name) waits in the
- * ingest queue or an upload of it is being handed to ingest. One expression for every caller, so
- * /jsonfilelist and the placeholder check cannot disagree.
- */
-export function pendingIngestSql(name: string): string {
-  return `(EXISTS (SELECT 1 FROM ingestqueue q WHERE NOT q.failed AND q.filename IN (${name}, ${name} || '.bz2'))
-    OR EXISTS (SELECT 1 FROM fileuploadlog u
-               WHERE u.processed_cleanly IS NULL AND u.ut_transfer_complete IS NOT NULL
-                 AND u.ut_transfer_start > now() - interval '1 day'
-                 AND (u.filename IN (${name}, ${name} || '.bz2')
-                      OR u.filename LIKE '%/' || ${name} OR u.filename LIKE '%/' || ${name} || '.bz2')))`;
-}

@@ -7,6 +7,8 @@ import { readFits } from '../../fits/reader.js';
 import { isIngestibleName } from '../../gemini/filename.js';
 import type { Logger } from '../../log/logger.js';
 import { recordErrorOnce } from '../../queues/engine.js';
+import { keysInQueue } from '../../queues/items.js';
+import { keyOf } from '../../queues/sql.js';
 import { QUEUES } from '../../queues/tables.js';
 import { decompressStream } from '../../storage/decompress.js';
 import { hashingStream } from '../../storage/local.js';
@@ -91,11 +93,13 @@ export class DhsCopier {
     if (inStore.length && !this.o.dryrun) {
       const r = await this.o.db.query(
         `SELECT n FROM unnest($1::text[]) AS n
-         WHERE NOT EXISTS (SELECT 1 FROM diskfile d WHERE d.filename = n AND d.path = '' AND d.present)
-           AND NOT EXISTS (SELECT 1 FROM ingestqueue q WHERE q.filename = n AND q.path = '')`,
+         WHERE NOT EXISTS (SELECT 1 FROM diskfile d WHERE d.filename = n AND d.path = '' AND d.present)`,
         [inStore],
       );
-      const missing = r.rows.map((x) => x.n as string);
+      // Any row counts, failed ones too: a file whose ingest failed is not queued again at each start.
+      const keys = r.rows.map((x) => ({ filename: x.n as string, path: '' }));
+      const queued = await keysInQueue(this.o.db, QUEUES.ingest, keys, { withFailed: true });
+      const missing = keys.filter((k) => !queued.has(keyOf(QUEUES.ingest, k))).map((k) => k.filename);
       if (missing.length) {
         this.o.log.info(`Adding ${missing.length} files in the store but never ingested to IngestQueue`);
         await enqueueIngest(
