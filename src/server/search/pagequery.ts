@@ -1,15 +1,9 @@
 import type { Queryable } from '../../db/pool.js';
-import {
-  isOpenQuery,
-  selectionToSql,
-  type CoordsScope,
-  type Selection,
-} from '../../gemini/selection/index.js';
+import { isOpenQuery, type CoordsScope, type Selection } from '../../gemini/selection/index.js';
 import {
   CLOSED_QUERY_LIMIT,
   OPEN_QUERY_LIMIT,
-  orderClauses,
-  orderKeysOf,
+  searchClauses,
   type HeaderRow,
   type OrderColumn,
   type OrderKey,
@@ -84,8 +78,7 @@ export async function searchPageRows(
 ): Promise<PageResult> {
   const open = isOpenQuery(sel);
   const limit = open ? OPEN_QUERY_LIMIT : CLOSED_QUERY_LIMIT;
-  const { inner, outer } = orderClauses(orderKeysOf(opts), open);
-  const { where, values } = selectionToSql(sel, { coords: opts.coords });
+  const { where, values, inner, outer } = searchClauses(sel, opts, open);
   values.push(limit + 1);
   const r = await db.query(
     `SELECT * FROM (
