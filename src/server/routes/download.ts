@@ -4,7 +4,7 @@ import { presentFiles } from '../../services/archive/storedfile.js';
 import { parseSelection, selectionToString, unrecognisedMessage } from '../../gemini/selection/index.js';
 import type { AccessRow } from '../access.js';
 import { releaseDay } from '../access.js';
-import { searchPageRows } from '../search/pagequery.js';
+import { searchPageRows } from '../../services/archive/search.js';
 import { tarStream, type TarFile } from '../search/tarball.js';
 import { csrfOk } from '../csrf.js';
 import { downloadPermit, requester } from '../permit.js';
