@@ -73,7 +73,7 @@ async function as(who: { username: string; password: string } | null): Promise<C
 async function listed(c: Client, surface: string, orderby: string): Promise<string[]> {
   const r = await c.get(`/${surface}/${NIGHT}?orderby=${orderby}`);
   expect(r.status, `${surface} ${orderby}`).toBe(200);
-  if (surface === 'jsonsummary') return ((await r.json()) as { name: string }[]).map((e) => e.name);
+  if (surface.startsWith('json')) return ((await r.json()) as { name: string }[]).map((e) => e.name);
   return [...new Set([...(await r.text()).matchAll(/N\d{8}S\d{4}\.fits/g)].map((m) => m[0]))];
 }
 
@@ -84,7 +84,7 @@ function trueOrder(column: keyof (typeof VALUES)[string], desc: boolean, names: 
 }
 
 const COLUMNS = ['ra', 'dec', 'object', 'airmass'] as const;
-const SURFACES = ['jsonsummary', 'summary', 'searchform'];
+const SURFACES = ['jsonsummary', 'jsonfilelist', 'summary', 'searchform'];
 
 describe('ordering by a withheld field', () => {
   it('puts rows withheld from an anonymous user last, in the default order, whatever their values', async () => {
