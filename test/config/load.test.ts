@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
+import { archiveConfigFor, summitConfigFor } from '../../src/cli/up/up.js';
 
 // Unknown keys are errors at every depth, named by their full path, with the key probably meant,
 // and never with their values (a misplaced key may hold a password).
@@ -92,5 +93,12 @@ describe('the configurations we ship and write', () => {
   it('docs/config.example.json loads', () => {
     const raw = JSON.parse(readFileSync(new URL('../../docs/config.example.json', import.meta.url), 'utf8'));
     expect(parseConfig(raw).server.port).toBe(8080);
+  });
+
+  it('`fitsstore up` rewrites a loaded configuration for its archive and summit, and both load', () => {
+    const raw = JSON.parse(readFileSync(new URL('../../docs/config.example.json', import.meta.url), 'utf8'));
+    const config = parseConfig(raw);
+    expect(archiveConfigFor(config, 'secret').role).toBe('archive');
+    expect(summitConfigFor(config, 'http://127.0.0.1:8081/', 'secret').export.destinations).toHaveLength(1);
   });
 });
