@@ -269,7 +269,7 @@ const SELECT_COLUMNS = `h.id, h.diskfile_id, ${HEADER_COLUMNS.filter((c) => c !=
  * WHERE and ORDER BY of a search over header h, diskfile df and file f, with their parameters:
  * the selection, guarded and ordered by what the requester may see (opts.coords).
  */
-export function searchClauses(
+function searchClauses(
   sel: Selection,
   opts: Pick<SearchOptions, 'order' | 'orderBy' | 'desc' | 'coords'>,
   open: boolean,
@@ -284,54 +284,61 @@ export function searchClauses(
  * The columns the result pages (search form, summaries, download) show: a HeaderRow without the
  * rest, about a third of its bytes to send and parse for each of up to 10,000 rows.
  */
-const PAGE_COLUMNS = `h.id, h.diskfile_id, h.program_id, h.observation_id, h.data_label, h.telescope, h.instrument,
-  h.ut_datetime, h.local_time, h.observation_type, h.observation_class, h.object, h.ra, h.dec, h.airmass,
-  h.exposure_time, h.filter_name, h.disperser, h.focal_plane_mask, h.central_wavelength, h.spectroscopy, h.detector_binning,
-  h.raw_iq, h.raw_cc, h.raw_wv, h.raw_bg, h.qa_state, h.release, h.proprietary_coordinates, h.engineering,
-  df.filename, df.path, df.file_md5, df.file_size, df.data_size, df.lastmod, df.entrytime, f.name`;
+const PAGE_FIELDS = [
+  'id',
+  'diskfile_id',
+  'program_id',
+  'observation_id',
+  'data_label',
+  'telescope',
+  'instrument',
+  'ut_datetime',
+  'local_time',
+  'observation_type',
+  'observation_class',
+  'object',
+  'ra',
+  'dec',
+  'airmass',
+  'exposure_time',
+  'filter_name',
+  'disperser',
+  'focal_plane_mask',
+  'central_wavelength',
+  'spectroscopy',
+  'detector_binning',
+  'raw_iq',
+  'raw_cc',
+  'raw_wv',
+  'raw_bg',
+  'qa_state',
+  'release',
+  'proprietary_coordinates',
+  'engineering',
+  'filename',
+  'path',
+  'file_md5',
+  'file_size',
+  'data_size',
+  'lastmod',
+  'entrytime',
+  'name',
+] as const satisfies readonly (keyof HeaderRow)[];
 
-/** The columns PAGE_COLUMNS selects. */
-export type PageRow = Pick<
-  HeaderRow,
-  | 'id'
-  | 'diskfile_id'
-  | 'program_id'
-  | 'observation_id'
-  | 'data_label'
-  | 'telescope'
-  | 'instrument'
-  | 'ut_datetime'
-  | 'local_time'
-  | 'observation_type'
-  | 'observation_class'
-  | 'object'
-  | 'ra'
-  | 'dec'
-  | 'airmass'
-  | 'exposure_time'
-  | 'filter_name'
-  | 'disperser'
-  | 'focal_plane_mask'
-  | 'central_wavelength'
-  | 'spectroscopy'
-  | 'detector_binning'
-  | 'raw_iq'
-  | 'raw_cc'
-  | 'raw_wv'
-  | 'raw_bg'
-  | 'qa_state'
-  | 'release'
-  | 'proprietary_coordinates'
-  | 'engineering'
-  | 'filename'
-  | 'path'
-  | 'file_md5'
-  | 'file_size'
-  | 'data_size'
-  | 'lastmod'
-  | 'entrytime'
-  | 'name'
->;
+export type PageRow = Pick<HeaderRow, (typeof PAGE_FIELDS)[number]>;
+
+const PAGE_DISKFILE: ReadonlySet<string> = new Set([
+  'filename',
+  'path',
+  'file_md5',
+  'file_size',
+  'data_size',
+  'lastmod',
+  'entrytime',
+]);
+const PAGE_COLUMNS = PAGE_FIELDS.map((c) =>
+  c === 'name' ? 'f.name' : PAGE_DISKFILE.has(c) ? `df.${c}` : `h.${c}`,
+).join(', ');
 
 export interface PageResult extends Omit<SearchResult, 'rows'> {
   rows: PageRow[];
