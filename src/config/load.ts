@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { closestKey, keysAt } from './keys.js';
 import { configSchema, isSecretKey, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -55,10 +56,17 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
   if (!result.success) {
     const lines = result.error.issues.map((i) => {
       const key = i.path.join('.');
-      // Unknown keys are named, never shown with their values (they may hold secrets).
+      // Unknown keys are named by their full path, never shown with their values (they may
+      // hold secrets), each with the known key it was probably meant to be.
       if (i.code === 'unrecognized_keys') {
-        const names = i.keys.map((k) => (key ? `${key}.${k}` : k));
-        return `  ${names.join(', ')}: unknown key${names.length > 1 ? 's' : ''}`;
+        const known = keysAt(configSchema, i.path);
+        const at = (k: string) => (key ? `${key}.${k}` : k);
+        return i.keys
+          .map((k) => {
+            const near = closestKey(k, known);
+            return `  ${at(k)}: unknown key${near ? ` (did you mean ${at(near)}?)` : ''}`;
+          })
+          .join('\n');
       }
       let value: unknown = raw;
       for (const p of i.path) value = (value as any)?.[p as any];

@@ -1,3 +1,4 @@
+import { WITHHELD_COLUMNS } from '../gemini/selection/index.js';
 import { releaseDay } from './access.js';
 
 // Rows → the JSON the Gemini archive returns from /jsonfilelist, /jsonsummary and /jsonqastate
@@ -82,17 +83,6 @@ export const HEADER_FIELDS = [
   'phot_standard',
 ] as const;
 
-/** Blanked in summaries of proprietary data the client may not have. */
-export const PROPRIETARY_FIELDS = [
-  'ra',
-  'dec',
-  'azimuth',
-  'elevation',
-  'airmass',
-  'object',
-  'cass_rotator_pa',
-];
-
 /** Site-quality percentiles are numbers at the archive (85, not "85"); "Any" is 100. */
 const PERCENTILE_FIELDS = new Set([
   'raw_iq',
@@ -168,7 +158,7 @@ export function fileListEntry(row: Row, pendingIngest?: boolean): Row {
 export function summaryEntry(row: Row, canHaveCoords: boolean, pendingIngest?: boolean): Row {
   const out = fileListEntry(row, pendingIngest);
   for (const f of HEADER_FIELDS) out[f] = jsonValue(f, row[f]);
-  if (!canHaveCoords) for (const f of PROPRIETARY_FIELDS) out[f] = null;
+  if (!canHaveCoords) for (const f of WITHHELD_COLUMNS) out[f] = null;
   return out;
 }
 

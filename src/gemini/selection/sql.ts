@@ -39,12 +39,63 @@ export type CoordsScope =
   | 'all'
   | { today: string; programs: readonly string[]; observations: readonly string[]; files: readonly string[] };
 
+/**
+ * The header's target name and coordinate-like columns: what PROP_MD withholds from a requester
+ * who may not have the file, in every answer, search and ordering.
+ */
+export const WITHHELD_COLUMNS = [
+  'ra',
+  'dec',
+  'azimuth',
+  'elevation',
+  'airmass',
+  'object',
+  'cass_rotator_pa',
+] as const;
+
+/** Writes a column of the predicate: `h.release` in a search's own FROM, or a subquery's output name. */
+export type ColumnNamer = (table: 'h' | 'df' | 'f', column: string) => string;
+export const qualified: ColumnNamer = (table, column) => `${table}.${column}`;
+/** The columns as a subquery selecting h.*, df.filename and f.name calls them. */
+export const unqualified: ColumnNamer = (_table, column) => column;
+
+/**
+ * "This row's metadata may be shown to the requester", as SQL: Gemini's rule (FitsStorage's
+ * querypropcoords) widened to the requester's rights, the terms of the download rule
+ * (server/access.ts). Null when nothing is withheld (staff, trusted callers). The values become
+ * parameters on first use (PostgreSQL refuses a parameter the text never names), once; the
+ * predicate may then be written over either naming of the columns.
+ */
+export function metadataVisible(
+  scope: CoordsScope | undefined,
+  p: SqlParams,
+): ((col: ColumnNamer) => string) | null {
+  if (scope === undefined || scope === 'all') return null;
+  let $: { today: string; programs: string; observations: string; files: string } | undefined;
+  return (col) => {
+    $ ??= {
+      today: p.add(scope.today, 'date'),
+      programs: p.add([...scope.programs], 'text[]'),
+      observations: p.add([...scope.observations], 'text[]'),
+      files: p.add([...scope.files], 'text[]'),
+    };
+    return (
+      `${col('h', 'proprietary_coordinates')} IS NOT TRUE OR ${col('h', 'release')} <= ${$.today}` +
+      ` OR ${col('h', 'engineering')} IS TRUE` +
+      ` OR ${col('h', 'program_id')} = ANY(${$.programs})` +
+      ` OR ${col('h', 'observation_id')} = ANY(${$.observations})` +
+      ` OR ${col('f', 'name')} = ANY(${$.files}) OR ${col('df', 'filename')} = ANY(${$.files})`
+    );
+  };
+}
+
 export interface SqlFragment {
   where: string;
   values: unknown[];
 }
 
-class Params {
+/** Placeholders for values, numbered from `first`, each written with its cast. */
+export class SqlParams {
   readonly values: unknown[] = [];
   constructor(private readonly first: number) {}
   /** A placeholder for `value`, with a cast so that PostgreSQL never has to guess the type. */
@@ -96,7 +147,7 @@ export function excludesEngineeringByDefault(sel: Selection): boolean {
 }
 
 export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragment {
-  const p = new Params(opts.firstParam ?? 1);
+  const p = new SqlParams(opts.firstParam ?? 1);
   const where: string[] = [];
   const eq = (column: string, value: string) => where.push(`${column} = ${p.add(value, 'text')}`);
   const flag = (column: string, value: boolean | undefined) => {
@@ -329,16 +380,8 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
     pos !== undefined ||
     (sel.object !== undefined && pos === undefined) ||
     [sel.az, sel.el, sel.crpa].some((v) => v !== undefined);
-  if (byCoords && opts.coords !== undefined && opts.coords !== 'all') {
-    const c = opts.coords;
-    const files = p.add([...c.files], 'text[]');
-    where.push(
-      `h.proprietary_coordinates IS NOT TRUE OR h.release <= ${p.add(c.today, 'date')} OR h.engineering IS TRUE` +
-        ` OR h.program_id = ANY(${p.add([...c.programs], 'text[]')})` +
-        ` OR h.observation_id = ANY(${p.add([...c.observations], 'text[]')})` +
-        ` OR f.name = ANY(${files}) OR df.filename = ANY(${files})`,
-    );
-  }
+  const visible = byCoords ? metadataVisible(opts.coords, p) : null;
+  if (visible) where.push(visible(qualified));
 
   // Each condition in parentheses, so that the whole is safe to AND with anything.
   return { where: where.length ? where.map((w) => `(${w})`).join(' AND ') : 'TRUE', values: p.values };

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Queryable } from '../../db/pool.js';
 import { trimBz2 } from '../../gemini/filename.js';
+import { presentFiles } from '../../services/archive/storedfile.js';
 import { parseSelection, selectionToString, unrecognisedMessage } from '../../gemini/selection/index.js';
 import type { AccessRow } from '../access.js';
 import { releaseDay } from '../access.js';
-import { searchPageRows } from '../search/pagequery.js';
+import { searchPageRows } from '../../services/archive/search.js';
 import { tarStream, type TarFile } from '../search/tarball.js';
 import { csrfOk } from '../csrf.js';
 import { downloadPermit, requester } from '../permit.js';
@@ -20,18 +20,6 @@ import { pageContext, rawSelection, sendPage, type SiteContext } from '../web.js
 const MAX_NAMED = 10_000;
 
 type Candidate = TarFile & AccessRow;
-
-async function namedFiles(db: Queryable, names: string[]): Promise<Candidate[]> {
-  const r = await db.query(
-    `SELECT f.name, df.filename, df.path, df.file_md5, h.id IS NOT NULL AS has_header,
-            h.release, h.engineering, h.program_id, h.observation_id
-     FROM file f JOIN diskfile df ON df.file_id = f.id AND df.present
-     LEFT JOIN header h ON h.diskfile_id = df.id
-     WHERE f.name = ANY($1::text[]) ORDER BY f.name`,
-    [names],
-  );
-  return r.rows;
-}
 
 function stamp(d: Date): string {
   return d.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
@@ -130,7 +118,7 @@ export const downloadRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async (a
         400,
       );
     }
-    const candidates = await namedFiles(ctx.db, names);
+    const candidates = await presentFiles(ctx.db, names);
     const found = new Set(candidates.map((c) => c.name));
     return sendTar(
       ctx,

@@ -3,7 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { trimBz2 } from '../../gemini/filename.js';
 import { compressStream, decompressStream } from '../../fits/bzip2.js';
-import { joinKey } from '../../storage/types.js';
+import { openStored, presentFile } from '../../services/archive/storedfile.js';
 import type { RouteContext } from '../context.js';
 import { BadNameError, checkFileName } from '../names.js';
 
@@ -11,18 +11,6 @@ import { BadNameError, checkFileName } from '../names.js';
 // stored .bz2 → decompressed on the fly; asked for .bz2 but stored plain → compressed on the fly.
 // Range requests are served for plain (uncompressed) delivery; a .bz2 made on the fly has no
 // stable byte offsets, so there the whole file is sent (200), as HTTP allows.
-
-interface FileRow {
-  name: string;
-  filename: string;
-  path: string;
-  data_size: number | null;
-  has_header: boolean;
-  release: string | null;
-  engineering: boolean | null;
-  program_id: string | null;
-  observation_id: string | null;
-}
 
 export type ByteRange = { start: number; end: number };
 
@@ -86,15 +74,7 @@ export const fileRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app,
       if (e instanceof BadNameError) return reply.code(400).type('text/plain').send(`${e.message}\n`);
       throw e;
     }
-    const r = await ctx.db.query(
-      `SELECT f.name, df.filename, df.path, df.data_size, h.id IS NOT NULL AS has_header,
-              h.release::text AS release, h.engineering, h.program_id, h.observation_id
-       FROM file f JOIN diskfile df ON df.file_id = f.id AND df.present
-       LEFT JOIN header h ON h.diskfile_id = df.id
-       WHERE f.name = $1`,
-      [trimBz2(asked)],
-    );
-    const row = r.rows[0] as FileRow | undefined;
+    const row = await presentFile(ctx.db, trimBz2(asked));
     if (!row) return reply.code(404).type('text/plain').send(`no such file: ${asked}\n`);
     if (!(await ctx.access.canDownload(req, row))) {
       return reply
@@ -102,9 +82,9 @@ export const fileRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app,
         .type('text/plain')
         .send(`${asked} is proprietary data: you are not allowed to download it\n`);
     }
-    const key = joinKey(row.path, row.filename);
-    const st = await ctx.storage.stat(key);
-    if (!st) {
+    const { key } = row;
+    const stored = await openStored(ctx.storage, key);
+    if (!stored) {
       req.log.error({ key }, 'present diskfile missing from the store');
       return reply.code(404).type('text/plain').send(`${asked} is listed but missing from the store\n`);
     }
@@ -119,13 +99,13 @@ export const fileRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app,
     if (wantBz2 && !storedBz2) {
       if (head) return reply.send(nothing());
       // Compressed on the fly: length unknown until the end, so chunked.
-      return reply.send(compressStream(await ctx.storage.read(key)));
+      return reply.send(compressStream(await stored.read()));
     }
     // Plain delivery, straight or decompressed: its size is known, so ranges work.
-    const size = wantBz2 === storedBz2 ? st.size : row.data_size;
+    const size = wantBz2 === storedBz2 ? stored.size : row.data_size;
     if (size === null || size === undefined) {
       if (head) return reply.send(nothing());
-      return reply.send(decompressStream(await ctx.storage.read(key)));
+      return reply.send(decompressStream(await stored.read()));
     }
     reply.header('Accept-Ranges', 'bytes');
     const range = wantBz2 ? null : parseRange(req.headers.range, size);
@@ -136,7 +116,7 @@ export const fileRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app,
     const copy =
       storedBz2 && !wantBz2 && !head && ctx.decompressed
         ? await ctx.decompressed
-            .get(key, `${st.size}:${st.lastmod.getTime()}`, size, () => ctx.storage.read(key))
+            .get(key, `${stored.size}:${stored.lastmod.getTime()}`, size, () => stored.read())
             .catch((e) => {
               req.log.warn(
                 { key, err: (e as Error).message },
@@ -150,14 +130,14 @@ export const fileRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (app,
         .code(206)
         .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
         .header('Content-Length', range.end - range.start + 1);
-      if (!storedBz2) return reply.send(await ctx.storage.read(key, range));
+      if (!storedBz2) return reply.send(await stored.read(range));
       if (copy) return reply.send(createReadStream(copy, { start: range.start, end: range.end }));
-      return reply.send(slice(decompressStream(await ctx.storage.read(key)), range));
+      return reply.send(slice(decompressStream(await stored.read()), range));
     }
     reply.header('Content-Length', size);
     if (head) return reply.send(nothing());
     if (copy) return reply.send(createReadStream(copy));
-    if (storedBz2 && !wantBz2) return reply.send(decompressStream(await ctx.storage.read(key)));
-    return reply.send(await ctx.storage.read(key));
+    if (storedBz2 && !wantBz2) return reply.send(decompressStream(await stored.read()));
+    return reply.send(await stored.read());
   });
 };

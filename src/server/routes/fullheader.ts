@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { trimBz2 } from '../../gemini/filename.js';
+import { fullHeaderText, presentFile } from '../../services/archive/storedfile.js';
 import { BadNameError, checkFileName } from '../names.js';
 import { html } from '../views/html.js';
 import { layout } from '../views/layout.js';
@@ -29,16 +30,7 @@ export const fullHeaderRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async 
       throw e;
     }
     if (!/\.fits$/i.test(name)) name = `${name}.fits`; // N20200101S0001 works too
-    const r = await ctx.db.query(
-      `SELECT f.name, df.filename, ft.fulltext, h.id IS NOT NULL AS has_header, h.release::text AS release,
-              h.engineering, h.program_id, h.observation_id, h.proprietary_coordinates
-       FROM file f JOIN diskfile df ON df.file_id = f.id AND df.present
-       LEFT JOIN header h ON h.diskfile_id = df.id
-       LEFT JOIN fulltextheader ft ON ft.diskfile_id = df.id
-       WHERE f.name = $1::text`,
-      [name],
-    );
-    const row = r.rows[0];
+    const row = await presentFile(ctx.db, name);
     if (!row) return sendPage(reply, messagePage(pc, 'Full header', `No such file: ${name}`), 404);
     // The archive's rule: a header shows everyone everything unless its metadata is proprietary
     // (PROP_MD), and then only to those who may have the data.
@@ -49,9 +41,10 @@ export const fullHeaderRoutes: FastifyPluginAsync<{ ctx: SiteContext }> = async 
         403,
       );
     }
-    if (!row.fulltext)
+    const fulltext = await fullHeaderText(ctx.db, row.diskfile_id);
+    if (!fulltext)
       return sendPage(reply, messagePage(pc, 'Full header', `No header text was stored for ${name}.`), 404);
-    const hdus = splitHdus(row.fulltext);
+    const hdus = splitHdus(fulltext);
     return sendPage(
       reply,
       layout(pc, {

@@ -4,15 +4,14 @@ import { selectionToString, type Selection } from '../../gemini/selection/index.
 import {
   OrderByError,
   parseOrderByList,
-  searchHeaders,
-  type HeaderRow,
+  searchPageRows,
   type OrderColumn,
   type OrderKey,
-  type SearchResult,
+  type PageResult,
+  type PageRow,
 } from '../../services/archive/search.js';
 import { requester } from '../permit.js';
 import type { SiteContext } from '../web.js';
-import { searchPageRows, type PageResult, type PageRow } from './pagequery.js';
 
 // One search for a page: the selection's rows in the order asked for, each marked with whether
 // this user may have it (data, coordinates and target name) and whether it has a preview; and a

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import type { Logger } from '../../log/logger.js';
+import { openStored } from '../../services/archive/storedfile.js';
 import { joinKey, type Storage } from '../../storage/types.js';
 
 // A download as a tar, streamed: each permitted file as stored (read once, hashed on the way
@@ -100,19 +101,19 @@ export function tarStream(
     try {
       for (const f of r.files) {
         const key = joinKey(f.path, f.filename);
-        const st = await storage.stat(key);
-        if (!st) {
+        const stored = await openStored(storage, key);
+        if (!stored) {
           log.error({ key }, 'download: present diskfile missing from the store');
           out.missing.push(f.filename);
           continue;
         }
-        const source = await storage.read(key);
+        const source = await stored.read();
         const hash = createHash('md5');
         // The callback comes once the entry is complete or failed; only then may the next begin.
         let settle!: (e?: Error | null) => void;
         const entryDone = new Promise<void>((ok, fail) => (settle = (e) => (e ? fail(e) : ok())));
         entryDone.catch(() => {}); // awaited below; a failure must not also count as unhandled
-        const entry = pack.entry({ name: f.filename, size: st.size, mtime: st.lastmod }, (err) =>
+        const entry = pack.entry({ name: f.filename, size: stored.size, mtime: stored.lastmod }, (err) =>
           settle(err),
         ) as unknown as Sink;
         try {

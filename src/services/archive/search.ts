@@ -7,7 +7,13 @@
 import type { Queryable } from '../../db/pool.js';
 import {
   isOpenQuery,
+  metadataVisible,
+  qualified,
   selectionToSql,
+  SqlParams,
+  unqualified,
+  WITHHELD_COLUMNS,
+  type ColumnNamer,
   type CoordsScope,
   type Selection,
 } from '../../gemini/selection/index.js';
@@ -95,27 +101,38 @@ export function parseOrderByList(raw: string | readonly string[] | undefined): O
 // diskfile's columns; every other order column is the header's.
 const DISKFILE_ORDER: ReadonlySet<string> = new Set(['filename', 'lastmod', 'entrytime']);
 
+const WITHHELD: ReadonlySet<string> = new Set(WITHHELD_COLUMNS);
+
 /**
  * ORDER BY lists of a search, as the archive's list_headers orders it: the keys asked for first,
  * then the date (newest first for an open query, oldest first for a closed one), NULLs last; the
  * id breaks ties. The limit applies to rows in this order, so the keys decide which rows make a
  * truncated page. `inner` qualifies names (header h, diskfile df); `outer` names the columns of
- * a subquery selecting them.
+ * a subquery selecting them. With `visible` (metadataVisible of the requester), a withheld column
+ * of a row the requester may not see sorts as NULL: its place must not give the value away.
  */
-export function orderClauses(keys: readonly OrderKey[], open: boolean): { inner: string; outer: string } {
+export function orderClauses(
+  keys: readonly OrderKey[],
+  open: boolean,
+  visible: ((col: ColumnNamer) => string) | null = null,
+): { inner: string; outer: string } {
   for (const k of keys) {
     // The names are written into the SQL, so only allow-listed ones pass, whatever the type says.
     if (!isOrderColumn(k.column))
       throw new RangeError(`cannot order a search by ${JSON.stringify(k.column)}`);
   }
   const dir = open ? 'DESC' : 'ASC';
-  const list = (q: (c: string) => string) =>
-    [
-      ...keys.map((k) => `${q(k.column)} ${k.desc ? 'DESC' : 'ASC'} NULLS LAST`),
+  const list = (naming: ColumnNamer) => {
+    const q = (c: string) => naming(DISKFILE_ORDER.has(c) ? 'df' : 'h', c);
+    const key = (c: string) =>
+      visible && WITHHELD.has(c) ? `CASE WHEN (${visible(naming)}) THEN ${q(c)} END` : q(c);
+    return [
+      ...keys.map((k) => `${key(k.column)} ${k.desc ? 'DESC' : 'ASC'} NULLS LAST`),
       `${q('ut_datetime')} ${dir} NULLS LAST`,
       `${q('id')} ${dir}`,
     ].join(', ');
-  return { inner: list((c) => `${DISKFILE_ORDER.has(c) ? 'df' : 'h'}.${c}`), outer: list((c) => c) };
+  };
+  return { inner: list(qualified), outer: list(unqualified) };
 }
 
 /** The keys of SearchOptions: `order`, else `orderBy` all in the direction `desc`. */
@@ -248,28 +265,122 @@ const SELECT_COLUMNS = `h.id, h.diskfile_id, ${HEADER_COLUMNS.filter((c) => c !=
   df.filename, df.path, df.file_md5, df.file_size, df.data_md5, df.data_size,
   df.lastmod, df.entrytime, df.present, df.canonical, df.compressed, df.mdready, f.name`;
 
-export async function searchHeaders(
+/**
+ * WHERE and ORDER BY of a search over header h, diskfile df and file f, with their parameters:
+ * the selection, guarded and ordered by what the requester may see (opts.coords).
+ */
+function searchClauses(
+  sel: Selection,
+  opts: Pick<SearchOptions, 'order' | 'orderBy' | 'desc' | 'coords'>,
+  open: boolean,
+): { where: string; values: unknown[]; inner: string; outer: string } {
+  const { where, values } = selectionToSql(sel, { coords: opts.coords });
+  const p = new SqlParams(values.length + 1);
+  const { inner, outer } = orderClauses(orderKeysOf(opts), open, metadataVisible(opts.coords, p));
+  return { where, values: [...values, ...p.values], inner, outer };
+}
+
+/**
+ * The columns the result pages (search form, summaries, download) show: a HeaderRow without the
+ * rest, about a third of its bytes to send and parse for each of up to 10,000 rows.
+ */
+const PAGE_FIELDS = [
+  'id',
+  'diskfile_id',
+  'program_id',
+  'observation_id',
+  'data_label',
+  'telescope',
+  'instrument',
+  'ut_datetime',
+  'local_time',
+  'observation_type',
+  'observation_class',
+  'object',
+  'ra',
+  'dec',
+  'airmass',
+  'exposure_time',
+  'filter_name',
+  'disperser',
+  'focal_plane_mask',
+  'central_wavelength',
+  'spectroscopy',
+  'detector_binning',
+  'raw_iq',
+  'raw_cc',
+  'raw_wv',
+  'raw_bg',
+  'qa_state',
+  'release',
+  'proprietary_coordinates',
+  'engineering',
+  'filename',
+  'path',
+  'file_md5',
+  'file_size',
+  'data_size',
+  'lastmod',
+  'entrytime',
+  'name',
+] as const satisfies readonly (keyof HeaderRow)[];
+
+export type PageRow = Pick<HeaderRow, (typeof PAGE_FIELDS)[number]>;
+
+const PAGE_DISKFILE: ReadonlySet<string> = new Set([
+  'filename',
+  'path',
+  'file_md5',
+  'file_size',
+  'data_size',
+  'lastmod',
+  'entrytime',
+]);
+const PAGE_COLUMNS = PAGE_FIELDS.map((c) =>
+  c === 'name' ? 'f.name' : PAGE_DISKFILE.has(c) ? `df.${c}` : `h.${c}`,
+).join(', ');
+
+export interface PageResult extends Omit<SearchResult, 'rows'> {
+  rows: PageRow[];
+}
+
+/** A search returning every header column (SELECT_COLUMNS): the JSON API, mail, the CLI. */
+export function searchHeaders(
   db: Queryable,
   sel: Selection,
   opts: SearchOptions = {},
 ): Promise<SearchResult> {
+  return runSearch<HeaderRow>(db, sel, opts, SELECT_COLUMNS);
+}
+
+/** The same search with only the columns the result pages show (PAGE_COLUMNS). */
+export function searchPageRows(db: Queryable, sel: Selection, opts: SearchOptions = {}): Promise<PageResult> {
+  return runSearch<PageRow>(db, sel, opts, PAGE_COLUMNS);
+}
+
+/** A search, whatever columns it returns: selection, guard, order and limit are built here only. */
+async function runSearch<Row>(
+  db: Queryable,
+  sel: Selection,
+  opts: SearchOptions,
+  columns: string,
+): Promise<{ rows: Row[]; truncated: boolean; open: boolean; limit: number | null }> {
   const open = isOpenQuery(sel);
   const limit = opts.limit === undefined ? (open ? OPEN_QUERY_LIMIT : CLOSED_QUERY_LIMIT) : opts.limit;
   if (limit !== null && !(Number.isInteger(limit) && limit >= 0)) {
     throw new RangeError(`search limit must be a whole number or null, got ${limit}`);
   }
-  const { inner, outer } = orderClauses(orderKeysOf(opts), open);
-  const { where, values } = selectionToSql(sel, { coords: opts.coords });
+  const { where, values, inner, outer } = searchClauses(sel, opts, open);
   // Worked out on the outer query: only for the rows that made the cut.
   const pending = opts.withPendingIngest ? `, ${pendingIngestSql('picked.name')} AS pending_ingest` : '';
   // One row past the limit tells whether there were more.
   if (limit !== null) values.push(limit + 1);
-  const text = `SELECT *${pending} FROM (SELECT ${SELECT_COLUMNS} FROM header h JOIN diskfile df ON df.id = h.diskfile_id
+  const text = `SELECT *${pending} FROM (SELECT ${columns} FROM header h JOIN diskfile df ON df.id = h.diskfile_id
       JOIN file f ON f.id = df.file_id WHERE ${where}
       ORDER BY ${inner}${limit !== null ? ` LIMIT $${values.length}::integer` : ''}) picked
       ORDER BY ${outer}`;
   const result = await db.query(text, values);
-  let rows = result.rows as HeaderRow[];
+  let rows = result.rows as Row[];
   const truncated = limit !== null && rows.length > limit;
   if (truncated) rows = rows.slice(0, limit);
   return { rows, truncated, open, limit };
