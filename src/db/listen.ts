@@ -97,7 +97,7 @@ export class Listener {
     const stopped = new Promise<Error>((resolve) =>
       this.stopping.signal.addEventListener('abort', () => resolve(new Error('stopped')), { once: true }),
     );
-    let failures = 0;
+    let failures = 1; // the immediate retry is for a session lost, not a first attempt failed
     let reported = false;
     const waker = new Waker();
     while (!this.stopped) {
