@@ -27,7 +27,10 @@ export interface ListenOptions {
   onLost?: (err: Error) => void;
 }
 
-/** Pauses between reconnection attempts: the first is immediate (a single dropped session). */
+/**
+ * Pauses before reconnecting: none after a session is lost (a single dropped session is back at
+ * once), then growing. ready() cuts a pause short for a caller that is waiting.
+ */
 const RETRY_MS = [0, 250, 500, 1000];
 
 /** A live, listening session, with the round trip waiting to be sent on it (see sync). */
@@ -37,16 +40,28 @@ interface Session {
   inflight: Promise<unknown>;
 }
 
+/** The outcome of a connection attempt, awaited by ready(). */
+class Attempt {
+  settle!: (listening: boolean) => void;
+  readonly outcome = new Promise<boolean>((r) => (this.settle = r));
+}
+
 export class Listener {
   private session: Session | null = null;
-  /** The attempt under way: resolves true once listening, false when it failed. */
-  private attempt: Promise<boolean> | null = null;
+  /** The attempt under way, or the next one while waiting to try again. */
+  private attempt = new Attempt();
+  private connecting = false;
   private stopped = false;
   private readonly stopping = new AbortController();
+  private readonly waker = new Waker();
   private readonly loop: Promise<void>;
 
   constructor(private readonly o: ListenOptions) {
-    this.loop = this.run();
+    // Should the loop ever end by itself (a callback that throws), callers are not left waiting.
+    this.loop = this.run().finally(() => {
+      this.stopped = true;
+      this.attempt.settle(false);
+    });
   }
 
   get listening(): boolean {
@@ -54,12 +69,16 @@ export class Listener {
   }
 
   /**
-   * True when listening, or once the attempt under way succeeds; false when it fails, and at
-   * once while waiting to try again (a caller never waits out a back-off).
+   * True when listening; otherwise the outcome of the attempt under way, or of one made at once
+   * (the caller does not wait out the back-off, as the answer cache never waited before it
+   * answered a request uncached). False once stopped.
    */
   async ready(): Promise<boolean> {
     if (this.session) return true;
-    return (await this.attempt) ?? false;
+    if (this.stopped) return false;
+    const next = this.attempt.outcome;
+    if (!this.connecting) this.waker.wake();
+    return next;
   }
 
   /**
@@ -94,26 +113,23 @@ export class Listener {
   }
 
   private async run(): Promise<void> {
-    const stopped = new Promise<Error>((resolve) =>
-      this.stopping.signal.addEventListener('abort', () => resolve(new Error('stopped')), { once: true }),
-    );
     let failures = 1; // the immediate retry is for a session lost, not a first attempt failed
     let reported = false;
-    const waker = new Waker();
     while (!this.stopped) {
-      let listening!: (ok: boolean) => void;
-      this.attempt = new Promise((r) => (listening = r));
+      const attempt = this.attempt;
+      this.connecting = true;
       const c = new pg.Client(
         typeof this.o.connection === 'string' ? { connectionString: this.o.connection } : this.o.connection,
       );
-      // The session ends on the first error or end (an end after an error is the same loss).
-      const lost = Promise.race([
-        stopped,
-        new Promise<Error>((resolve) => {
-          c.on('error', resolve);
-          c.on('end', () => resolve(new Error('the listening connection ended')));
-        }),
-      ]);
+      // The session ends on the first error or end (an end after an error is the same loss), or
+      // on stop(). Per attempt, and removed after it: a long outage must not pile up listeners.
+      let onStop = () => {};
+      const lost = new Promise<Error>((resolve) => {
+        c.on('error', resolve);
+        c.on('end', () => resolve(new Error('the listening connection ended')));
+        onStop = () => resolve(new Error('stopped'));
+        this.stopping.signal.addEventListener('abort', onStop, { once: true });
+      });
       const unlessLost = <T>(p: Promise<T>) => Promise.race([p, lost.then((e) => Promise.reject(e))]);
       c.on('notification', (n) => {
         if (!this.stopped) this.o.onNotification(n);
@@ -123,26 +139,29 @@ export class Listener {
         await unlessLost(c.connect());
         await unlessLost(c.query(this.o.channels.map((ch) => `LISTEN ${c.escapeIdentifier(ch)}`).join('; ')));
         this.session = { client: c, queued: null, inflight: Promise.resolve() };
+        this.connecting = false;
         const since = Date.now();
         reported = false;
         this.o.onListening?.();
-        listening(true);
+        attempt.settle(true);
         err = await lost;
         // A session cut at once, again and again, must not turn into a busy loop.
         if (Date.now() - since > 1000) failures = 0;
       } catch (e) {
         err = e instanceof Error ? e : new Error(String(e));
       }
-      listening(false);
+      this.stopping.signal.removeEventListener('abort', onStop);
       this.session = null;
-      this.attempt = null;
+      this.connecting = false;
+      this.attempt = new Attempt(); // callers from now on wait for the next attempt
+      attempt.settle(false); // no-op when it had succeeded
       await c.end().catch(() => {});
       if (this.stopped) break;
       if (!reported) {
         reported = true;
         this.o.onLost?.(err);
       }
-      await waker.sleep(RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)], this.stopping.signal);
+      await this.waker.sleep(RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)], this.stopping.signal);
     }
   }
 }
