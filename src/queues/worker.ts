@@ -1,7 +1,7 @@
 import os from 'node:os';
-import pg from 'pg';
 import type { Db } from '../db/pool.js';
 import { isRetryableDbError } from '../db/pool.js';
+import { listen } from '../db/listen.js';
 import { getParams, type SystemParameters } from '../db/params.js';
 import { pidAlive } from '../daemon/lockfile.js';
 import { Waker, jitter, sleep } from '../daemon/sleep.js';
@@ -80,7 +80,16 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const slots = Math.max(1, o.concurrency ?? 1);
   const ids = Array.from({ length: slots }, (_, i) => workerId(o.name, i));
   let params: SystemParameters = await getParams(o.db);
-  const listener = o.once ? null : await listen(o, waker);
+  // Listening again after a lost connection, the worker re-scans: an item enqueued meanwhile
+  // was announced to nobody.
+  const listener = o.once
+    ? null
+    : listen({
+        connection: o.url,
+        channels: [o.queue.channel],
+        onNotification: () => waker.wake(),
+        onListening: () => waker.wake(),
+      });
   await registerWorker(o);
 
   const stopTimers = new AbortController();
@@ -195,7 +204,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     // Graceful stop: nothing is left in_progress under our name.
     for (const id of ids) await engine.releaseWorker(o.db, o.queue, id).catch(() => {});
     await o.db.query('DELETE FROM queue_worker WHERE name = $1', [processName(o)]).catch(() => {});
-    await listener?.end().catch(() => {});
+    await listener?.stop();
   }
   return stats;
 
@@ -267,40 +276,4 @@ async function registerWorker(o: WorkerOptions) {
      ON CONFLICT (name) DO UPDATE SET started_at = now(), heartbeat_at = now()`,
     [processName(o), o.queue.name, HOST, process.pid],
   );
-}
-
-/** A dedicated LISTEN connection; it reconnects by itself after the database restarts. */
-async function listen(o: WorkerOptions, waker: Waker): Promise<{ end(): Promise<void> }> {
-  let client: pg.Client | null = null;
-  let ended = false;
-  const connect = async () => {
-    while (!ended && !o.signal.aborted) {
-      const c = new pg.Client({ connectionString: o.url });
-      try {
-        await c.connect();
-        c.on('notification', () => waker.wake());
-        c.on('error', () => {
-          if (client === c) {
-            client = null;
-            c.end().catch(() => {});
-            setTimeout(connect, 1000);
-          }
-        });
-        await c.query(`LISTEN ${o.queue.channel}`);
-        client = c;
-        waker.wake(); // anything enqueued while we were deaf
-        return;
-      } catch {
-        await c.end().catch(() => {});
-        await new Waker().sleep(1000, o.signal);
-      }
-    }
-  };
-  await connect();
-  return {
-    end: async () => {
-      ended = true;
-      await client?.end();
-    },
-  };
 }

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import { listen, type Listener } from '../db/listen.js';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../log/logger.js';
 
@@ -6,7 +6,8 @@ import type { Logger } from '../log/logger.js';
 // ~100 ms to build), kept until the data change. Freshness: migration 007 NOTIFYs
 // fitsstore_datachange on every committed change the answers could show; a notification (or any
 // doubt: the listening connection lost) starts a new generation, and only entries of the current
-// generation are served. Before a hit is served, one round trip on the listening connection
+// generation are served. The listener (db/listen.ts) connects again by itself; listening again
+// starts a new generation too. Before a hit is served, one round trip on the listening connection
 // makes sure every notification committed before the request arrived has been heard (PostgreSQL
 // sends pending notifications ahead of a query's answer), so a client that changed the data and
 // then asks never gets the old answer.
@@ -22,10 +23,7 @@ export class AnswerCache {
   private entries = new Map<string, Entry>(); // in least-recently-used order
   private bytes = 0;
   private generation = 0;
-  private client: pg.PoolClient | null = null;
-  private connecting: Promise<void> | null = null;
-  private queued: Promise<boolean> | null = null;
-  private inflight: Promise<unknown> = Promise.resolve();
+  private listener: Listener | null = null;
   private closed = false;
 
   constructor(
@@ -44,12 +42,10 @@ export class AnswerCache {
    */
   async current(): Promise<number | null> {
     if (!this.enabled) return null;
-    if (!this.client) {
-      this.connecting ??= this.listen().finally(() => (this.connecting = null));
-      await this.connecting;
-      if (!this.client) return null;
-    }
-    return (await this.sync()) ? this.generation : null;
+    // Listening starts with the first request that could use the cache.
+    this.listener ??= this.listen();
+    if (!(await this.listener.ready())) return null;
+    return (await this.listener.sync()) ? this.generation : null;
   }
 
   get(key: string, generation: number): Buffer | null {
@@ -84,12 +80,7 @@ export class AnswerCache {
   async close(): Promise<void> {
     this.closed = true;
     this.invalidate();
-    const c = this.client;
-    this.client = null;
-    if (c) {
-      await c.query(`UNLISTEN ${CHANNEL}`).catch(() => {});
-      c.release();
-    }
+    await this.listener?.stop();
   }
 
   private drop(key: string, e: Entry) {
@@ -103,58 +94,21 @@ export class AnswerCache {
     this.bytes = 0;
   }
 
-  private async listen(): Promise<void> {
-    let c: pg.PoolClient | undefined;
-    try {
-      c = await this.db.connect();
-      c.on('notification', (n) => {
-        if (n.channel === CHANNEL) this.invalidate();
-      });
-      c.on('error', (e) => this.lost(c!, e));
-      await c.query(`LISTEN ${CHANNEL}`);
+  private listen(): Listener {
+    return listen({
+      // A connection of its own with the pool's settings, not one of the pool's.
+      connection: this.db.options,
+      channels: [CHANNEL],
+      onNotification: () => this.invalidate(),
       // Changes made while nobody listened are unknown: start afresh.
-      this.invalidate();
-      if (this.closed) {
-        c.release();
-        return;
-      }
-      this.client = c;
-    } catch (e) {
-      this.log.warn(
-        { err: (e as Error).message },
-        'answer cache: cannot listen for data changes; not caching',
-      );
-      c?.release(e as Error);
-    }
-  }
-
-  private lost(c: pg.PoolClient, e: Error) {
-    if (this.client !== c) return;
-    this.client = null;
-    this.invalidate();
-    this.log.warn({ err: e.message }, 'answer cache: lost the data-change listener; cache dropped');
-    c.release(e);
-  }
-
-  /**
-   * One SELECT 1 on the listening connection, sent after this call: requests arriving while it
-   * waits to be sent share it. Resolves false when the connection failed.
-   */
-  private sync(): Promise<boolean> {
-    if (this.queued) return this.queued;
-    const c = this.client!;
-    const p = this.inflight.then(async () => {
-      this.queued = null; // from here on, a new request needs a newer round trip
-      try {
-        await c.query('SELECT 1');
-        return this.client === c;
-      } catch (e) {
-        this.lost(c, e as Error);
-        return false;
-      }
+      onListening: () => this.invalidate(),
+      onLost: (e) => {
+        this.invalidate();
+        this.log.warn(
+          { err: e.message },
+          'answer cache: not listening for data changes; cache dropped, not caching until listening again',
+        );
+      },
     });
-    this.queued = p;
-    this.inflight = p;
-    return p;
   }
 }

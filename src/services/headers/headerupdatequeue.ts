@@ -4,8 +4,8 @@
 // touches header_update is in this file.
 
 import os from 'node:os';
-import pg from 'pg';
 import { Waker } from '../../daemon/sleep.js';
+import { listen } from '../../db/listen.js';
 import type { Db, Queryable } from '../../db/pool.js';
 import type { Logger } from '../../log/logger.js';
 import type { Storage } from '../../storage/types.js';
@@ -206,7 +206,15 @@ export async function serviceHeaderUpdates(o: ServiceOptions): Promise<{ done: n
   const worker = workerName(o.name);
   const stats = { done: 0, failed: 0 };
   const waker = new Waker();
-  const listener = o.once ? null : await listen(o.url, waker, o.signal);
+  // Listening again after a lost connection, look for requests recorded meanwhile.
+  const listener = o.once
+    ? null
+    : listen({
+        connection: o.url,
+        channels: [HEADER_UPDATE_CHANNEL],
+        onNotification: () => waker.wake(),
+        onListening: () => waker.wake(),
+      });
   try {
     while (!o.signal.aborted) {
       const row = await claimRequest(o.db, worker);
@@ -220,23 +228,7 @@ export async function serviceHeaderUpdates(o: ServiceOptions): Promise<{ done: n
       await waker.sleep(o.pollMs ?? 5000, o.signal);
     }
   } finally {
-    await listener?.end();
+    await listener?.stop();
   }
   return stats;
-}
-
-async function listen(url: string, waker: Waker, signal: AbortSignal): Promise<{ end(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: url });
-  // A lost LISTEN connection only costs promptness: the poll still finds the work.
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    client.on('notification', () => waker.wake());
-    await client.query(`LISTEN ${HEADER_UPDATE_CHANNEL}`);
-  } catch {
-    await client.end().catch(() => {});
-    return { end: async () => {} };
-  }
-  signal.addEventListener('abort', () => waker.wake(), { once: true });
-  return { end: () => client.end().catch(() => {}) };
 }
