@@ -4,9 +4,9 @@
 // term: the files it must find among a handful that differ in exactly that.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSelection } from '../../src/gemini/selection/index.js';
-import { searchHeaders } from '../../src/services/archive/search.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
+import { parseSelection } from '../../../src/gemini/selection/index.js';
+import { searchHeaders } from '../../../src/services/archive/search.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
 
 let t: TestDb;
 

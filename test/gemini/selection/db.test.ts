@@ -2,9 +2,9 @@
 // exactly the files the archive would return.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../helpers/db.js';
-import { parseSelection, selectionToSql } from '../../src/gemini/selection/index.js';
-import { parseOrderBy, searchHeaders } from '../../src/services/archive/search.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { parseSelection, selectionToSql } from '../../../src/gemini/selection/index.js';
+import { parseOrderBy, searchHeaders } from '../../../src/services/archive/search.js';
 
 let t: TestDb;
 

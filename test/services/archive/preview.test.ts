@@ -1,20 +1,20 @@
 import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueue } from '../../src/queues/engine.js';
-import { QUEUES } from '../../src/queues/tables.js';
-import { runWorker } from '../../src/queues/worker.js';
+import { enqueue } from '../../../src/queues/engine.js';
+import { QUEUES } from '../../../src/queues/tables.js';
+import { runWorker } from '../../../src/queues/worker.js';
 import {
   makePreview,
   makePreviewHandler,
   previewKey,
   type PreviewDeps,
-} from '../../src/services/archive/preview.js';
-import { bzip2 } from '../../src/gemini/samples.js';
-import { LocalStorage } from '../../src/storage/local.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
-import { quietLog, tempDir } from '../helpers/env.js';
-import { decode, gmosFrame, singleFrame } from './frames.js';
+} from '../../../src/services/archive/preview.js';
+import { bzip2 } from '../../../src/gemini/samples.js';
+import { LocalStorage } from '../../../src/storage/local.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { quietLog, tempDir } from '../../helpers/env.js';
+import { decode, gmosFrame, singleFrame } from '../../preview/frames.js';
 
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;

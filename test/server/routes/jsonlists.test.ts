@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/schema.js';
-import { buildServer } from '../../src/server/app.js';
-import { ingestFile, type IngestDeps } from '../../src/services/ingest/ingest.js';
-import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
-import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/gemini/samples.js';
-import { LocalStorage } from '../../src/storage/local.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
-import { FUTURE, fixedParams, quietLog, tempDir, testClock, testConfig } from '../helpers/env.js';
+import type { Config } from '../../../src/config/schema.js';
+import { buildServer } from '../../../src/server/app.js';
+import { ingestFile, type IngestDeps } from '../../../src/services/ingest/ingest.js';
+import { enqueueIngest } from '../../../src/services/ingest/ingestqueue.js';
+import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../../src/gemini/samples.js';
+import { LocalStorage } from '../../../src/storage/local.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { FUTURE, fixedParams, quietLog, tempDir, testClock, testConfig } from '../../helpers/env.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
