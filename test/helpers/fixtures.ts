@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Readable } from 'node:stream';
 import type { Queryable } from '../../src/db/pool.js';
 import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/gemini/samples.js';
@@ -43,6 +44,8 @@ export class Ago {
   constructor(readonly interval: string) {}
 }
 export const ago = (interval: string) => new Ago(interval);
+/** The database's now(). */
+export const NOW = ago('0 seconds');
 
 type Row = Record<string, unknown>;
 
@@ -88,9 +91,14 @@ export function queueError(db: Queryable, queue: QueueName, row: Row): Promise<R
   return insertRows(db, 'queue_error', { queue: QUEUES[queue].errorName, ...row });
 }
 
-/** A queue_worker row: a worker registered as serving a queue. */
-export function workerRow(db: Queryable, row: Row): Promise<Row[]> {
+/** queue_worker rows: workers registered as serving a queue. */
+export function workerRow(db: Queryable, row: Row | Row[]): Promise<Row[]> {
   return insertRows(db, 'queue_worker', row);
+}
+
+/** A worker registered by this very process, so that liveness checks (host and pid) find it alive. */
+export function liveWorker(db: Queryable, queue: QueueName, name: string): Promise<Row[]> {
+  return workerRow(db, { name, queue, host: os.hostname(), pid: process.pid });
 }
 
 /** A file row and, for each version given (oldest first), a diskfile row; returns their ids. */

@@ -10,7 +10,7 @@ import { sampleName, type SampleSpec } from '../../../src/gemini/samples.js';
 import { LocalStorage } from '../../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../../helpers/env.js';
-import { ingestSample } from '../../helpers/fixtures.js';
+import { ingestSample, queueError } from '../../helpers/fixtures.js';
 import { freePort, startFakeArchive, type FakeArchive } from '../../helpers/fakearchive.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -270,10 +270,7 @@ describe('the daemon retries failed rows by itself', () => {
       ).rejects.toThrow(/ECONNREFUSED/);
       // What the worker does with a thrown error: fail the row, keep the evidence.
       await t.db.query(`UPDATE exportqueue SET failed = true, error = 'down' WHERE filename = $1`, [f.name]);
-      await t.db.query(
-        `INSERT INTO queue_error (queue, filename, path, error) VALUES ('EXPORT', $1, '', 'down')`,
-        [f.name],
-      );
+      await queueError(t.db, 'export', { filename: f.name, path: '', error: 'down' });
       const back = await waitFor(
         async () => {
           const r = await t.db.query('SELECT failed, error FROM exportqueue WHERE filename = $1', [f.name]);
