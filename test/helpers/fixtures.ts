@@ -74,7 +74,7 @@ export async function insertRows(db: Queryable, table: string, rows: Row | Row[]
     return `(${cells.join(', ')})`;
   });
   const r = await db.query(
-    `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${tuples.join(', ')} RETURNING *`,
+    `INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')} RETURNING *`,
     params,
   );
   return r.rows;

@@ -13,6 +13,7 @@ import {
 import { bzip2 } from '../../../src/gemini/samples.js';
 import { LocalStorage } from '../../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { fileRows } from '../../helpers/fixtures.js';
 import { quietLog, tempDir } from '../../helpers/env.js';
 import { decode, gmosFrame, singleFrame } from '../../preview/frames.js';
 
@@ -24,14 +25,12 @@ async function addFile(name: string, bytes: Buffer, dir = ''): Promise<number> {
   const file = path.join(tmp.dir, dir, name);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, bytes);
-  const f = await t.db.query('INSERT INTO file (name) VALUES ($1) RETURNING id', [
-    name.replace(/\.bz2$/, ''),
-  ]);
-  const d = await t.db.query(
-    `INSERT INTO diskfile (file_id, filename, path, file_size) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [f.rows[0].id, name, dir, bytes.length],
-  );
-  return d.rows[0].id as number;
+  const { diskfileIds } = await fileRows(t.db, name.replace(/\.bz2$/, ''), {
+    filename: name,
+    path: dir,
+    file_size: bytes.length,
+  });
+  return diskfileIds[0];
 }
 
 beforeAll(async () => {
