@@ -1,4 +1,6 @@
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Queryable } from '../../src/db/pool.js';
 import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/gemini/samples.js';
@@ -21,6 +23,17 @@ export interface SampleFile {
 export function sampleFile(spec: SampleSpec): SampleFile {
   const raw = sampleFits(spec);
   return { name: sampleName(spec), raw, bytes: spec.bz2 ? bzip2(raw) : raw };
+}
+
+/** An hour before now: a file this old has settled (ingest and copy-from-dhs wait for younger ones). */
+export const anHourAgo = () => new Date(Date.now() - 3600_000);
+
+/** Writes a file, making its directory, dated `mtime` (by default settled, an hour ago). */
+export function putFile(file: string, bytes: Buffer | string, mtime: Date = anHourAgo()): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
+  utimesSync(file, mtime, mtime);
+  return file;
 }
 
 /** A sample file written into a store at its top level, as copy-from-dhs leaves it. */

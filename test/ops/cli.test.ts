@@ -12,7 +12,7 @@ import { ingestFile } from '../../src/services/ingest/ingest.js';
 import { sampleFits } from '../../src/gemini/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { queueError, queueRows } from '../helpers/fixtures.js';
+import { putFile, queueError, queueRows } from '../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 
 // The commands as an operator runs them: real processes, real database, exit codes and output.
@@ -47,10 +47,7 @@ beforeAll(async () => {
   cfgFile = path.join(tmp.dir, 'config.json');
   writeFileSync(cfgFile, JSON.stringify(raw));
   const config = testConfig(tmp.dir, raw);
-  const f = path.join(paths.storage_root, NAME);
-  writeFileSync(f, sampleFits({ serial: 1, date: '20250501' }));
-  const old = new Date(Date.now() - 3600_000);
-  utimesSync(f, old, old);
+  putFile(path.join(paths.storage_root, NAME), sampleFits({ serial: 1, date: '20250501' }));
   await ingestFile(
     { db: t.db, storage: new LocalStorage(paths.storage_root), config, log: quietLog, params: fixedParams() },
     { filename: NAME, path: '' },

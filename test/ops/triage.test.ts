@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -13,7 +13,7 @@ import { sampleFits } from '../../src/gemini/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
-import { ago, liveWorker, queueError, queueRows } from '../helpers/fixtures.js';
+import { ago, liveWorker, putFile, queueError, queueRows } from '../helpers/fixtures.js';
 
 const NAME = 'N20250301S0007.fits';
 let t: TestDb;
@@ -62,10 +62,7 @@ beforeEach(async () => {
 });
 
 function put(dir: string, key: string) {
-  const f = path.join(dir, key);
-  mkdirSync(path.dirname(f), { recursive: true });
-  writeFileSync(f, bytes);
-  utimesSync(f, old, old);
+  putFile(path.join(dir, key), bytes, old);
 }
 async function ingest(key = NAME) {
   put(config.paths.storage_root, key);
