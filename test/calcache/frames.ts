@@ -55,6 +55,24 @@ const COLUMNS = [
   'engineering',
 ] as const;
 
+/** A GMOS-N frame's detector set-up (2x2, full frame, low gain, slow read, Hamamatsu). */
+export const GMOS_N_DETECTOR: Partial<Frame> = {
+  instrument: 'GMOS-N',
+  detector_binning: '2x2',
+  detector_roi_setting: 'Full Frame',
+  detector_gain_setting: 'low',
+  detector_readspeed_setting: 'slow',
+  keywords: { DETTYPE: 'S10892-N' },
+};
+
+/** A GMOS-N imaging frame in r. */
+export const GMOS_N_IMAGING: Partial<Frame> = {
+  ...GMOS_N_DETECTOR,
+  filter_name: 'r',
+  focal_plane_mask: 'Imaging',
+  disperser: 'MIRROR',
+};
+
 /** Inserts one frame; returns its header id. */
 export async function insertFrame(db: Queryable, f: Frame): Promise<number> {
   const md5 = createHash('md5').update(f.name).digest('hex');
