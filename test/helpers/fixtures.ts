@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,11 @@ export interface SampleFile {
 export function sampleFile(spec: SampleSpec): SampleFile {
   const raw = sampleFits(spec);
   return { name: sampleName(spec), raw, bytes: spec.bz2 ? bzip2(raw) : raw };
+}
+
+/** A sample followed by `filler` random bytes: an upload of a chosen size with a real header. */
+export function paddedSample(spec: SampleSpec, filler: number): Buffer {
+  return Buffer.concat([sampleFits(spec), randomBytes(filler)]);
 }
 
 /** An hour before now: a file this old has settled (ingest and copy-from-dhs wait for younger ones). */
