@@ -8,7 +8,7 @@ import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { listen } from '../helpers/server.js';
-import { insertFrame, type Frame } from './frames.js';
+import { GMOS_N_IMAGING, insertFrame, type Frame } from './frames.js';
 
 // DRAGONS' remote calibration service against our server, both request forms, as DRAGONS sends
 // them (recipe_system/cal_service/remotedb.py):
@@ -38,17 +38,6 @@ const GMOS_S_LS: Partial<Frame> = {
   central_wavelength: 0.76,
   spectroscopy: true,
   observation_class: 'partnerCal',
-};
-const GMOS_N_IMAGING: Partial<Frame> = {
-  instrument: 'GMOS-N',
-  detector_binning: '2x2',
-  detector_roi_setting: 'Full Frame',
-  detector_gain_setting: 'low',
-  detector_readspeed_setting: 'slow',
-  keywords: { DETTYPE: 'S10892-N' },
-  filter_name: 'r',
-  focal_plane_mask: 'Imaging',
-  disperser: 'MIRROR',
 };
 const F2_LS: Partial<Frame> = {
   instrument: 'F2',

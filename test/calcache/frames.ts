@@ -1,7 +1,9 @@
 // Header rows for association tests, inserted directly (file → diskfile → header): the tests are
 // about which calibrations match, not about reading FITS headers.
 
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../../src/db/pool.js';
+import { fileRows, headerRow } from '../helpers/fixtures.js';
 
 export interface Frame {
   name: string;
@@ -53,14 +55,38 @@ const COLUMNS = [
   'engineering',
 ] as const;
 
+/** A GMOS-N frame's detector set-up (2x2, full frame, low gain, slow read, Hamamatsu). */
+export const GMOS_N_DETECTOR: Partial<Frame> = {
+  instrument: 'GMOS-N',
+  detector_binning: '2x2',
+  detector_roi_setting: 'Full Frame',
+  detector_gain_setting: 'low',
+  detector_readspeed_setting: 'slow',
+  keywords: { DETTYPE: 'S10892-N' },
+};
+
+/** A GMOS-N imaging frame in r. */
+export const GMOS_N_IMAGING: Partial<Frame> = {
+  ...GMOS_N_DETECTOR,
+  filter_name: 'r',
+  focal_plane_mask: 'Imaging',
+  disperser: 'MIRROR',
+};
+
 /** Inserts one frame; returns its header id. */
 export async function insertFrame(db: Queryable, f: Frame): Promise<number> {
-  const file = await db.query('INSERT INTO file (name) VALUES ($1) RETURNING id', [f.name]);
-  const df = await db.query(
-    `INSERT INTO diskfile (file_id, filename, path, present, canonical, data_md5, file_md5)
-     VALUES ($1, $2, '', $3, $3, md5($2), md5($2)) RETURNING id`,
-    [file.rows[0].id, f.name, f.canonical ?? true],
-  );
+  const md5 = createHash('md5').update(f.name).digest('hex');
+  const canonical = f.canonical ?? true;
+  const {
+    diskfileIds: [diskfileId],
+  } = await fileRows(db, f.name, {
+    filename: f.name,
+    path: '',
+    present: canonical,
+    canonical,
+    data_md5: md5,
+    file_md5: md5,
+  });
   const row: Record<string, unknown> = {
     observation_class: 'science',
     object: 'NGC 1',
@@ -70,11 +96,10 @@ export async function insertFrame(db: Queryable, f: Frame): Promise<number> {
     engineering: false,
     ...f,
   };
-  const values = COLUMNS.map((c) => row[c] ?? null);
-  const r = await db.query(
-    `INSERT INTO header (diskfile_id, data_label, ut_datetime, keywords, ${COLUMNS.map((c) => `"${c}"`).join(', ')})
-     VALUES ($1, $2, $3, $4, ${COLUMNS.map((_, i) => `$${i + 5}`).join(', ')}) RETURNING id`,
-    [df.rows[0].id, `GN-2025A-Q-1-1-${f.name}`, f.ut, JSON.stringify(f.keywords ?? {}), ...values],
-  );
-  return r.rows[0].id as number;
+  return headerRow(db, diskfileId, {
+    data_label: `GN-2025A-Q-1-1-${f.name}`,
+    ut_datetime: f.ut,
+    keywords: f.keywords ?? {},
+    ...Object.fromEntries(COLUMNS.map((c) => [c, row[c] ?? null])),
+  });
 }

@@ -6,7 +6,7 @@ import { runWorker } from '../../src/queues/worker.js';
 import { makeCalcacheHandler } from '../../src/services/archive/calcache.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { quietLog } from '../helpers/env.js';
-import { insertFrame, type Frame } from './frames.js';
+import { GMOS_N_DETECTOR, insertFrame, type Frame } from './frames.js';
 
 // One observing night (2025-01-10 UT) at Gemini North and a few days around it: science frames and
 // calibrations with matching and non-matching settings. Each calibration's name says why it
@@ -15,14 +15,7 @@ import { insertFrame, type Frame } from './frames.js';
 let t: TestDb;
 const ids: Record<string, number> = {};
 
-const GMOS: Partial<Frame> = {
-  instrument: 'GMOS-N',
-  detector_binning: '2x2',
-  detector_roi_setting: 'Full Frame',
-  detector_gain_setting: 'low',
-  detector_readspeed_setting: 'slow',
-  keywords: { DETTYPE: 'S10892-N' },
-};
+const GMOS = GMOS_N_DETECTOR;
 const gmosBias = (name: string, ut: string, over: Partial<Frame> = {}): Frame =>
   ({
     ...GMOS,

@@ -10,7 +10,7 @@ import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { decode, singleFrame } from '../preview/frames.js';
-import { insertFrame, type Frame } from './frames.js';
+import { GMOS_N_IMAGING, insertFrame, type Frame } from './frames.js';
 
 // The server side: /calmgr, /jsoncalmgr, /associated_cals and /preview, /thumbnail, /num_previews,
 // registered the way src/server/app.ts registers route plugins.
@@ -20,17 +20,7 @@ let tmp: ReturnType<typeof tempDir>;
 let app: FastifyInstance;
 const ids: Record<string, number> = {};
 
-const GMOS: Partial<Frame> = {
-  instrument: 'GMOS-N',
-  detector_binning: '2x2',
-  detector_roi_setting: 'Full Frame',
-  detector_gain_setting: 'low',
-  detector_readspeed_setting: 'slow',
-  keywords: { DETTYPE: 'S10892-N' },
-  filter_name: 'r',
-  focal_plane_mask: 'Imaging',
-  disperser: 'MIRROR',
-};
+const GMOS = GMOS_N_IMAGING;
 const frame = (name: string, ut: string, over: Partial<Frame>): Frame =>
   ({ ...GMOS, name, ut, ...over }) as Frame;
 

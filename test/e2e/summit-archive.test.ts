@@ -17,6 +17,7 @@ import { S3Storage } from '../../src/storage/s3.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { freePort } from '../helpers/fakearchive.js';
+import { storeSample } from '../helpers/fixtures.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { listen } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -240,10 +241,7 @@ describe('summit → archive', () => {
       role: 'summit',
       export: { destinations: [{ url: archive.url, upload_auth: 'not-the-secret' }] },
     });
-    await summit.storage.write(
-      'N20250310S0009.fits',
-      (await import('node:stream')).Readable.from([sampleFits({ date: '20250310', serial: 9 })]),
-    );
+    await storeSample(summit.storage, { date: '20250310', serial: 9 });
     await makeIngestHandler({
       db: summit.t.db,
       storage: summit.storage,

@@ -8,6 +8,7 @@ import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { spawnCli, watch, writeConfig } from '../helpers/cli.js';
 import { tempDir } from '../helpers/env.js';
+import { sampleFile } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
 let t: TestDb;
@@ -90,8 +91,7 @@ describe('summit ingest path, end to end', () => {
         );
       } else {
         good.push(name);
-        const raw = sampleFits(spec);
-        writeFileSync(path.join(dhs, name), spec.bz2 ? bzip2(raw) : raw);
+        writeFileSync(path.join(dhs, name), sampleFile(spec).bytes);
       }
     }
     // Hidden, temporary and directory entries are ignored.

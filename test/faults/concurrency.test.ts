@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
 import { rewriteHeader } from '../../src/services/headers/headerrewrite.js';
-import { bzip2, sampleFits, sampleName } from '../../src/gemini/samples.js';
+import { sampleFits, sampleName } from '../../src/gemini/samples.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import {
@@ -17,6 +17,7 @@ import {
   Rig,
   settle,
 } from './helpers.js';
+import { sampleFile } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
 // Things happening twice or at once: two copy-from-dhs daemons on one DHS directory (started
@@ -52,10 +53,9 @@ describe('duplicate and simultaneous work', () => {
     const good = new Map<string, string>();
     for (let serial = 1; serial <= 30; serial++) {
       const spec = { serial, date: '20250801', bz2: serial % 3 === 0, extensions: serial % 4 === 0 ? 2 : 0 };
-      const raw = sampleFits(spec);
-      const bytes = spec.bz2 ? bzip2(raw) : raw;
-      writeFileSync(path.join(r.dhs, sampleName(spec)), bytes);
-      good.set(sampleName(spec), md5(bytes));
+      const f = sampleFile(spec);
+      writeFileSync(path.join(r.dhs, f.name), f.bytes);
+      good.set(f.name, md5(f.bytes));
     }
     await waitFor(async () => (await ingestedCount(t.db, [...good.keys()])) === good.size, {
       timeout: 180_000,

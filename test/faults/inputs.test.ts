@@ -1,10 +1,12 @@
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenSample, bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/gemini/samples.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { count, FAST_PARAMS, ingestedCount, md5, morePasses, Rig, settle, sleep } from './helpers.js';
+import { count, FAST_PARAMS, ingestedCount, md5, morePasses, Rig, settle } from './helpers.js';
+import { pausePoints, writeWithPauses } from '../helpers/dhswriter.js';
+import { sampleFile } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
 // Bad and unfinished inputs. Broken files reach the store by hand or by cron
@@ -46,30 +48,6 @@ function corruptBz2(s: SampleSpec): Buffer {
   return b;
 }
 
-/** Offsets where each HDU starts (XTENSION at a block boundary). */
-function hduStarts(b: Buffer): number[] {
-  const starts = [0];
-  for (let off = 2880; off < b.length; off += 2880) {
-    if (b.subarray(off, off + 8).toString('latin1') === 'XTENSION') starts.push(off);
-  }
-  return starts;
-}
-
-/** Writes bytes to a file in pieces, with a pause after each piece. */
-async function writeSlowly(file: string, bytes: Buffer, cuts: number[], pauseMs: number | number[]) {
-  const fd = openSync(file, 'w');
-  try {
-    let at = 0;
-    for (const [i, cut] of [...cuts, bytes.length].entries()) {
-      writeSync(fd, bytes.subarray(at, cut));
-      at = cut;
-      if (cut < bytes.length) await sleep(Array.isArray(pauseMs) ? pauseMs[i] : pauseMs);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 describe('bad inputs through add-to-ingest-queue and ingest', () => {
   it('corrupt, truncated, zero-byte and non-FITS files each get a queue_error naming the file and the reason; the worker carries on', async () => {
     const r = rig();
@@ -88,10 +66,9 @@ describe('bad inputs through add-to-ingest-queue and ingest', () => {
     const good = new Map<string, string>();
     for (const serial of [10, 11, 12, 13, 14, 15]) {
       const spec = { serial, date, bz2: serial % 2 === 0, extensions: serial % 3 };
-      const raw = sampleFits(spec);
-      const bytes = spec.bz2 ? bzip2(raw) : raw;
-      writeFileSync(path.join(r.store, sampleName(spec)), bytes);
-      good.set(sampleName(spec), md5(bytes));
+      const f = sampleFile(spec);
+      writeFileSync(path.join(r.store, f.name), f.bytes);
+      good.set(f.name, md5(f.bytes));
     }
     for (const [name, bytes] of bad) writeFileSync(path.join(r.store, name), bytes);
 
@@ -146,7 +123,7 @@ describe('DHS files still being written', () => {
     const name = sampleName(spec);
     const bytes = sampleFits(spec);
     const cuts = Array.from({ length: 9 }, (_, i) => Math.floor(((i + 1) * bytes.length) / 10));
-    await writeSlowly(path.join(r.dhs, name), bytes, cuts, 333);
+    await writeWithPauses(path.join(r.dhs, name), bytes, cuts, 333);
     await waitFor(async () => (await ingestedCount(t.db, [name])) === 1, {
       timeout: 90_000,
       what: `${name} ingested`,
@@ -169,11 +146,12 @@ describe('DHS files still being written', () => {
     const spec = { serial: 2, date: '20250702', extensions: 3, size: 128 };
     const name = sampleName(spec);
     const bytes = sampleFits(spec);
-    const starts = hduStarts(bytes);
+    // Where each HDU starts: the file's start, then each HDU's end.
+    const starts = [0, ...(await pausePoints(bytes)).boundaries];
     expect(starts).toHaveLength(4);
     // Primary header and the first extension, then a pause longer than min_age_seconds (0.5 s)
     // but shorter than bad_after_seconds (5 s), as a DHS waiting for the next amplifier would.
-    await writeSlowly(path.join(r.dhs, name), bytes, [starts[2]], 3000);
+    await writeWithPauses(path.join(r.dhs, name), bytes, [starts[2]], 3000);
     await waitFor(async () => (await ingestedCount(t.db, [name])) === 1, {
       timeout: 90_000,
       what: `${name} ingested`,

@@ -6,6 +6,7 @@ import { sortkey } from '../../src/gemini/sortkey.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { count, ingestedCount, md5, Rig, settle } from './helpers.js';
+import { queueRows } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
 // Live parameters (issue 7, item 6): "running daemons pick up changes within one poll interval".
@@ -37,12 +38,7 @@ describe('live parameters', () => {
     const name = sampleName(spec);
     writeFileSync(path.join(r.store, name), sampleFits(spec));
     // No pg_notify: the worker can only find this by polling.
-    const added = (
-      await t.db.query(
-        `INSERT INTO ingestqueue (filename, path, sortkey) VALUES ($1, '', $2) RETURNING added`,
-        [name, sortkey(name)],
-      )
-    ).rows[0].added;
+    const [{ added }] = await queueRows(t.db, 'ingest', { filename: name, path: '', sortkey: sortkey(name) });
     // Two heartbeats after the row was added (each re-reads the parameters), the worker is still
     // asleep on its poll: nothing but the parameter change below can wake it.
     await waitFor(

@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleFits } from '../../src/gemini/samples.js';
 import { writeConfig } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';
 import { recordFault } from './helpers.js';
+import { paddedSample } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
 // kill -9 of fitsstore-server at points of an upload: before the body, in the middle of it, and
@@ -115,8 +114,7 @@ function files(root: string): string[] {
 describe('SIGKILL of fitsstore-server during an upload', () => {
   it('leaves, after a restart, either nothing or the complete file and an ingest queue row', async () => {
     const cases: Array<{ name: string; body: Buffer; sent: number; delayMs: number }> = [];
-    const body = (serial: number) =>
-      Buffer.concat([sampleFits({ date: '20240801', serial }), randomBytes(4 * 1024 * 1024)]);
+    const body = (serial: number) => paddedSample({ date: '20240801', serial }, 4 * 1024 * 1024);
     let serial = 1;
     for (const [fraction, delayMs] of [
       [0, 100], // headers only

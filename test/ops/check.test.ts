@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
@@ -7,6 +7,7 @@ import { ingestFile } from '../../src/services/ingest/ingest.js';
 import { sampleFits } from '../../src/gemini/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { putFile } from '../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 
 let t: TestDb;
@@ -36,12 +37,7 @@ beforeEach(async () => {
 });
 
 const name = (i: number) => `N20250401S${String(i).padStart(4, '0')}.fits`;
-function put(key: string, bytes: Buffer, mtime = old) {
-  const f = path.join(root, key);
-  mkdirSync(path.dirname(f), { recursive: true });
-  writeFileSync(f, bytes);
-  utimesSync(f, mtime, mtime);
-}
+const put = (key: string, bytes: Buffer, mtime = old) => putFile(path.join(root, key), bytes, mtime);
 /** n ingested files (each 8,640 bytes), optionally under a directory. */
 async function store(n: number, dir = '') {
   for (let i = 1; i <= n; i++) {

@@ -12,6 +12,7 @@ import { ingestFile } from '../../src/services/ingest/ingest.js';
 import { sampleFits } from '../../src/gemini/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { putFile, queueError, queueRows } from '../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 
 // The commands as an operator runs them: real processes, real database, exit codes and output.
@@ -46,10 +47,7 @@ beforeAll(async () => {
   cfgFile = path.join(tmp.dir, 'config.json');
   writeFileSync(cfgFile, JSON.stringify(raw));
   const config = testConfig(tmp.dir, raw);
-  const f = path.join(paths.storage_root, NAME);
-  writeFileSync(f, sampleFits({ serial: 1, date: '20250501' }));
-  const old = new Date(Date.now() - 3600_000);
-  utimesSync(f, old, old);
+  putFile(path.join(paths.storage_root, NAME), sampleFits({ serial: 1, date: '20250501' }));
   await ingestFile(
     { db: t.db, storage: new LocalStorage(paths.storage_root), config, log: quietLog, params: fixedParams() },
     { filename: NAME, path: '' },
@@ -97,12 +95,8 @@ describe('operator commands, end to end', { timeout: 180_000 }, () => {
   });
 
   it('queue: list, bad options (exit 2), retry --dry-run then retry, release refusing a live worker (exit 1)', async () => {
-    await t.db.query(
-      `INSERT INTO ingestqueue (filename, sortkey, failed, error) VALUES ('N20250501S0002.fits', 'z', true, 'boom')`,
-    );
-    await t.db.query(
-      `INSERT INTO queue_error (queue, filename, error) VALUES ('INGEST', 'N20250501S0002.fits', 'boom')`,
-    );
+    await queueRows(t.db, 'ingest', { filename: 'N20250501S0002.fits', failed: true, error: 'boom' });
+    await queueError(t.db, 'ingest', { filename: 'N20250501S0002.fits', error: 'boom' });
     const list = await cli('queue', 'list', '--status', 'failed', '--json');
     expect(JSON.parse(list.out).map((r: any) => r.filename)).toEqual(['N20250501S0002.fits']);
     expect((await cli('queue', 'errors', '--queue', 'ingest')).out).toMatch(/boom/);
@@ -152,7 +146,7 @@ describe('operator commands, end to end', { timeout: 180_000 }, () => {
   });
 
   it('doctor: FAIL lines make exit 1 (no workers while items wait)', async () => {
-    await t.db.query(`INSERT INTO ingestqueue (filename, sortkey) VALUES ('x.fits', 'z')`);
+    await queueRows(t.db, 'ingest', { filename: 'x.fits' });
     const r = await cli('doctor', '--warn-free', '0', '--fail-free', '0');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^FAIL workers ingest +1 items waiting and no live ingest worker/m);

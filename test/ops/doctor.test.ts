@@ -1,7 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { backupName } from '../../src/ops/backup-retention.js';
 import { doctor, formatReport, mailReport, type DoctorReport } from '../../src/ops/doctor.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { tempDir, testConfig } from '../helpers/env.js';
+import { ago, liveWorker, queueError, queueRows, workerRow } from '../helpers/fixtures.js';
 
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;
@@ -67,14 +67,7 @@ async function healthy() {
   writeFileSync(path.join(tmp.dir, 'lock', 'copy-from-dhs.lock'), `${process.pid}\n`);
   writeFileSync(path.join(tmp.dir, 'lock', 'service-queue-ingest-siq1.lock'), `${process.pid}\n`);
   writeFileSync(path.join(tmp.dir, 'backups', backupName('fitsstore', new Date())), 'x');
-  for (const q of ['ingest', 'export']) {
-    await t.db.query(`INSERT INTO queue_worker (name, queue, host, pid) VALUES ($1, $2, $3, $4)`, [
-      `${q}@h:${process.pid}`,
-      q,
-      os.hostname(),
-      process.pid,
-    ]);
-  }
+  for (const q of ['ingest', 'export'] as const) await liveWorker(t.db, q, `${q}@h:${process.pid}`);
 }
 const run = (o: Partial<Parameters<typeof doctor>[0]> = {}) =>
   doctor({
@@ -112,17 +105,23 @@ describe('doctor', () => {
   it('broken server: stuck queue, dead workers, errors, 500s, stale lock, unreachable destination, missing store', async () => {
     writeFileSync(path.join(tmp.dir, 'lock', 'copy-from-dhs.lock'), '4000000\n');
     rmSync(path.join(tmp.dir, 'dataflow'), { recursive: true });
-    await t.db.query(
-      `INSERT INTO ingestqueue (filename, sortkey, added) VALUES ('a.fits', 'z', now() - interval '3 hours')`,
-    );
-    await t.db.query(`INSERT INTO ingestqueue (filename, sortkey, failed) VALUES ('b.fits', 'z', true)`);
-    await t.db.query(
-      `INSERT INTO exportqueue (filename, destination, sortkey, in_progress, worker, heartbeat_at) VALUES ('c.fits', 'x', 'z', true, 'seq1@elsewhere:1#0', now() - interval '1 hour')`,
-    );
-    await t.db.query(
-      `INSERT INTO queue_worker (name, queue, host, pid, heartbeat_at) VALUES ('seq1@elsewhere:1', 'export', 'elsewhere', 1, now() - interval '1 hour')`,
-    );
-    await t.db.query(`INSERT INTO queue_error (queue, filename, error) VALUES ('INGEST', 'b.fits', 'bad')`);
+    await queueRows(t.db, 'ingest', { filename: 'a.fits', added: ago('3 hours') });
+    await queueRows(t.db, 'ingest', { filename: 'b.fits', failed: true });
+    await queueRows(t.db, 'export', {
+      filename: 'c.fits',
+      destination: 'x',
+      in_progress: true,
+      worker: 'seq1@elsewhere:1#0',
+      heartbeat_at: ago('1 hour'),
+    });
+    await workerRow(t.db, {
+      name: 'seq1@elsewhere:1',
+      queue: 'export',
+      host: 'elsewhere',
+      pid: 1,
+      heartbeat_at: ago('1 hour'),
+    });
+    await queueError(t.db, 'ingest', { filename: 'b.fits', error: 'bad' });
     await t.db.query(`INSERT INTO usagelog (uri, status) VALUES ('/jsonsummary/today', 500)`);
     const r = await run({
       config: config({ export: { destinations: [{ url: 'http://127.0.0.1:9', upload_auth: 'x' }] } }),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runVerb } from '../../src/queues/verbs.js';
 import { QUEUES } from '../../src/queues/tables.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { ago, fileRows, headerRow, insertRows, NOW, queueRows } from '../helpers/fixtures.js';
 
 // Every SQL snippet of the support notes (runbooks/fitsstorage-support-notes.rst), copied verbatim;
 // only '<filename>' and '<program_id>' are substituted. If one of these stops running, an
@@ -37,18 +38,17 @@ beforeEach(async () => {
 
 /** A file ingested twice: an old version (not present, not canonical) and the current one. */
 async function ingested() {
-  const f = await t.db.query(`INSERT INTO file (name) VALUES ($1) RETURNING id`, [FILE]);
-  const fileId = f.rows[0].id;
-  await t.db.query(
-    `INSERT INTO diskfile (file_id, filename, path, present, canonical, file_md5, file_size) VALUES ($1, $2, '', false, false, 'old', 10)`,
-    [fileId, FILE],
+  const version = { filename: FILE, path: '' };
+  const {
+    diskfileIds: [, current],
+  } = await fileRows(
+    t.db,
+    FILE,
+    { ...version, present: false, canonical: false, file_md5: 'old', file_size: 10 },
+    { ...version, present: true, canonical: true, file_md5: 'new', file_size: 20 },
   );
-  const d = await t.db.query(
-    `INSERT INTO diskfile (file_id, filename, path, present, canonical, file_md5, file_size) VALUES ($1, $2, '', true, true, 'new', 20) RETURNING id`,
-    [fileId, FILE],
-  );
-  await t.db.query(`INSERT INTO header (diskfile_id, program_id) VALUES ($1, $2)`, [d.rows[0].id, PROGRAM]);
-  return d.rows[0].id as number;
+  await headerRow(t.db, current, { program_id: PROGRAM });
+  return current;
 }
 
 describe('support-notes SQL runs verbatim against our schema', () => {
@@ -77,21 +77,13 @@ describe('support-notes SQL runs verbatim against our schema', () => {
   });
 
   it('broken: failed ingest and export rows, errors in queue_error, newest first', async () => {
-    await t.db.query(
-      `INSERT INTO ingestqueue (filename, sortkey, failed, error) VALUES ($1, 'z', true, 'bad FITS')`,
-      [FILE],
-    );
-    await t.db.query(
-      `INSERT INTO queue_error (queue, filename, added, date, error) VALUES
-        ('INGEST', $1, now() - interval '1 hour', now() - interval '1 hour', 'first'),
-        ('INGEST', $1, now(), now(), 'second'),
-        ('EXPORT', $1, now(), now(), 'archive said 500')`,
-      [FILE],
-    );
-    await t.db.query(
-      `INSERT INTO exportqueue (filename, destination, sortkey, failed) VALUES ($1, 'https://archive.example', 'z', true)`,
-      [FILE],
-    );
+    await queueRows(t.db, 'ingest', { filename: FILE, failed: true, error: 'bad FITS' });
+    await insertRows(t.db, 'queue_error', [
+      { queue: 'INGEST', filename: FILE, added: ago('1 hour'), date: ago('1 hour'), error: 'first' },
+      { queue: 'INGEST', filename: FILE, added: NOW, date: NOW, error: 'second' },
+      { queue: 'EXPORT', filename: FILE, added: NOW, date: NOW, error: 'archive said 500' },
+    ]);
+    await queueRows(t.db, 'export', { filename: FILE, destination: 'https://archive.example', failed: true });
     expect((await t.db.query(sql('ingestqueue'))).rows[0]).toMatchObject({
       failed: true,
       in_progress: false,
@@ -105,21 +97,22 @@ describe('support-notes SQL runs verbatim against our schema', () => {
   });
 
   it('broken: an export row left in_progress by a dead job is reset by the runbook update', async () => {
-    await t.db.query(
-      `INSERT INTO exportqueue (filename, destination, sortkey, in_progress, worker, heartbeat_at)
-       VALUES ($1, 'https://archive.example', 'z', true, 'seq1@gone:1#0', now() - interval '1 day')`,
-      [FILE],
-    );
+    await queueRows(t.db, 'export', {
+      filename: FILE,
+      destination: 'https://archive.example',
+      in_progress: true,
+      worker: 'seq1@gone:1#0',
+      heartbeat_at: ago('1 day'),
+    });
     expect((await t.db.query(sql('exportUnstick'))).rowCount).toBe(1);
     expect((await t.db.query(sql('exportqueue'))).rows[0]).toMatchObject({ in_progress: false });
   });
 
   it('broken: the duplicate-entry case — the constraint refuses the runbook update, as the notes say; queue dedupe resolves it', async () => {
-    await t.db.query(
-      `INSERT INTO exportqueue (filename, destination, sortkey, failed) VALUES ($1, 'https://archive.example', 'z', true),
-                                                                            ($1, 'https://archive.example', 'z', false)`,
-      [FILE],
-    );
+    await queueRows(t.db, 'export', [
+      { filename: FILE, destination: 'https://archive.example', failed: true },
+      { filename: FILE, destination: 'https://archive.example', failed: false },
+    ]);
     await expect(t.db.query(sql('exportUnfail'))).rejects.toMatchObject({ code: '23505' });
     const r = await runVerb(t.db, QUEUES.export, 'dedupe', { filename: `^${FILE}$` });
     expect(r.done.deleted).toBe(1);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -7,11 +7,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { triage } from '../../src/ops/triage.js';
+import type { QueueName } from '../../src/queues/tables.js';
 import { ingestFile } from '../../src/services/ingest/ingest.js';
 import { sampleFits } from '../../src/gemini/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
+import { ago, liveWorker, putFile, queueError, queueRows } from '../helpers/fixtures.js';
 
 const NAME = 'N20250301S0007.fits';
 let t: TestDb;
@@ -60,10 +62,7 @@ beforeEach(async () => {
 });
 
 function put(dir: string, key: string) {
-  const f = path.join(dir, key);
-  mkdirSync(path.dirname(f), { recursive: true });
-  writeFileSync(f, bytes);
-  utimesSync(f, old, old);
+  putFile(path.join(dir, key), bytes, old);
 }
 async function ingest(key = NAME) {
   put(config.paths.storage_root, key);
@@ -73,15 +72,8 @@ async function ingest(key = NAME) {
     { filename: path.posix.basename(key), path: dir },
   );
 }
-async function workers(...queues: string[]) {
-  for (const q of queues) {
-    await t.db.query(`INSERT INTO queue_worker (name, queue, host, pid) VALUES ($1, $2, $3, $4)`, [
-      `${q}1@${os.hostname()}:${process.pid}`,
-      q,
-      os.hostname(),
-      process.pid,
-    ]);
-  }
+async function workers(...queues: QueueName[]) {
+  for (const q of queues) await liveWorker(t.db, q, `${q}1@${os.hostname()}:${process.pid}`);
 }
 const run = (name = NAME, o: Partial<Parameters<typeof triage>[1]> = {}) =>
   triage(name, { db: t.db, storage, config, timeoutMs: 2000, ...o });
@@ -126,7 +118,7 @@ describe('triage', () => {
 
   it('queued for ingest but no ingest worker alive → start the services', async () => {
     put(config.paths.storage_root, NAME);
-    await t.db.query(`INSERT INTO ingestqueue (filename, sortkey) VALUES ($1, 'z')`, [NAME]);
+    await queueRows(t.db, 'ingest', { filename: NAME });
     const r = await run();
     expect(r.problems[0]).toEqual({
       problem: 'waiting in the ingest queue, but no ingest worker is alive',
@@ -136,7 +128,7 @@ describe('triage', () => {
 
   it('queued with live workers → just waiting, not a problem', async () => {
     put(config.paths.storage_root, NAME);
-    await t.db.query(`INSERT INTO ingestqueue (filename, sortkey) VALUES ($1, 'z')`, [NAME]);
+    await queueRows(t.db, 'ingest', { filename: NAME });
     await workers('ingest', 'export');
     const r = await run();
     expect(r.problems).toEqual([]);
@@ -145,14 +137,8 @@ describe('triage', () => {
 
   it('failed ingest → the error message and the exact retry command', async () => {
     put(config.paths.storage_root, NAME);
-    await t.db.query(
-      `INSERT INTO ingestqueue (filename, sortkey, failed, error) VALUES ($1, 'z', true, 'not a valid FITS file: no END')`,
-      [NAME],
-    );
-    await t.db.query(
-      `INSERT INTO queue_error (queue, filename, error) VALUES ('INGEST', $1, 'not a valid FITS file: no END\n  at stack')`,
-      [NAME],
-    );
+    await queueRows(t.db, 'ingest', { filename: NAME, failed: true, error: 'not a valid FITS file: no END' });
+    await queueError(t.db, 'ingest', { filename: NAME, error: 'not a valid FITS file: no END\n  at stack' });
     const r = await run();
     expect(r.problems[0].problem).toBe('ingest failed: not a valid FITS file: no END');
     expect(r.problems[0].fix).toMatch(
@@ -163,10 +149,12 @@ describe('triage', () => {
 
   it('in progress under a dead worker → release', async () => {
     put(config.paths.storage_root, NAME);
-    await t.db.query(
-      `INSERT INTO ingestqueue (filename, sortkey, in_progress, worker, heartbeat_at) VALUES ($1, 'z', true, $2, now() - interval '1 hour')`,
-      [NAME, 'siq1@elsewhere:1#0'],
-    );
+    await queueRows(t.db, 'ingest', {
+      filename: NAME,
+      in_progress: true,
+      worker: 'siq1@elsewhere:1#0',
+      heartbeat_at: ago('1 hour'),
+    });
     const r = await run();
     expect(r.queues[0].holder).toMatch(/^DEAD/);
     expect(r.problems[0].fix).toMatch(/^fitsstore queue release --queue ingest/);
@@ -174,10 +162,10 @@ describe('triage', () => {
 
   it('stuck failed duplicate next to a pending row → dedupe', async () => {
     put(config.paths.storage_root, NAME);
-    await t.db.query(
-      `INSERT INTO ingestqueue (filename, sortkey, failed) VALUES ($1, 'z', true), ($1, 'z', false)`,
-      [NAME],
-    );
+    await queueRows(t.db, 'ingest', [
+      { filename: NAME, failed: true },
+      { filename: NAME, failed: false },
+    ]);
     await workers('ingest');
     const r = await run();
     expect(r.problems[0].fix).toMatch(/^fitsstore queue dedupe --queue ingest/);

@@ -1,15 +1,13 @@
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVerb } from '../../src/queues/verbs.js';
 import { QUEUES } from '../../src/queues/tables.js';
 import { runWorker } from '../../src/queues/worker.js';
 import { makeExportHandler, type ExportDeps } from '../../src/services/export/export.js';
-import { ingestFile } from '../../src/services/ingest/ingest.js';
-import { sampleFits, sampleName } from '../../src/gemini/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 import { startFakeArchive, type FakeArchive } from '../helpers/fakearchive.js';
+import { ingestSample } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
 // An operator's `queue retry` means now: a failed export is tried at once, not after the
@@ -43,9 +41,7 @@ describe('queue retry of a failed export', () => {
       idleTimeoutMs: 2000,
       pendingDeferSeconds: 7,
     };
-    const name = sampleName({ date: '20250305', serial: 1 });
-    await deps.storage.write(name, Readable.from([sampleFits({ date: '20250305', serial: 1 })]));
-    await ingestFile({ ...deps, params: fixedParams() }, { filename: name, path: '' });
+    const { name } = await ingestSample({ ...deps, params: fixedParams() }, { date: '20250305', serial: 1 });
     archive.listMode = 'error500';
 
     const ac = new AbortController();

@@ -99,25 +99,32 @@ describe('deferral wake-up', () => {
     await t.db.query('UPDATE system_parameters SET poll_seconds = 30, heartbeat_seconds = 30');
     const ac = new AbortController();
     const seen: number[] = [];
+    const log: string[] = [];
     const running = runWorker({
       db: t.db,
       url: t.url,
       queue: q,
       name: 'due-test',
-      log: quietLog,
+      log: memoryLog(log),
       signal: ac.signal,
       handler: async () => {
         seen.push(Date.now());
       },
     });
-    await new Promise((r) => setTimeout(r, 300)); // idle on the 30 s poll
+    await waitFor(() => log.some((l) => l.includes('nothing on ingestqueue, waiting')), {
+      what: 'the worker to go idle on its 30 s poll',
+    });
     const t0 = Date.now();
     await engine.enqueue(t.db, q, [
       { filename: 'due.fits', sortkey: 'z', after: new Date(Date.now() + 1000) },
     ]);
-    for (let i = 0; i < 250 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    ac.abort();
-    await running;
+    try {
+      // 5 s: the item is due after 1 s; the next poll would come only after 30.
+      await waitFor(() => seen.length > 0, { timeout: 5000, what: 'the deferred item to be taken when due' });
+    } finally {
+      ac.abort();
+      await running;
+    }
     expect(seen).toHaveLength(1);
     expect(seen[0] - t0).toBeGreaterThanOrEqual(900);
     expect(seen[0] - t0).toBeLessThan(3000);

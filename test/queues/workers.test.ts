@@ -5,6 +5,7 @@ import { queueStatus } from '../../src/queues/status.js';
 import { forgetDeadWorkers } from '../../src/queues/workers.js';
 import { runCli, writeConfig } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { ago, NOW, queueRows, workerRow } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/env.js';
 
 // A worker killed with -9 leaves its queue_worker row with a fresh heartbeat: it is dead at once
@@ -38,18 +39,15 @@ describe('dead workers', () => {
     const killed = await deadPid();
     const killedName = `siq1@${HOST}:${killed}`;
     const liveName = `siq2@${HOST}:${process.pid}`;
-    await t.db.query(
-      `INSERT INTO queue_worker (name, queue, host, pid, heartbeat_at) VALUES
-         ($1, 'ingest', $2, $3, now()),
-         ($4, 'ingest', $2, $5, now()),
-         ('seq1@elsewhere:7', 'export', 'elsewhere', 7, now() - interval '1 hour')`,
-      [killedName, HOST, killed, liveName, process.pid],
-    );
-    await t.db.query(
-      `INSERT INTO ingestqueue (filename, sortkey, in_progress, worker, heartbeat_at)
-       VALUES ('N20250101S0001.fits', 'z', true, $1, now()), ('N20250101S0002.fits', 'z', true, $2, now())`,
-      [`${killedName}#0`, `${liveName}#0`],
-    );
+    await workerRow(t.db, [
+      { name: killedName, queue: 'ingest', host: HOST, pid: killed, heartbeat_at: NOW },
+      { name: liveName, queue: 'ingest', host: HOST, pid: process.pid, heartbeat_at: NOW },
+      { name: 'seq1@elsewhere:7', queue: 'export', host: 'elsewhere', pid: 7, heartbeat_at: ago('1 hour') },
+    ]);
+    await queueRows(t.db, 'ingest', [
+      { filename: 'N20250101S0001.fits', in_progress: true, worker: `${killedName}#0`, heartbeat_at: NOW },
+      { filename: 'N20250101S0002.fits', in_progress: true, worker: `${liveName}#0`, heartbeat_at: NOW },
+    ]);
 
     const s = await queueStatus(t.db);
     const alive = Object.fromEntries(s.workers.map((w) => [w.name, [w.alive, w.reason]]));

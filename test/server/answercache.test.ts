@@ -1,14 +1,14 @@
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/app.js';
-import { ingestFile, type IngestDeps } from '../../src/services/ingest/ingest.js';
+import type { IngestDeps } from '../../src/services/ingest/ingest.js';
 import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
-import { sampleFits, sampleName, type SampleSpec } from '../../src/gemini/samples.js';
+import type { SampleSpec } from '../../src/gemini/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import type { AnswerCache } from '../../src/server/answercache.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { ingestSample } from '../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 
 let t: TestDb;
@@ -19,11 +19,10 @@ let answers: AnswerCache;
 /** A separate connection, as another process (ingest, an operator) would change the data. */
 let other: pg.Client;
 
-async function ingestSample(spec: SampleSpec) {
-  const name = sampleName(spec);
-  await deps.storage.write(name, Readable.from([sampleFits(spec)]));
-  expect((await ingestFile(deps, { filename: name, path: '' })).action).toBe('new');
-  return name;
+async function ingestNew(spec: SampleSpec) {
+  const f = await ingestSample(deps, spec);
+  expect(f.outcome.action).toBe('new');
+  return f.name;
 }
 
 const summary = async (url: string, cookies?: Record<string, string>) => {
@@ -53,7 +52,7 @@ afterAll(async () => {
 
 describe('cached JSON API answers', () => {
   it('serves a repeated anonymous query from memory, and a change made elsewhere at once', async () => {
-    const name = await ingestSample({ date: '20230701', serial: 1 });
+    const name = await ingestNew({ date: '20230701', serial: 1 });
     const first = await summary('/jsonsummary/20230701');
     expect(first.map((e) => e.name)).toEqual([name]);
     const before = answers.stats();
@@ -70,7 +69,7 @@ describe('cached JSON API answers', () => {
   });
 
   it('a file becoming pending ingest shows at once, and such answers are not kept', async () => {
-    const name = await ingestSample({ date: '20230702', serial: 2 });
+    const name = await ingestNew({ date: '20230702', serial: 2 });
     expect((await summary('/jsonsummary/20230702'))[0].pending_ingest).toBe(false);
     await enqueueIngest(other as unknown as pg.Pool, [{ filename: name }]);
     expect((await summary('/jsonsummary/20230702'))[0].pending_ingest).toBe(true);
@@ -90,7 +89,7 @@ describe('cached JSON API answers', () => {
     try {
       await a.ready();
       // Proprietary metadata (PROP_MD): its target is withheld until the release day.
-      await ingestSample({
+      await ingestNew({
         date: '20230704',
         serial: 4,
         release: '2027-01-01',
@@ -110,7 +109,7 @@ describe('cached JSON API answers', () => {
   });
 
   it('does not keep answers for requests with cookies (sessions, grants, magic cookie)', async () => {
-    await ingestSample({ date: '20230703', serial: 3 });
+    await ingestNew({ date: '20230703', serial: 3 });
     await summary('/jsonfilenames/20230703'); // hears the ingest's notification, keeps one answer
     const n = answers.stats().entries;
     expect(n).toBe(1);

@@ -1,18 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../src/config/schema.js';
 import { buildServer } from '../../src/server/app.js';
 import type { SiteOptions } from '../../src/server/site.js';
 import { createUser, grant, type WebUser } from '../../src/users/store.js';
 import type { SiteContext } from '../../src/server/web.js';
-import { ingestFile, type IngestDeps } from '../../src/services/ingest/ingest.js';
-import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/gemini/samples.js';
+import type { IngestDeps } from '../../src/services/ingest/ingest.js';
+import type { SampleSpec } from '../../src/gemini/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { fixedParams, memoryLog, tempDir, testClock, testConfig } from '../helpers/env.js';
+import { ingestSample } from '../helpers/fixtures.js';
 import { listen } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -76,12 +76,8 @@ export async function startSite(
     staff,
     pi,
     async ingest(spec) {
-      const name = sampleName(spec);
-      const raw = sampleFits(spec);
-      const bytes = spec.bz2 ? bzip2(raw) : raw;
-      await storage.write(name, Readable.from([bytes]));
-      await ingestFile(deps, { filename: name, path: '' });
-      return { name: name.replace(/\.bz2$/, ''), bytes };
+      const f = await ingestSample(deps, spec);
+      return { name: f.name.replace(/\.bz2$/, ''), bytes: f.bytes };
     },
     async close() {
       await app.close();

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config/schema.js';
 import { QUEUES } from '../../../src/queues/tables.js';
@@ -7,11 +6,11 @@ import { runWorker } from '../../../src/queues/worker.js';
 import { exportFile, makeExportHandler, type ExportDeps } from '../../../src/services/export/export.js';
 import { DestinationBackoff, retryFailedExports } from '../../../src/services/export/exportbackoff.js';
 import { DestinationError } from '../../../src/services/export/exportclient.js';
-import { ingestFile } from '../../../src/services/ingest/ingest.js';
-import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../../src/gemini/samples.js';
+import { sampleName, type SampleSpec } from '../../../src/gemini/samples.js';
 import { LocalStorage } from '../../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../../helpers/env.js';
+import { ingestSample, queueError } from '../../helpers/fixtures.js';
 import { freePort, startFakeArchive, type FakeArchive } from '../../helpers/fakearchive.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -27,17 +26,8 @@ let b: FakeArchive;
 let portA: number;
 let urlA: string;
 
-async function summitFile(spec: SampleSpec) {
-  const name = sampleName(spec);
-  const raw = sampleFits(spec);
-  const bytes = spec.bz2 ? bzip2(raw) : raw;
-  await deps.storage.write(name, Readable.from([bytes]));
-  await ingestFile(
-    { ...deps, params: fixedParams({ ingest_defer_seconds: 0 }) },
-    { filename: name, path: '' },
-  );
-  return { name, raw, bytes };
-}
+const summitFile = (spec: SampleSpec) =>
+  ingestSample({ ...deps, params: fixedParams({ ingest_defer_seconds: 0 }) }, spec);
 
 const itemFor = (name: string, destination: string) => ({ filename: name, path: '', destination });
 
@@ -280,10 +270,7 @@ describe('the daemon retries failed rows by itself', () => {
       ).rejects.toThrow(/ECONNREFUSED/);
       // What the worker does with a thrown error: fail the row, keep the evidence.
       await t.db.query(`UPDATE exportqueue SET failed = true, error = 'down' WHERE filename = $1`, [f.name]);
-      await t.db.query(
-        `INSERT INTO queue_error (queue, filename, path, error) VALUES ('EXPORT', $1, '', 'down')`,
-        [f.name],
-      );
+      await queueError(t.db, 'export', { filename: f.name, path: '', error: 'down' });
       const back = await waitFor(
         async () => {
           const r = await t.db.query('SELECT failed, error FROM exportqueue WHERE filename = $1', [f.name]);

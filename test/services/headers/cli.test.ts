@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFitsFile } from '../../../src/fits/reader.js';
@@ -7,6 +7,7 @@ import { sampleFits } from '../../../src/gemini/samples.js';
 import { LocalStorage } from '../../../src/storage/local.js';
 import { writeConfig } from '../../helpers/cli.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { putFile } from '../../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../../helpers/env.js';
 import { runCommandModule } from '../mail/cli.js';
 
@@ -25,9 +26,7 @@ beforeAll(async () => {
   const cfg = testConfig(tmp.dir);
   root = cfg.paths.storage_root;
   mkdirSync(root, { recursive: true });
-  writeFileSync(path.join(root, 'N20250101S0001.fits'), sampleFits({ serial: 1 }));
-  const old = new Date(Date.now() - 3600_000);
-  utimesSync(path.join(root, 'N20250101S0001.fits'), old, old);
+  putFile(path.join(root, 'N20250101S0001.fits'), sampleFits({ serial: 1 }));
   await ingestFile(
     { db: t.db, storage: new LocalStorage(root), config: cfg, log: quietLog, params: fixedParams() },
     { filename: 'N20250101S0001.fits', path: '' },

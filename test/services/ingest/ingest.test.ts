@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ingestFile, type IngestDeps } from '../../../src/services/ingest/ingest.js';
 import { sampleFits, bzip2, brokenSample } from '../../../src/gemini/samples.js';
 import { LocalStorage } from '../../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { putFile } from '../../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../../helpers/env.js';
 
 let t: TestDb;
@@ -15,12 +15,7 @@ let root: string;
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const old = new Date(Date.now() - 3600_000);
 
-function put(name: string, bytes: Buffer, mtime = old) {
-  const f = path.join(root, name);
-  mkdirSync(path.dirname(f), { recursive: true });
-  writeFileSync(f, bytes);
-  utimesSync(f, mtime, mtime);
-}
+const put = (name: string, bytes: Buffer, mtime = old) => putFile(path.join(root, name), bytes, mtime);
 
 beforeAll(async () => {
   t = await createTestDb('ingest');

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config/schema.js';
@@ -13,6 +12,7 @@ import { LocalStorage } from '../../../src/storage/local.js';
 import { writeConfig } from '../../helpers/cli.js';
 import { runCommandModule } from './cli.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { putFile } from '../../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../../helpers/env.js';
 import { startSmtp, type TestSmtp } from './smtp.js';
 
@@ -81,12 +81,9 @@ beforeAll(async () => {
     { serial: 3, programId: 'GN-2025A-Q-102', object: 'M 31' },
     { serial: 4, programId: 'GN-2025A-Q-103', date: '20250105' },
   ];
-  const old = new Date(Date.now() - 3600_000);
   for (const s of specs) {
     const name = `N${s.date ?? NIGHT}S${String(s.serial).padStart(4, '0')}.fits`;
-    mkdirSync(root, { recursive: true });
-    writeFileSync(path.join(root, name), sampleFits({ date: NIGHT, ...s }));
-    utimesSync(path.join(root, name), old, old);
+    putFile(path.join(root, name), sampleFits({ date: NIGHT, ...s }));
     await ingestFile(deps, { filename: name, path: '' });
   }
 });

@@ -108,13 +108,22 @@ describe('copy-from-dhs wake-up', () => {
 
   it('polls without events when asked to, and tells a local disk from a network one', async () => {
     const w = await running('poll', 'poll', 0);
+    // The control: a watcher on events, given the same write at the same moment. Once it has
+    // copied, an event would have woken the polling one too; no guess at how long that takes.
+    const control = await running('poll-control', 'events', 0);
     try {
       const name = sampleName({ serial: 3, date: '20250401' });
-      writeFileSync(path.join(w.dhs, name), sampleFits({ serial: 3, date: '20250401' }));
-      await new Promise((r) => setTimeout(r, 700));
+      const bytes = sampleFits({ serial: 3, date: '20250401' });
+      writeFileSync(path.join(w.dhs, name), bytes);
+      writeFileSync(path.join(control.dhs, name), bytes);
+      await waitFor(async () => existsSync(path.join(control.store, name)), {
+        timeout: 10_000,
+        what: `${name} copied by the watcher on events`,
+      });
       expect(existsSync(path.join(w.store, name))).toBe(false); // next scan in a minute
       expect(w.passes()).toBe(1);
     } finally {
+      await control.stop();
       await w.stop();
     }
     expect(await networkFsOf(tmp.dir)).toBeNull();

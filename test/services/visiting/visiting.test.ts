@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseHeader } from '../../../src/fits/header.js';
@@ -12,6 +12,7 @@ import { searchHeaders } from '../../../src/services/archive/search.js';
 import { copyFromVisitingInstrument, repairEdit } from '../../../src/services/visiting/visiting.js';
 import { LocalStorage } from '../../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { putFile } from '../../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../../helpers/env.js';
 
 // 'Alopeke files as the speckle camera writes them — no TELESCOP, program only as PROGID, no
@@ -71,10 +72,7 @@ function alopekeFile(serial: number): Buffer {
 }
 
 function stage(rel: string, bytes: Buffer) {
-  const file = path.join(source, rel);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, bytes);
-  utimesSync(file, old, old);
+  putFile(path.join(source, rel), bytes, old);
 }
 
 async function pixelMd5(file: string) {

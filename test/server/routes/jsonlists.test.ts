@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/schema.js';
-import { buildServer } from '../../src/server/app.js';
-import { ingestFile, type IngestDeps } from '../../src/services/ingest/ingest.js';
-import { enqueueIngest } from '../../src/services/ingest/ingestqueue.js';
-import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/gemini/samples.js';
-import { LocalStorage } from '../../src/storage/local.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
-import { FUTURE, fixedParams, quietLog, tempDir, testClock, testConfig } from '../helpers/env.js';
+import type { Config } from '../../../src/config/schema.js';
+import { buildServer } from '../../../src/server/app.js';
+import type { IngestDeps } from '../../../src/services/ingest/ingest.js';
+import { enqueueIngest } from '../../../src/services/ingest/ingestqueue.js';
+import type { SampleSpec } from '../../../src/gemini/samples.js';
+import { LocalStorage } from '../../../src/storage/local.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { ingestSample } from '../../helpers/fixtures.js';
+import { FUTURE, fixedParams, quietLog, tempDir, testClock, testConfig } from '../../helpers/env.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
@@ -93,14 +93,10 @@ let config: Config;
 let deps: IngestDeps;
 let app: FastifyInstance;
 
-async function ingestSample(spec: SampleSpec) {
-  const name = sampleName(spec);
-  const raw = sampleFits(spec);
-  const bytes = spec.bz2 ? bzip2(raw) : raw;
-  await deps.storage.write(name, Readable.from([bytes]));
-  const out = await ingestFile(deps, { filename: name, path: '' });
-  expect(out.action).toBe('new');
-  return { name, raw, bytes };
+async function ingestNew(spec: SampleSpec) {
+  const f = await ingestSample(deps, spec);
+  expect(f.outcome.action).toBe('new');
+  return f;
 }
 
 beforeAll(async () => {
@@ -120,7 +116,7 @@ afterAll(async () => {
 
 describe('/jsonfilelist', () => {
   it('lists a present file with the archive field names and value formats', async () => {
-    const f = await ingestSample({ date: '20240305', serial: 11, bz2: true });
+    const f = await ingestNew({ date: '20240305', serial: 11, bz2: true });
     const r = await app.inject(`/jsonfilelist/present/filename=${f.name}`);
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/application\/json/);
@@ -152,7 +148,7 @@ describe('/jsonfilelist', () => {
   });
 
   it('?pending_ingest says whether the file waits for ingest, with a placeholder for one not ingested yet', async () => {
-    const f = await ingestSample({ date: '20240305', serial: 12 });
+    const f = await ingestNew({ date: '20240305', serial: 12 });
     const url = `/jsonfilelist/present/filename=${f.name}?pending_ingest`;
     expect((await app.inject(url)).json()[0].pending_ingest).toBe(false);
     await enqueueIngest(t.db, [{ filename: f.name }]);
@@ -191,7 +187,7 @@ describe('/jsonfilelist', () => {
 
 describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
   it('jsonsummary has every field the Gemini archive returns', async () => {
-    await ingestSample({ date: '20230601', serial: 21 });
+    await ingestNew({ date: '20230601', serial: 21 });
     const r = await app.inject('/jsonsummary/20230601');
     expect(r.statusCode).toBe(200);
     const [e] = r.json();
@@ -214,7 +210,7 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
   });
 
   it('reports procmode, processing and cass_rotator_pa from the primary header', async () => {
-    await ingestSample({
+    await ingestNew({
       date: '20230603',
       serial: 23,
       extraCards: [
@@ -227,7 +223,7 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
   });
 
   it('blanks coordinates and target of data with proprietary metadata (PROP_MD), unless the magic cookie is there', async () => {
-    await ingestSample({
+    await ingestNew({
       date: '20230602',
       serial: 22,
       release: FUTURE,
@@ -244,7 +240,7 @@ describe('/jsonsummary, /jsonfilenames, /jsonqastate', () => {
   });
 
   it('shows target and position of proprietary data whose metadata is public (no PROP_MD), as the archive does', async () => {
-    await ingestSample({ date: '20230604', serial: 24, release: FUTURE, object: 'Open Target' });
+    await ingestNew({ date: '20230604', serial: 24, release: FUTURE, object: 'Open Target' });
     const anon = (await app.inject('/jsonsummary/20230604')).json()[0];
     expect(anon.object).toBe('Open Target');
     expect(typeof anon.ra).toBe('number');

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decompressBuffer } from '../../src/fits/bzip2.js';
-import { parseRange } from '../../src/server/routes/file.js';
-import { buildServer } from '../../src/server/app.js';
-import { ingestFile, type IngestDeps } from '../../src/services/ingest/ingest.js';
-import { bzip2, sampleFits, sampleName, type SampleSpec } from '../../src/gemini/samples.js';
-import { LocalStorage } from '../../src/storage/local.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
-import { FUTURE, fixedParams, quietLog, tempDir, testClock, testConfig, TODAY } from '../helpers/env.js';
-import { listen } from '../helpers/server.js';
+import { decompressBuffer } from '../../../src/fits/bzip2.js';
+import { parseRange } from '../../../src/server/routes/file.js';
+import { buildServer } from '../../../src/server/app.js';
+import type { IngestDeps } from '../../../src/services/ingest/ingest.js';
+import { sampleName } from '../../../src/gemini/samples.js';
+import { LocalStorage } from '../../../src/storage/local.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { FUTURE, fixedParams, quietLog, tempDir, testClock, testConfig, TODAY } from '../../helpers/env.js';
+import { ingestSample } from '../../helpers/fixtures.js';
+import { listen } from '../../helpers/server.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const bunzip2 = (b: Buffer) => decompressBuffer(b);
@@ -22,15 +22,6 @@ let app: FastifyInstance;
 let plain: { name: string; raw: Buffer; bytes: Buffer };
 let packed: { name: string; raw: Buffer; bytes: Buffer };
 
-async function ingestSample(spec: SampleSpec) {
-  const name = sampleName(spec);
-  const raw = sampleFits(spec);
-  const bytes = spec.bz2 ? bzip2(raw) : raw;
-  await deps.storage.write(name, Readable.from([bytes]));
-  await ingestFile(deps, { filename: name, path: '' });
-  return { name, raw, bytes };
-}
-
 beforeAll(async () => {
   t = await createTestDb('file');
   tmp = tempDir('file');
@@ -38,9 +29,9 @@ beforeAll(async () => {
   const storage = new LocalStorage(config.paths.storage_root);
   deps = { db: t.db, storage, config, log: quietLog, params: fixedParams({ ingest_defer_seconds: 0 }) };
   app = buildServer({ config, db: t.db, storage, log: quietLog }, { now: testClock });
-  plain = await ingestSample({ date: '20210101', serial: 1, size: 200 });
-  packed = await ingestSample({ date: '20210101', serial: 2, size: 200, bz2: true });
-  await ingestSample({ date: '20210101', serial: 3, release: FUTURE });
+  plain = await ingestSample(deps, { date: '20210101', serial: 1, size: 200 });
+  packed = await ingestSample(deps, { date: '20210101', serial: 2, size: 200, bz2: true });
+  await ingestSample(deps, { date: '20210101', serial: 3, release: FUTURE });
 });
 afterAll(async () => {
   await app?.close();
@@ -162,8 +153,8 @@ describe('GET /file/<name>', () => {
   });
 
   it('releases data on its release day (UTC), not a moment before, across the year boundary', async () => {
-    await ingestSample({ date: '20210101', serial: 4, release: TODAY });
-    await ingestSample({ date: '20210101', serial: 5, release: '2027-01-01' });
+    await ingestSample(deps, { date: '20210101', serial: 4, release: TODAY });
+    await ingestSample(deps, { date: '20210101', serial: 5, release: '2027-01-01' });
     expect((await app.inject(`/file/${sampleName({ date: '20210101', serial: 4 })}`)).statusCode).toBe(200);
     const newYear = sampleName({ date: '20210101', serial: 5 });
     const at = async (now: string) => {

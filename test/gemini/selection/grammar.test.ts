@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSelection, selectionToString, type Selection } from '../../src/gemini/selection/index.js';
+import { parseSelection, selectionToString, type Selection } from '../../../src/gemini/selection/index.js';
 
 // Every term the Gemini archive's URL parser knows (FitsStorage fits_storage/db/selection/
 // get_selection.py: getselection_tests, getselection_key_value, getselection_booleans,

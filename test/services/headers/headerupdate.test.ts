@@ -1,13 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -25,6 +17,7 @@ import { bzip2, sampleFits } from '../../../src/gemini/samples.js';
 import { updateHeadersRoutes } from '../../../src/server/routes/updateheaders.js';
 import { LocalStorage } from '../../../src/storage/local.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { putFile } from '../../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../../helpers/env.js';
 
 // Header updates as the ODB sends them: POST /update_headers → header_update → the worker rewrites
@@ -53,10 +46,7 @@ async function primary(file: string) {
 
 /** A sample file in the store, ingested. */
 async function stored(name: string, bytes: Buffer): Promise<string> {
-  const file = path.join(root, name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, bytes);
-  utimesSync(file, old, old);
+  const file = putFile(path.join(root, name), bytes, old);
   await ingestFile(deps, { filename: name, path: '' });
   return file;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { editHeader, headerLength, HeaderEditError } from '../../../src/fits/edit.js';
-import { parseHeader } from '../../../src/fits/header.js';
-import { formatCard, headerBlocks } from '../../../src/fits/write.js';
+import { editHeader, headerLength, HeaderEditError } from '../../src/fits/edit.js';
+import { parseHeader } from '../../src/fits/header.js';
+import { formatCard, headerBlocks } from '../../src/fits/write.js';
 
 const base = () =>
   headerBlocks([

@@ -8,7 +8,7 @@ import {
   searchRadiusDegrees,
   selectionToSql,
   type Selection,
-} from '../../src/gemini/selection/index.js';
+} from '../../../src/gemini/selection/index.js';
 
 const NOW = new Date('2024-05-06T12:00:00Z');
 const sql = (p: string, opts?: Parameters<typeof selectionToSql>[1]) =>

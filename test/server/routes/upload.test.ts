@@ -1,21 +1,22 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/schema.js';
-import { buildServer } from '../../src/server/app.js';
-import { ingestLeftovers } from '../../src/services/archive/ingestuploaded.js';
-import { makeIngestHandler } from '../../src/services/ingest/ingest.js';
-import type { QueueRow } from '../../src/queues/engine.js';
-import { bzip2, sampleFits } from '../../src/gemini/samples.js';
-import { LocalStorage } from '../../src/storage/local.js';
-import type { Storage } from '../../src/storage/types.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
-import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
-import { cutOffPost, listen } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import type { Config } from '../../../src/config/schema.js';
+import { buildServer } from '../../../src/server/app.js';
+import { ingestLeftovers } from '../../../src/services/archive/ingestuploaded.js';
+import { makeIngestHandler } from '../../../src/services/ingest/ingest.js';
+import type { QueueRow } from '../../../src/queues/engine.js';
+import { bzip2, sampleFits } from '../../../src/gemini/samples.js';
+import { LocalStorage } from '../../../src/storage/local.js';
+import type { Storage } from '../../../src/storage/types.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { paddedSample } from '../../helpers/fixtures.js';
+import { fixedParams, quietLog, tempDir, testConfig } from '../../helpers/env.js';
+import { cutOffPost, listen } from '../../helpers/server.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const SECRET = 'f3c6986fddfe42a8ce117203924c6983';
@@ -23,7 +24,7 @@ const COOKIE = `gemini_fits_upload_auth=${SECRET}`;
 
 /** A FITS file of about `bytes` bytes (a real primary header, then filler data), or its bzip2. */
 function fits(serial: number, bytes = 0, bz2 = false): Buffer {
-  const f = Buffer.concat([sampleFits({ date: '20200101', serial }), randomBytes(bytes)]);
+  const f = paddedSample({ date: '20200101', serial }, bytes);
   return bz2 ? bzip2(f) : f;
 }
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorNotes, firstPathElement } from '../../src/server/plugins/usagelog.js';
-import { Client } from './client.js';
-import { flushed, PAST, STAFF, startSite, type Site } from './site.js';
-import { waitFor } from '../helpers/wait.js';
+import { errorNotes, firstPathElement } from '../../../src/server/plugins/usagelog.js';
+import { Client } from '../../web/client.js';
+import { flushed, PAST, STAFF, startSite, type Site } from '../../web/site.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let s: Site;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import {
   selectionToString,
   unrecognisedMessage,
   type Selection,
-} from '../../src/gemini/selection/index.js';
+} from '../../../src/gemini/selection/index.js';
 
 const NOW = new Date('2024-05-06T12:00:00Z');
 const parse = (p: string | string[], bareDates?: 'utc' | 'night') =>

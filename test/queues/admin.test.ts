@@ -7,6 +7,7 @@ import * as engine from '../../src/queues/engine.js';
 import { QUEUES } from '../../src/queues/tables.js';
 import { parseFilter, parseQueues, parseWhen } from '../../src/ops/filters.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { ago, NOW, queueRows, type Ago } from '../helpers/fixtures.js';
 
 const q = QUEUES.ingest;
 const HOST = os.hostname();
@@ -21,31 +22,21 @@ beforeEach(async () => {
   );
 });
 
+/** An ingest queue row in the given state: columns as the table's, times by the database clock. */
 async function row(
   filename: string,
   state: Partial<{
     failed: boolean;
     in_progress: boolean;
     worker: string;
-    heartbeat: string;
-    added: string;
+    heartbeat_at: Ago;
+    added: Ago;
     path: string;
     error: string;
   }> = {},
 ) {
-  const r = await t.db.query(
-    `INSERT INTO ingestqueue (filename, path, sortkey, failed, in_progress, worker, heartbeat_at, added, error)
-     VALUES ($1, $2, 'z', $3, $4, $5, ${state.heartbeat ?? 'NULL'}, ${state.added ?? 'now()'}, $6) RETURNING id`,
-    [
-      filename,
-      state.path ?? '',
-      state.failed ?? false,
-      state.in_progress ?? false,
-      state.worker ?? null,
-      state.error ?? null,
-    ],
-  );
-  return r.rows[0].id as number;
+  const [r] = await queueRows(t.db, 'ingest', { filename, path: '', ...state });
+  return r.id as number;
 }
 const states = async () =>
   (await t.db.query(`SELECT filename, failed, in_progress, worker FROM ingestqueue ORDER BY id`)).rows;
@@ -55,8 +46,8 @@ describe('queue list and errors', () => {
   it('filters by status, filename regex and date range', async () => {
     await row('N20250101S0001.fits');
     await row('N20250101S0002.fits', { failed: true, error: 'boom' });
-    await row('N20250101S0003.fits', { in_progress: true, worker: 'siq1@h:1#0', heartbeat: 'now()' });
-    await row('N20240101S0004.fits', { added: "now() - interval '10 days'" });
+    await row('N20250101S0003.fits', { in_progress: true, worker: 'siq1@h:1#0', heartbeat_at: NOW });
+    await row('N20240101S0004.fits', { added: ago('10 days') });
     await engine.enqueue(t.db, q, [
       { filename: 'N20250101S0005.fits', sortkey: 'z', after: new Date(Date.now() + 60_000) },
     ]);
@@ -139,16 +130,16 @@ describe('queue retry', () => {
 
 describe('queue release', () => {
   it('returns rows of a dead process on this host; refuses a live worker unless --force', async () => {
-    await row('dead.fits', { in_progress: true, worker: `siq1@${HOST}:4000000#0`, heartbeat: 'now()' });
+    await row('dead.fits', { in_progress: true, worker: `siq1@${HOST}:4000000#0`, heartbeat_at: NOW });
     await row('live.fits', {
       in_progress: true,
       worker: `siq2@${HOST}:${process.pid}#0`,
-      heartbeat: 'now()',
+      heartbeat_at: NOW,
     });
     await row('stale.fits', {
       in_progress: true,
       worker: 'siq1@otherhost:12#0',
-      heartbeat: "now() - interval '1 hour'",
+      heartbeat_at: ago('1 hour'),
     });
     const r = await runVerb(
       t.db,
@@ -166,7 +157,7 @@ describe('queue release', () => {
   });
 
   it('drops a released row whose file is already pending again', async () => {
-    await row('f.fits', { in_progress: true, worker: `siq1@${HOST}:4000000#0`, heartbeat: 'now()' });
+    await row('f.fits', { in_progress: true, worker: `siq1@${HOST}:4000000#0`, heartbeat_at: NOW });
     await row('f.fits');
     const r = await runVerb(t.db, q, 'release', {}, { pidAlive: deadPid });
     expect(r.done.released).toBe(1);
@@ -181,10 +172,10 @@ describe('queue dedupe (the runbook duplicate-entry case)', () => {
     await row('b.fits', {
       in_progress: true,
       worker: `seq1@${HOST}:4000000#0`,
-      heartbeat: "now() - interval '1 hour'",
+      heartbeat_at: ago('1 hour'),
     });
     await row('b.fits');
-    await row('c.fits', { in_progress: true, worker: `siq2@${HOST}:${process.pid}#0`, heartbeat: 'now()' });
+    await row('c.fits', { in_progress: true, worker: `siq2@${HOST}:${process.pid}#0`, heartbeat_at: NOW });
     await row('c.fits');
     await row('d.fits', { failed: true }); // no duplicate: untouched
     const r = await runVerb(
@@ -215,9 +206,9 @@ describe('queue dedupe (the runbook duplicate-entry case)', () => {
 
 describe('queue purge', () => {
   it('deletes failed rows older than N days only', async () => {
-    await row('old.fits', { failed: true, added: "now() - interval '40 days'" });
+    await row('old.fits', { failed: true, added: ago('40 days') });
     await row('new.fits', { failed: true });
-    await row('oldpending.fits', { added: "now() - interval '40 days'" });
+    await row('oldpending.fits', { added: ago('40 days') });
     const dry = await runVerb(t.db, q, 'purge', {}, { olderThanDays: 30, dryRun: true });
     expect(dry.plan.map((x) => x.filename)).toEqual(['old.fits']);
     const r = await runVerb(t.db, q, 'purge', {}, { olderThanDays: 30 });
@@ -229,9 +220,10 @@ describe('queue purge', () => {
 describe('export queue keys include the destination', () => {
   it('retries a failed export next to a pending row for another destination', async () => {
     const e = QUEUES.export;
-    await t.db.query(
-      `INSERT INTO exportqueue (filename, path, destination, sortkey, failed) VALUES ('x.fits', '', 'http://a', 'z', true), ('x.fits', '', 'http://b', 'z', false)`,
-    );
+    await queueRows(t.db, 'export', [
+      { filename: 'x.fits', path: '', destination: 'http://a', failed: true },
+      { filename: 'x.fits', path: '', destination: 'http://b', failed: false },
+    ]);
     const r = await runVerb(t.db, e, 'retry', {});
     expect(r.done).toEqual({ deleted: 0, unfailed: 1, released: 0 });
   });

@@ -2,9 +2,10 @@
 // exactly the files the archive would return.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../helpers/db.js';
-import { parseSelection, selectionToSql } from '../../src/gemini/selection/index.js';
-import { parseOrderBy, searchHeaders } from '../../src/services/archive/search.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { fileRows, headerRow } from '../../helpers/fixtures.js';
+import { parseSelection, selectionToSql } from '../../../src/gemini/selection/index.js';
+import { parseOrderBy, searchHeaders } from '../../../src/services/archive/search.js';
 
 let t: TestDb;
 
@@ -12,33 +13,20 @@ type Row = Record<string, unknown>;
 
 /** One file with one version (or more, oldest first) and a header for each. */
 async function addFile(name: string, ...versions: Array<{ df?: Row; h: Row }>): Promise<void> {
-  const f = await t.db.query('INSERT INTO file (name) VALUES ($1) RETURNING id', [name]);
-  for (const [i, v] of versions.entries()) {
-    const latest = i === versions.length - 1;
-    const df: Row = {
-      file_id: f.rows[0].id,
+  const latest = (i: number) => i === versions.length - 1;
+  const { diskfileIds } = await fileRows(
+    t.db,
+    name,
+    ...versions.map((v, i) => ({
       filename: name + '.bz2',
-      present: latest,
-      canonical: latest,
+      present: latest(i),
+      canonical: latest(i),
       mdready: true,
       ...v.df,
-    };
-    const dfCols = Object.keys(df);
-    const d = await t.db.query(
-      `INSERT INTO diskfile (${dfCols.join(', ')}) VALUES (${dfCols.map((_, j) => `$${j + 1}`).join(', ')}) RETURNING id`,
-      Object.values(df),
-    );
-    const h: Row = { diskfile_id: d.rows[0].id, engineering: false, ...v.h };
-    const hCols = Object.keys(h);
-    await t.db.query(
-      `INSERT INTO header (${hCols.join(', ')}) VALUES (${hCols.map((_, j) => `$${j + 1}`).join(', ')})`,
-      Object.values(h).map((x) =>
-        x !== null && typeof x === 'object' && !(x instanceof Date) && !Array.isArray(x)
-          ? JSON.stringify(x)
-          : x,
-      ),
-    );
-  }
+    })),
+  );
+  for (const [i, v] of versions.entries())
+    await headerRow(t.db, diskfileIds[i], { engineering: false, ...v.h });
 }
 
 const GN = { telescope: 'Gemini-North' };

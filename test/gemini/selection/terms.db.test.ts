@@ -4,37 +4,27 @@
 // term: the files it must find among a handful that differ in exactly that.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSelection } from '../../src/gemini/selection/index.js';
-import { searchHeaders } from '../../src/services/archive/search.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
+import { parseSelection } from '../../../src/gemini/selection/index.js';
+import { searchHeaders } from '../../../src/services/archive/search.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { fileRows, headerRow } from '../../helpers/fixtures.js';
 
 let t: TestDb;
 
 type Row = Record<string, unknown>;
 
 async function addFile(name: string, h: Row, df: Row = {}): Promise<void> {
-  const f = await t.db.query('INSERT INTO file (name) VALUES ($1) RETURNING id', [name]);
-  const d: Row = { file_id: f.rows[0].id, filename: name, path: '', present: true, canonical: true, ...df };
-  const dk = Object.keys(d);
-  const r = await t.db.query(
-    `INSERT INTO diskfile (${dk.join(', ')}) VALUES (${dk.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
-    Object.values(d),
-  );
-  const hh: Row = {
-    diskfile_id: r.rows[0].id,
+  const {
+    diskfileIds: [id],
+  } = await fileRows(t.db, name, { filename: name, path: '', present: true, canonical: true, ...df });
+  await headerRow(t.db, id, {
     engineering: false,
     instrument: 'GMOS-N',
     telescope: 'Gemini-North',
     ut_datetime: '2024-03-01T10:00:00Z',
     reduction: 'RAW',
     ...h,
-  };
-  if (hh.keywords) hh.keywords = JSON.stringify(hh.keywords);
-  const hk = Object.keys(hh);
-  await t.db.query(
-    `INSERT INTO header (${hk.join(', ')}) VALUES (${hk.map((_, i) => `$${i + 1}`).join(', ')})`,
-    Object.values(hh),
-  );
+  });
 }
 
 beforeAll(async () => {

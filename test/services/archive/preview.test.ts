@@ -1,20 +1,21 @@
 import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueue } from '../../src/queues/engine.js';
-import { QUEUES } from '../../src/queues/tables.js';
-import { runWorker } from '../../src/queues/worker.js';
+import { enqueue } from '../../../src/queues/engine.js';
+import { QUEUES } from '../../../src/queues/tables.js';
+import { runWorker } from '../../../src/queues/worker.js';
 import {
   makePreview,
   makePreviewHandler,
   previewKey,
   type PreviewDeps,
-} from '../../src/services/archive/preview.js';
-import { bzip2 } from '../../src/gemini/samples.js';
-import { LocalStorage } from '../../src/storage/local.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
-import { quietLog, tempDir } from '../helpers/env.js';
-import { decode, gmosFrame, singleFrame } from './frames.js';
+} from '../../../src/services/archive/preview.js';
+import { bzip2 } from '../../../src/gemini/samples.js';
+import { LocalStorage } from '../../../src/storage/local.js';
+import { createTestDb, type TestDb } from '../../helpers/db.js';
+import { fileRows } from '../../helpers/fixtures.js';
+import { quietLog, tempDir } from '../../helpers/env.js';
+import { decode, gmosFrame, singleFrame } from '../../preview/frames.js';
 
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;
@@ -24,14 +25,12 @@ async function addFile(name: string, bytes: Buffer, dir = ''): Promise<number> {
   const file = path.join(tmp.dir, dir, name);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, bytes);
-  const f = await t.db.query('INSERT INTO file (name) VALUES ($1) RETURNING id', [
-    name.replace(/\.bz2$/, ''),
-  ]);
-  const d = await t.db.query(
-    `INSERT INTO diskfile (file_id, filename, path, file_size) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [f.rows[0].id, name, dir, bytes.length],
-  );
-  return d.rows[0].id as number;
+  const { diskfileIds } = await fileRows(t.db, name.replace(/\.bz2$/, ''), {
+    filename: name,
+    path: dir,
+    file_size: bytes.length,
+  });
+  return diskfileIds[0];
 }
 
 beforeAll(async () => {
