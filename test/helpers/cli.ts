@@ -19,7 +19,7 @@ export function nodeArgs(source: string): string[] {
   const rel = path.relative(SRC, source);
   const build = inject('cliBuild');
   if (!build || rel.startsWith('..') || !rel.endsWith('.ts')) return ['--import', 'tsx', source];
-  return [path.join(build, rel.replace(/\.ts$/, '.js'))];
+  return ['--enable-source-maps', path.join(build, rel.replace(/\.ts$/, '.js'))];
 }
 
 export const CLI_MAIN = path.join(SRC, 'cli/main.ts');
