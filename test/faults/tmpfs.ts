@@ -31,8 +31,6 @@ export interface Tmpfs {
   readonly view: string;
   /** Command prefix that runs a program where it sees the mount (empty when mounted directly). */
   readonly enter: string[];
-  /** How it was mounted, for messages. */
-  readonly how: 'direct' | 'user namespace';
   /** `mount -o remount,<options>` of the tmpfs; throws with mount's message when it fails. */
   remount(options: string): void;
   /** Unmounts it (direct) or ends the namespace's holder; the mount goes with the last process in it. */
@@ -51,7 +49,6 @@ function mountDirect(dir: string, options: string): Tmpfs | string {
   return {
     view: dir,
     enter: [],
-    how: 'direct',
     remount(o) {
       const m = run('mount', [...REMOUNT, `remount,${o}`, dir]);
       if (!m.ok) throw new Error(`mount -o remount,${o} ${dir}: ${m.message}`);
@@ -67,7 +64,7 @@ async function mountInNamespace(dir: string, options: string): Promise<Tmpfs | s
   // ends, the pipe closes and the holder exits.
   const script = `mount -t tmpfs -o "$1" tmpfs "$2" && echo mounted && read _`;
   const holder = spawn(
-    'unshare',
+    which('unshare'),
     ['--user', '--map-root-user', '--mount', 'sh', '-c', script, 'sh', options, dir],
     {
       env: ENV,
@@ -81,7 +78,6 @@ async function mountInNamespace(dir: string, options: string): Promise<Tmpfs | s
   return {
     view: path.join(`/proc/${pid}/root`, dir),
     enter,
-    how: 'user namespace',
     remount(o) {
       const m = run(enter[0], [...enter.slice(1), 'mount', ...REMOUNT, `remount,${o}`, dir]);
       if (!m.ok) throw new Error(`mount -o remount,${o} ${dir} in the namespace of ${pid}: ${m.message}`);
@@ -117,6 +113,7 @@ export async function mountTmpfs(dir: string, options: string): Promise<Tmpfs> {
   if (typeof ns !== 'string') return ns;
   throw new Error(
     `cannot mount a tmpfs on ${dir}: directly (${direct}), nor in an unprivileged user namespace (${ns}); ` +
-      'this test needs root, or user namespaces enabled (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)',
+      'run it as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces > 0, ' +
+      'kernel.unprivileged_userns_clone=1 on Debian, kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu)',
   );
 }
