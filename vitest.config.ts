@@ -13,7 +13,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Files that fail on purpose, run by test/setup/exit-status.test.ts through their own config.
     exclude: [...configDefaults.exclude, 'test/fixtures/**'],
-    globalSetup: ['test/setup/global.ts'],
+    // Transpiles src/ for the child processes (test/helpers/cli.ts), then the database.
+    globalSetup: ['test/setup/cli-build.ts', 'test/setup/global.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

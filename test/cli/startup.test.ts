@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_MAIN, nodeArgs } from '../helpers/cli.js';
 import { tempDir } from '../helpers/env.js';
 
 // Start-up stays cheap: `fitsstore --help` builds the program without loading what the commands
@@ -10,7 +11,6 @@ import { tempDir } from '../helpers/env.js';
 // from a module resolve hook that logs every resolved URL.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 let tmp: ReturnType<typeof tempDir>;
 let hook: string;
 let log: string;
@@ -33,7 +33,7 @@ afterAll(() => tmp?.cleanup());
 
 function packagesLoaded(args: string[]): Set<string> {
   writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', hook, MAIN, ...args], {
+  const r = spawnSync(process.execPath, ['--import', hook, ...nodeArgs(CLI_MAIN), ...args], {
     cwd: ROOT,
     encoding: 'utf8',
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFits } from '../../src/gemini/samples.js';
-import { runCli, writeConfig } from '../helpers/cli.js';
+import { CLI_MAIN, nodeArgs, runCli, SERVER_MAIN, writeConfig } from '../helpers/cli.js';
 import { createTestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';
 import { writeFileSync } from 'node:fs';
@@ -12,7 +12,6 @@ import { writeFileSync } from 'node:fs';
 // Commands run by an operator without (or with a wrong) configuration: no new, empty embedded
 // PostgreSQL behind their back; usage errors exit 2; --help starts nothing; a closed pipe is quiet.
 
-const SERVER = fileURLToPath(new URL('../../src/server/main.ts', import.meta.url));
 let tmp: ReturnType<typeof tempDir>;
 let fits: string;
 /** No configuration anywhere, and no database URL in the environment. */
@@ -27,7 +26,7 @@ afterAll(() => tmp?.cleanup());
 
 function server(args: string[]) {
   return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', SERVER, ...args], {
+    const c = spawn(process.execPath, [...nodeArgs(SERVER_MAIN), ...args], {
       env: { ...process.env, ...bare },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -93,7 +92,7 @@ describe('without a configuration', { timeout: 120_000 }, () => {
 
 describe('output and start-up errors', { timeout: 120_000 }, () => {
   it('fitsheader into a pipe closed early ends quietly (no EPIPE)', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'fitsheader', fits], {
+    const child = spawn(process.execPath, [...nodeArgs(CLI_MAIN), 'fitsheader', fits], {
       cwd: fileURLToPath(new URL('../../', import.meta.url)),
       env: { ...process.env, ...bare },
       stdio: ['ignore', 'pipe', 'pipe'],

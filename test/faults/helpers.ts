@@ -69,6 +69,8 @@ export class Rig {
   readonly dhs = path.join(this.tmp.dir, 'dhs');
   readonly store = path.join(this.tmp.dir, 'dataflow');
   readonly config: string;
+  /** Command prefix the daemons run under: set when the store is mounted in a namespace. */
+  enter: string[] = [];
   private children: Daemon[] = [];
 
   constructor(dbUrl: string, extra: { dhs?: Record<string, number>; config?: Record<string, unknown> } = {}) {
@@ -92,7 +94,7 @@ export class Rig {
   }
 
   start(args: string[]): Daemon {
-    const child = spawnCli(args, { config: this.config });
+    const child = spawnCli(args, { config: this.config, enter: this.enter });
     const w = watch(child);
     let exitCode: number | null | undefined;
     w.exited.then((c) => (exitCode = c));

@@ -1,32 +1,22 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFits, sampleName } from '../../src/gemini/samples.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { count, FAST_PARAMS, ingestedCount, inStore, md5, Rig, settle, tempLeftovers } from './helpers.js';
+import { mountTmpfs, type Tmpfs } from './tmpfs.js';
 import { waitFor } from '../helpers/wait.js';
 
-// The dataflow store full or read-only under copy-from-dhs. We run as root, where chmod does not
-// stop writes, so the store is a small tmpfs mounted for the test: 1 MB for "full", remounted
+// The dataflow store full or read-only under copy-from-dhs. chmod stops neither a root's writes
+// nor makes a directory full, so the store is a small tmpfs (test/faults/tmpfs.ts: mounted
+// directly as root, in an unprivileged user namespace otherwise): 1 MB for "full", remounted
 // read-only for "read-only", then given space / made writable again. Expected: a clear error in
 // the log, no partial file, nothing queued or marked done while it lasts, and the copy completing
-// once the store recovers. Mounting needs root, as the test names say: CI runs as root.
-
-// mount/umount live in the system directories even when PATH holds only node and npm.
-const SYSTEM_PATH = `${process.env.PATH ?? ''}:/usr/sbin:/usr/bin:/sbin:/bin`;
-function mount(args: string[]): boolean {
-  return (
-    spawnSync('mount', args, { stdio: 'ignore', env: { ...process.env, PATH: SYSTEM_PATH } }).status === 0
-  );
-}
-function umount(dir: string) {
-  spawnSync('umount', [dir], { stdio: 'ignore', env: { ...process.env, PATH: SYSTEM_PATH } });
-}
+// once the store recovers.
 
 let t: TestDb;
 const rigs: Rig[] = [];
-const mounted: string[] = [];
+const mounts: Tmpfs[] = [];
 
 beforeAll(async () => {
   t = await createTestDb('faults_store');
@@ -34,28 +24,26 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const r of rigs) await r.killAll();
-  for (const d of mounted) umount(d);
+  for (const m of mounts) m.release();
   for (const r of rigs) await r.cleanup();
   await t?.drop();
 });
 
-/** A rig whose dataflow directory is a fresh tmpfs of the given size. */
-function rigOnTmpfs(size: string): Rig {
+/** A rig whose dataflow directory is a fresh tmpfs of the given size, and the mount. */
+async function rigOnTmpfs(size: string): Promise<{ r: Rig; fs: Tmpfs }> {
   const r = new Rig(t.url);
   rigs.push(r);
-  if (!mount(['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', r.store]))
-    throw new Error(
-      process.getuid?.() === 0
-        ? `mount -t tmpfs on ${r.store} failed (a container without CAP_SYS_ADMIN?)`
-        : 'this test mounts a tmpfs and needs root: run it as root (CI does)',
-    );
-  mounted.push(r.store);
-  return r;
+  const fs = await mountTmpfs(r.store, `size=${size},mode=0755`);
+  mounts.push(fs);
+  r.enter = fs.enter;
+  return { r, fs };
 }
 
 async function scenario(kind: 'full' | 'read-only') {
-  const r = rigOnTmpfs(kind === 'full' ? '1m' : '64m');
-  if (kind === 'read-only' && !mount(['-o', 'remount,ro', r.store])) throw new Error('remount ro failed');
+  const { r, fs } = await rigOnTmpfs(kind === 'full' ? '1m' : '64m');
+  if (kind === 'read-only') fs.remount('ro');
+  // This process sees the store through the mount's namespace, the daemons in it.
+  const store = fs.view;
   const siq = await r.ingester(`siq-${kind}`);
   // 1.3 MB of FITS: more than the whole "full" store; any size fails on a read-only one.
   const spec = { serial: 1, date: kind === 'full' ? '20250601' : '20250602', size: 800 };
@@ -76,25 +64,24 @@ async function scenario(kind: 'full' | 'read-only') {
     what: () => `two more failed copies:\n${copier.output.slice(-2000)}`,
   });
   expect(copier.running()).toBe(true);
-  expect(inStore(r.store, name)).toBe(false);
-  expect(tempLeftovers(r.store)).toEqual([]);
+  expect(inStore(store, name)).toBe(false);
+  expect(tempLeftovers(store)).toEqual([]);
   expect(await count(t.db, `SELECT count(*) AS n FROM ingestqueue WHERE filename = $1`, [name])).toBe(0);
   expect(await count(t.db, `SELECT count(*) AS n FROM diskfile WHERE filename = $1`, [name])).toBe(0);
 
   // Space returns / the store is writable again: the copy goes through on the next passes.
-  const remount = kind === 'full' ? 'remount,size=64m' : 'remount,rw';
-  if (!mount(['-o', remount, r.store])) throw new Error(`${remount} failed`);
+  fs.remount(kind === 'full' ? 'size=64m' : 'rw');
   await waitFor(async () => (await ingestedCount(t.db, [name])) === 1, {
     timeout: 90_000,
     what: () =>
       `${name} ingested:\n${siq.output.slice(-1500)}\n${copier.output.replace(/.*Pass complete.*\n/g, '').slice(-3000)}`,
   });
   expect(await r.stopAll()).toEqual([0, 0]);
-  const s = await settle(`store ${kind}`, t.db, r.store, { good: new Map([[name, md5(bytes)]]) });
+  const s = await settle(`store ${kind}`, t.db, store, { good: new Map([[name, md5(bytes)]]) });
   expect(s.problems).toEqual([]);
 }
 
-describe('the dataflow store full or read-only (needs root: mounts a tmpfs)', () => {
+describe('the dataflow store full or read-only (a small tmpfs, in a user namespace unless root)', () => {
   it('full (ENOSPC half way through a copy): clear error, no partial file, nothing done; recovers when space returns', async () => {
     await scenario('full');
   }, 300_000);

@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeConfig } from '../helpers/cli.js';
+import { nodeArgs, SERVER_MAIN, writeConfig } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';
 import { recordFault } from './helpers.js';
@@ -17,8 +16,6 @@ import { waitFor } from '../helpers/wait.js';
 // complete file in the store and a row on the ingest queue: never a partial file, never a stored
 // file nobody will ingest.
 
-// The sources, as spawnCli runs the CLI: a stale dist/ must not stand in for the code under test.
-const MAIN = fileURLToPath(new URL('../../src/server/main.ts', import.meta.url));
 const SECRET = 'fault-upload-secret';
 
 let t: TestDb;
@@ -53,7 +50,8 @@ afterAll(async () => {
 async function startServer(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const env = { ...process.env } as Record<string, string>;
   delete env.FITSSTORE_CONFIG;
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--config', configFile], {
+  // This run's build of the sources, as spawnCli runs the CLI: never a stale dist/.
+  const child = spawn(process.execPath, [...nodeArgs(SERVER_MAIN), '--config', configFile], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,11 +2,28 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { waitFor } from './wait.js';
 
-// Runs the CLI from the TypeScript sources (never a stale dist/), as a real separate process.
+// Runs the CLI as a real separate process, from this run's own build of the sources
+// (test/setup/cli-build.ts: plain node, no TypeScript compiler in each child; never a stale
+// dist/). A configuration without that set-up runs the sources through tsx instead.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
+const SRC = path.join(ROOT, 'src');
+
+/**
+ * node's arguments that run a module of src/ (given as its .ts path), e.g.
+ * `spawn(process.execPath, [...nodeArgs(CLI_MAIN), 'fitsheader', file])`.
+ */
+export function nodeArgs(source: string): string[] {
+  const rel = path.relative(SRC, source);
+  const build = inject('cliBuild');
+  if (!build || rel.startsWith('..') || !rel.endsWith('.ts')) return ['--import', 'tsx', source];
+  return ['--enable-source-maps', path.join(build, rel.replace(/\.ts$/, '.js'))];
+}
+
+export const CLI_MAIN = path.join(SRC, 'cli/main.ts');
+export const SERVER_MAIN = path.join(SRC, 'server/main.ts');
 
 export function writeConfig(dir: string, config: Record<string, any>): string {
   const file = path.join(dir, 'config.json');
@@ -14,14 +31,19 @@ export function writeConfig(dir: string, config: Record<string, any>): string {
   return file;
 }
 
+/**
+ * `fitsstore <args>` as a child process. `enter` is a command prefix the process runs under
+ * (e.g. nsenter into a namespace, test/faults/tmpfs.ts).
+ */
 export function spawnCli(
   args: string[],
-  opts: { config?: string; env?: Record<string, string> } = {},
+  opts: { config?: string; env?: Record<string, string>; enter?: string[] } = {},
 ): ChildProcess {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...(opts.env ?? {}) };
   delete env.FITSSTORE_CLI_MAIN;
   if (opts.config) env.FITSSTORE_CONFIG = opts.config;
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  const [cmd, ...prefix] = [...(opts.enter ?? []), process.execPath];
+  return spawn(cmd, [...prefix, ...nodeArgs(CLI_MAIN), ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,13 +10,13 @@ import { freePort } from '../../src/ops/cluster-backup.js';
 import { ingestFile } from '../../src/services/ingest/ingest.js';
 import { sampleFits } from '../../src/gemini/samples.js';
 import { LocalStorage } from '../../src/storage/local.js';
+import { CLI_MAIN, nodeArgs } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { putFile, queueError, queueRows } from '../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../helpers/env.js';
 
 // The commands as an operator runs them: real processes, real database, exit codes and output.
 
-const MAIN = fileURLToPath(new URL('./helpers/cli-main.ts', import.meta.url));
 const NAME = 'N20250501S0001.fits';
 let t: TestDb;
 let tmp: ReturnType<typeof tempDir>;
@@ -71,7 +70,7 @@ async function cliWith(
   try {
     const r = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', MAIN, ...args, '--config', config],
+      [...nodeArgs(CLI_MAIN), ...args, '--config', config],
       {
         env: { ...process.env, FITSSTORE_CONFIG: '', DATABASE_URL: '', FITSSTORE_DATABASE_URL: '' },
       },

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginLimiter, SlidingWindowLimiter } from '../../src/server/ratelimit.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../src/users/password.js';
 import { SESSION_COOKIE, tokenHash } from '../../src/users/sessions.js';
-import { writeConfig } from '../helpers/cli.js';
+import { CLI_MAIN, nodeArgs, writeConfig } from '../helpers/cli.js';
 import { Client } from './client.js';
 import { flushed, PI, STAFF, startSite, type Site } from './site.js';
 
@@ -186,15 +186,11 @@ describe('fitsstore user', () => {
       paths: { var_dir: s.tmp.dir, log_dir: path.join(s.tmp.dir, 'logs') },
     });
     return new Promise((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', path.join(ROOT, 'test/web/user-cli.ts'), ...args],
-        {
-          cwd: ROOT,
-          env: { ...process.env, FITSSTORE_CONFIG: config },
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
-      );
+      const child = spawn(process.execPath, [...nodeArgs(CLI_MAIN), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, FITSSTORE_CONFIG: config },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));

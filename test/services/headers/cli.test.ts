@@ -5,11 +5,10 @@ import { readFitsFile } from '../../../src/fits/reader.js';
 import { ingestFile } from '../../../src/services/ingest/ingest.js';
 import { sampleFits } from '../../../src/gemini/samples.js';
 import { LocalStorage } from '../../../src/storage/local.js';
-import { writeConfig } from '../../helpers/cli.js';
+import { runCli, writeConfig } from '../../helpers/cli.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
 import { putFile } from '../../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../../helpers/env.js';
-import { runCommandModule } from '../mail/cli.js';
 
 // `fitsstore header set`: the header update from the shell, by store name or by path.
 
@@ -43,8 +42,7 @@ afterAll(async () => {
 
 describe('fitsstore header set', () => {
   it('changes a file in the store by name: recorded like a web request, queued for ingest', async () => {
-    const out = await runCommandModule(
-      'header-updates',
+    const out = await runCli(
       ['header', 'set', 'N20250101S0001.fits', 'qa_state=check', 'EXPTIME=45', "OBSNOTE='42'", '--json'],
       { config },
     );
@@ -63,11 +61,7 @@ describe('fitsstore header set', () => {
       result: true,
     });
 
-    const bad = await runCommandModule(
-      'header-updates',
-      ['header', 'set', 'N20250101S0001.fits', 'NAXIS=3'],
-      { config },
-    );
+    const bad = await runCli(['header', 'set', 'N20250101S0001.fits', 'NAXIS=3'], { config });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/defines the data layout/);
   });
@@ -75,11 +69,9 @@ describe('fitsstore header set', () => {
   it('changes a file given by path outside the store, without queueing it', async () => {
     const file = path.join(tmp.dir, 'loose.fits');
     copyFileSync(path.join(root, 'N20250101S0001.fits'), file);
-    const out = await runCommandModule(
-      'header-updates',
-      ['header', 'set', file, 'release=2030-01-01', '--reject-new', '--json'],
-      { config },
-    );
+    const out = await runCli(['header', 'set', file, 'release=2030-01-01', '--reject-new', '--json'], {
+      config,
+    });
     expect(out.code, out.stderr).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({ inPlace: true, queuedForIngest: false });
     expect((await header(file)).get('RELEASE')).toBe('2030-01-01');

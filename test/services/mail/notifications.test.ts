@@ -11,10 +11,9 @@ import {
   parseOdbPrograms,
 } from '../../../src/services/mail/notifications.js';
 import { notificationRoutes } from '../../../src/server/routes/notification.js';
-import { writeConfig } from '../../helpers/cli.js';
+import { runCli, writeConfig } from '../../helpers/cli.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
 import { tempDir, testConfig } from '../../helpers/env.js';
-import { runCommandModule } from './cli.js';
 
 // The notification table: loaded from the ODB's program export, kept by hand on the CLI and the
 // staff page.
@@ -135,8 +134,7 @@ describe('fitsstore notification', () => {
       database: { url: t.url },
       paths: { var_dir: tmp.dir, log_dir: path.join(tmp.dir, 'logs') },
     });
-    const cli = (...args: string[]) =>
-      runCommandModule('notification', ['notification', ...args], { config });
+    const cli = (...args: string[]) => runCli(['notification', ...args], { config });
     const imp = await cli('import', FIXTURE, '--json');
     expect(imp.code, imp.stderr).toBe(0);
     expect(JSON.parse(imp.stdout).added).toEqual([

@@ -9,8 +9,7 @@ import { smtpMailer } from '../../../src/services/mail/mailer.js';
 import { sampleFits, type SampleSpec } from '../../../src/gemini/samples.js';
 import { youGotData, type YouGotDataResult } from '../../../src/services/mail/yougotdata.js';
 import { LocalStorage } from '../../../src/storage/local.js';
-import { writeConfig } from '../../helpers/cli.js';
-import { runCommandModule } from './cli.js';
+import { runCli, writeConfig } from '../../helpers/cli.js';
 import { createTestDb, type TestDb } from '../../helpers/db.js';
 import { putFile } from '../../helpers/fixtures.js';
 import { fixedParams, quietLog, tempDir, testConfig } from '../../helpers/env.js';
@@ -295,11 +294,9 @@ describe('you-got-data-email when the SMTP relay is down', () => {
       },
       mail: { smtp_host: '127.0.0.1', smtp_port: smtp.port, from: 'fitsdata@gemini.example', admin: ADMIN },
     });
-    const out = await runCommandModule(
-      'you-got-data-email',
-      ['you-got-data-email', '--date', NIGHT, '--retry-delays', '0.1,0.1'],
-      { config: file },
-    );
+    const out = await runCli(['you-got-data-email', '--date', NIGHT, '--retry-delays', '0.1,0.1'], {
+      config: file,
+    });
     expect(out.code, out.stderr).toBe(1);
     expect(out.stderr).toMatch(/could not be sent/);
     // The mail and then the digest: each tried three times.
@@ -310,7 +307,7 @@ describe('you-got-data-email when the SMTP relay is down', () => {
     expect(rows.rows[0].error).toMatch(/421|try again/i);
 
     smtp.refuse = false;
-    const ok = await runCommandModule('you-got-data-email', ['you-got-data-email', '--date', NIGHT], {
+    const ok = await runCli(['you-got-data-email', '--date', NIGHT], {
       config: file,
     });
     expect(ok.code).toBe(0);
