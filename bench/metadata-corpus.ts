@@ -21,7 +21,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { extractMetadata } from '../src/gemini/metadata.js';
 import { footprints } from '../src/gemini/footprint.js';
-import { parsePhotStandards } from '../src/services/photstandards.js';
+import { parsePhotStandards } from '../src/services/ingest/photstandards.js';
 import {
   compareRow,
   type Expected,

@@ -1,3 +1,5 @@
+import type { HeaderColumn } from '../gemini/headerrow.js';
+import type { SearchRow } from '../services/archive/search.js';
 import { releaseDay } from './access.js';
 
 // Rows → the JSON the Gemini archive returns from /jsonfilelist, /jsonsummary and /jsonqastate
@@ -6,6 +8,9 @@ import { releaseDay } from './access.js';
 // servers) read these documents.
 
 export type Row = Record<string, unknown>;
+
+/** The fields of a search row an entry reads; any may be absent or null (a placeholder entry). */
+type Fields<K extends keyof SearchRow> = { [F in K]?: SearchRow[F] | null };
 
 /** diskfile fields of jsonfilelist, after `name`; `size` and `md5` repeat file_size and file_md5. */
 export const DISKFILE_FIELDS = [
@@ -19,7 +24,8 @@ export const DISKFILE_FIELDS = [
   'lastmod',
   'mdready',
   'entrytime',
-] as const;
+] as const satisfies readonly (keyof SearchRow)[];
+type DiskfileField = (typeof DISKFILE_FIELDS)[number];
 
 /**
  * Header fields of jsonsummary, in the archive's order (its 2024 documents: `processing` is the
@@ -80,10 +86,11 @@ export const HEADER_FIELDS = [
   'reduction',
   'types',
   'phot_standard',
-] as const;
+] as const satisfies readonly HeaderColumn[];
+type HeaderField = (typeof HEADER_FIELDS)[number];
 
 /** Blanked in summaries of proprietary data the client may not have. */
-export const PROPRIETARY_FIELDS = [
+export const PROPRIETARY_FIELDS: readonly HeaderField[] = [
   'ra',
   'dec',
   'azimuth',
@@ -155,7 +162,7 @@ export function jsonValue(field: string, v: unknown): unknown {
  * The jsonfilelist entry: name, diskfile fields, size, md5, and pending_ingest when known (the
  * archive's newer documents always carry it, right after md5).
  */
-export function fileListEntry(row: Row, pendingIngest?: boolean): Row {
+export function fileListEntry(row: Fields<'name' | DiskfileField>, pendingIngest?: boolean): Row {
   const out: Row = { name: row.name ?? null };
   for (const f of DISKFILE_FIELDS) out[f] = jsonValue(f, row[f]);
   out.size = out.file_size;
@@ -165,7 +172,11 @@ export function fileListEntry(row: Row, pendingIngest?: boolean): Row {
 }
 
 /** The jsonsummary entry: the file list entry and the header fields, coordinates blanked if asked. */
-export function summaryEntry(row: Row, canHaveCoords: boolean, pendingIngest?: boolean): Row {
+export function summaryEntry(
+  row: Fields<'name' | DiskfileField | HeaderField>,
+  canHaveCoords: boolean,
+  pendingIngest?: boolean,
+): Row {
   const out = fileListEntry(row, pendingIngest);
   for (const f of HEADER_FIELDS) out[f] = jsonValue(f, row[f]);
   if (!canHaveCoords) for (const f of PROPRIETARY_FIELDS) out[f] = null;
@@ -173,7 +184,9 @@ export function summaryEntry(row: Row, canHaveCoords: boolean, pendingIngest?: b
 }
 
 /** The jsonqastate entry, for the ODB. */
-export function qaStateEntry(row: Row): Row {
+export function qaStateEntry(
+  row: Fields<'data_label' | 'filename' | 'data_md5' | 'entrytime' | 'qa_state'>,
+): Row {
   return {
     data_label: jsonValue('data_label', row.data_label),
     filename: jsonValue('filename', row.filename),

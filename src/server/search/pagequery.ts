@@ -10,7 +10,7 @@ import {
   OPEN_QUERY_LIMIT,
   orderClauses,
   orderKeysOf,
-  type HeaderRow,
+  type SearchRow,
   type OrderColumn,
   type OrderKey,
   type SearchResult,
@@ -30,9 +30,9 @@ const PAGE_COLUMNS = `h.id, h.diskfile_id, h.program_id, h.observation_id, h.dat
   h.raw_iq, h.raw_cc, h.raw_wv, h.raw_bg, h.qa_state, h.release, h.proprietary_coordinates, h.engineering,
   df.filename, df.path, df.file_md5, df.file_size, df.data_size, df.lastmod, df.entrytime, f.name`;
 
-/** The columns PAGE_COLUMNS selects: a HeaderRow without the rest. */
+/** The columns PAGE_COLUMNS selects: a SearchRow without the rest. */
 export type PageRow = Pick<
-  HeaderRow,
+  SearchRow,
   | 'id'
   | 'diskfile_id'
   | 'program_id'

@@ -5,7 +5,6 @@ import {
   OrderByError,
   parseOrderByList,
   searchHeaders,
-  type HeaderRow,
   type OrderColumn,
   type OrderKey,
   type SearchResult,

@@ -101,7 +101,7 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
   if (headers.some((h) => h.cards.some((c) => c.raw.includes('\u0000')))) {
     throw new IngestError(`${key}: not a valid FITS file: a header contains NUL bytes`);
   }
-  const row = extractMetadata(headers, { filename: req.filename }) as unknown as diskfiles.HeaderRow;
+  const row = extractMetadata(headers, { filename: req.filename });
   // A known photometric standard in the field (the extraction alone cannot know it).
   row.phot_standard = await photStandardIn(db, footprints(headers));
   // The commit need not wait for the WAL flush: the queue row is completed only after it, so any
