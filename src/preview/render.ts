@@ -203,9 +203,3 @@ export async function renderTiles(
   const jpeg = await encodeGrey(grey, binned, size, opts.quality);
   return { jpeg, ...size, clip: clip ?? { lo: NaN, hi: NaN } };
 }
-
-/** Renders one image (the first plane of a cube). */
-export function renderPlane(img: Plane, opts: RenderOptions = {}): Promise<Rendered> {
-  const tile: Tile = { src: img, sx: 0, sy: 0, w: img.width, h: img.height, dx: 0, dy: 0 };
-  return renderTiles([tile], img.width, img.height, opts);
-}

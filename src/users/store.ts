@@ -95,20 +95,6 @@ export async function findUser(db: Queryable, username: string): Promise<WebUser
   return r.rows[0] ?? null;
 }
 
-export async function setRoles(
-  db: Queryable,
-  username: string,
-  roles: { staff?: boolean; superuser?: boolean },
-) {
-  const r = await db.query(
-    `UPDATE archiveuser SET staff = COALESCE($2::boolean, staff) OR COALESCE($3::boolean, superuser),
-                            superuser = COALESCE($3::boolean, superuser)
-     WHERE username = $1::text`,
-    [username, roles.staff ?? null, roles.superuser ?? null],
-  );
-  return (r.rowCount ?? 0) > 0;
-}
-
 export interface Grant {
   program_id?: string | null;
   observation_id?: string | null;
