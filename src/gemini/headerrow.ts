@@ -25,7 +25,8 @@ export type Reduction =
 
 export type Processing = 'Raw' | 'Quick-Look' | 'Science-Quality';
 
-export type QaState = 'Pass' | 'Usable' | 'Fail' | 'CHECK' | 'Undefined';
+export const QA_STATES = ['Pass', 'Usable', 'Fail', 'CHECK', 'Undefined'] as const;
+export type QaState = (typeof QA_STATES)[number];
 
 /** The type of each column as extraction produces it (HeaderRow keys it by HEADER_COLUMNS). */
 interface HeaderFields {

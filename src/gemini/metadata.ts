@@ -7,14 +7,23 @@
 // keep the file out of the archive.
 
 import type { CardValue, Header } from '../fits/types.js';
-import type { HeaderRow, Mode, Processing, QaState, Reduction } from './headerrow.js';
+import {
+  QA_STATES,
+  type HeaderRow,
+  type Mode,
+  type Processing,
+  type QaState,
+  type Reduction,
+} from './headerrow.js';
 import { HeaderSet } from './instruments/headers.js';
 import {
+  GAIN_SETTINGS,
   generic,
   genericTags,
   OBSERVATION_CLASSES,
   OBSERVATION_TYPES,
   READSPEED_SETTINGS,
+  WELLDEPTH_SETTINGS,
   wavelengthBand,
 } from './instruments/generic.js';
 import { instrumentFor } from './instruments/index.js';
@@ -43,10 +52,6 @@ const PROCESSED_KINDS: ReadonlyArray<[string, Reduction]> = [
   ['BPM', 'PROCESSED_BPM'],
   ['PINHOLE', 'PROCESSED_PINHOLE'],
 ];
-
-const QA_STATES: readonly string[] = ['Pass', 'Usable', 'Fail', 'CHECK', 'Undefined'];
-const GAIN_SETTINGS: readonly string[] = ['high', 'low', 'standard'];
-const WELL_DEPTHS: readonly string[] = ['Shallow', 'Deep', 'Invalid'];
 
 function modeOf(tags: ReadonlySet<string>): Mode {
   let mode: Mode = 'imaging';
@@ -186,7 +191,7 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     detector_roi_setting: get(d.detectorRoiSetting),
     detector_gain_setting: oneOf(get(d.gainSetting), GAIN_SETTINGS),
     detector_readspeed_setting: oneOf(get(d.readSpeedSetting), READSPEED_SETTINGS),
-    detector_welldepth_setting: oneOf(get(d.wellDepthSetting), WELL_DEPTHS),
+    detector_welldepth_setting: oneOf(get(d.wellDepthSetting), WELLDEPTH_SETTINGS),
     detector_readmode_setting: get(d.readMode),
     coadds: get(d.coadds),
     spectroscopy,
@@ -203,7 +208,7 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     requested_cc: get(d.requestedCc),
     requested_wv: get(d.requestedWv),
     requested_bg: get(d.requestedBg),
-    qa_state: (qa !== null && QA_STATES.includes(qa) ? qa : 'Undefined') as QaState,
+    qa_state: isQaState(qa) ? qa : 'Undefined',
     release: get(d.release),
     proprietary_coordinates: c.h.phu.get('PROP_MD') === true,
     reduction,
@@ -218,6 +223,10 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     types: [...tags].sort(),
     keywords: primaryKeywords(c.h.phu),
   };
+}
+
+function isQaState(v: string | null): v is QaState {
+  return v !== null && (QA_STATES as readonly string[]).includes(v);
 }
 
 function oneOf(v: string | null, allowed: readonly string[]): string | null {
