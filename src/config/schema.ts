@@ -14,7 +14,7 @@ const KEEP_ALIVE_SECONDS = 10;
  * Keys whose values are secrets: never printed, in errors or anywhere else. A key matches when
  * its dotted path ends with one of these (export.destinations.0.upload_auth ends with upload_auth).
  */
-export const SECRET_KEYS = [
+const SECRET_KEYS = [
   'database.url',
   'upload_auth',
   'api_auth',
@@ -29,7 +29,7 @@ export const SECRET_KEYS = [
 export function isSecretKey(dotted: string): boolean {
   return SECRET_KEYS.some((k) => dotted === k || dotted.endsWith(`.${k}`));
 }
-export const destinationSchema = z.object({
+const destinationSchema = z.object({
   /** Base URL of the downstream archive, e.g. https://archive.gemini.edu */
   url: z.string().url(),
   /** Value of the gemini_fits_upload_auth cookie the destination expects. */

@@ -15,7 +15,7 @@ export interface SystemParameters {
   updated_by: string | null;
 }
 
-export const PARAM_NAMES = [
+const PARAM_NAMES = [
   'poll_seconds',
   'heartbeat_seconds',
   'dead_worker_seconds',

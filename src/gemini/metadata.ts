@@ -131,7 +131,7 @@ function scale(v: number | null, digits: number): number | null {
 }
 
 /** Build the context of a file: its instrument module, merged descriptors and resolved tags. */
-export function describe(hdus: readonly Header[], opts: MetadataOptions = {}): Ctx {
+function describe(hdus: readonly Header[], opts: MetadataOptions = {}): Ctx {
   const h = new HeaderSet(hdus);
   const inst: Instrument = instrumentFor(h);
   const d: Descriptors = { ...generic, ...inst.descriptors };

@@ -18,7 +18,7 @@ export interface LogOptions {
   fileless?: boolean;
 }
 
-export function logFileName(o: Pick<LogOptions, 'logDir' | 'command' | 'name' | 'logsuffix'>): string {
+function logFileName(o: Pick<LogOptions, 'logDir' | 'command' | 'name' | 'logsuffix'>): string {
   const suffix = o.logsuffix ?? o.name;
   return path.join(o.logDir, `${o.command}${suffix ? '-' + suffix : ''}.log`);
 }

@@ -205,7 +205,7 @@ export interface Fact {
 }
 
 /** What the verdict rests on, one line per source asked, in pipeline order. */
-export function factsOf(r: Facts): Fact[] {
+function factsOf(r: Facts): Fact[] {
   const facts: Fact[] = [];
   facts.push({
     source: 'DHS',

@@ -103,7 +103,7 @@ export function percentileClip(
  * (F2's round field, vignetted corners, a partial ROI) the percentile would sit in the dark area
  * and flatten the sky into a uniform grey with no noise or faint sources left in it.
  */
-export function displayClip(
+function displayClip(
   data: ArrayLike<number>,
   length: number = data.length,
   percentiles: [number, number] = [0.3, 99.7],
@@ -134,7 +134,7 @@ export function stretchLut(stretch: Stretch): Uint8Array {
  * 8-bit grey pixels, rows flipped so that the data's first row (FITS y = 1, south on Gemini
  * images in their default orientation) is the bottom row of the picture. NaN → black.
  */
-export function toGrey(img: Plane, clip: { lo: number; hi: number } | null, stretch: Stretch): Uint8Array {
+function toGrey(img: Plane, clip: { lo: number; hi: number } | null, stretch: Stretch): Uint8Array {
   const { width: w, height: h, data } = img;
   const out = new Uint8Array(w * h);
   if (!clip) return out; // nothing finite: an all-black frame

@@ -31,7 +31,7 @@ type DiskfileField = (typeof DISKFILE_FIELDS)[number];
  * Header fields of jsonsummary, in the archive's order (its 2024 documents: `processing` is the
  * newer name of `procmode`; both are sent), each from the header column of that name.
  */
-export const HEADER_FIELDS = [
+const HEADER_FIELDS = [
   'program_id',
   'engineering',
   'science_verification',
@@ -90,7 +90,7 @@ export const HEADER_FIELDS = [
 type HeaderField = (typeof HEADER_FIELDS)[number];
 
 /** Blanked in summaries of proprietary data the client may not have. */
-export const PROPRIETARY_FIELDS: readonly HeaderField[] = [
+const PROPRIETARY_FIELDS: readonly HeaderField[] = [
   'ra',
   'dec',
   'azimuth',
@@ -115,7 +115,7 @@ const PERCENTILE_FIELDS = new Set([
 const p2 = (n: number) => String(n).padStart(2, '0');
 
 /** Python's str(datetime): 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC, '+00:00' when tz-aware. */
-export function pyDatetime(d: Date, withZone: boolean): string {
+function pyDatetime(d: Date, withZone: boolean): string {
   const base =
     `${d.getUTCFullYear()}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())} ` +
     `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`;
@@ -124,7 +124,7 @@ export function pyDatetime(d: Date, withZone: boolean): string {
 }
 
 /** Python's str(list) of strings: "['GMOS', 'RAW']". */
-export function pyList(items: unknown[]): string {
+function pyList(items: unknown[]): string {
   return `[${items.map((s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')}]`;
 }
 
@@ -135,7 +135,7 @@ function num(v: unknown): unknown {
 }
 
 /** One column value as the archive writes it. */
-export function jsonValue(field: string, v: unknown): unknown {
+function jsonValue(field: string, v: unknown): unknown {
   if (v === undefined || v === null) return null;
   switch (field) {
     case 'lastmod':

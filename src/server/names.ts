@@ -8,7 +8,7 @@ export class BadNameError extends Error {
   override name = 'BadNameError';
 }
 
-export function isSafeSegment(s: string): boolean {
+function isSafeSegment(s: string): boolean {
   return SEGMENT.test(s) && s !== '.' && s !== '..';
 }
 

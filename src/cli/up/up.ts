@@ -52,7 +52,7 @@ export interface UpSummary {
  * once rewrote the same names: the copier took them as already in the store, ingested none, and
  * `up --exit` waited for ever.
  */
-export function nextSampleSerial(dirs: string[], date: string): number {
+function nextSampleSerial(dirs: string[], date: string): number {
   const re = new RegExp(`^N${date}S(\\d{4})\\.fits`);
   let max = 0;
   for (const d of dirs) {
@@ -70,12 +70,7 @@ export function nextSampleSerial(dirs: string[], date: string): number {
   return max + 1;
 }
 
-export function generateSamples(
-  dir: string,
-  count: number,
-  now = new Date(),
-  alsoTaken: string[] = [],
-): string[] {
+function generateSamples(dir: string, count: number, now = new Date(), alsoTaken: string[] = []): string[] {
   const date = now.toISOString().slice(0, 10).replace(/-/g, '');
   const insts = ['GMOS-N', 'NIRI', 'GNIRS', 'F2', 'GSAOI'] as const;
   const names: string[] = [];
@@ -98,7 +93,7 @@ export function generateSamples(
 }
 
 /** The archive's configuration beside the summit's: own store and staging, next port, role archive. */
-export function archiveConfigFor(config: Config, uploadAuth: string): Config {
+function archiveConfigFor(config: Config, uploadAuth: string): Config {
   const raw = JSON.parse(JSON.stringify(config)) as Record<string, any>;
   const root = path.join(config.paths.var_dir, 'archive');
   raw.role = 'archive';
@@ -111,7 +106,7 @@ export function archiveConfigFor(config: Config, uploadAuth: string): Config {
 }
 
 /** The summit's configuration exporting to the archive at `archiveUrl`. */
-export function summitConfigFor(config: Config, archiveUrl: string, uploadAuth: string): Config {
+function summitConfigFor(config: Config, archiveUrl: string, uploadAuth: string): Config {
   const raw = JSON.parse(JSON.stringify(config)) as Record<string, any>;
   raw.role = 'summit';
   raw.export = { destinations: [{ url: archiveUrl.replace(/\/$/, ''), upload_auth: uploadAuth }] };

@@ -193,7 +193,7 @@ function trimCompression(name: string): string {
 }
 
 /** The store name of a staging file: compressed sources are kept as .bz2. */
-export function storeName(name: string): string {
+function storeName(name: string): string {
   const plain = trimCompression(name);
   return plain === name ? name : `${plain}.bz2`;
 }
