@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { BLOCK_SIZE, HeaderAssembler } from './header.js';
 import { openFitsStream, type OpenOptions } from './streams.js';
 import type { FitsProblem, Hdu } from './types.js';
-import { HduWalk, startsWith, type HduCallbacks } from './walk.js';
+import { HduWalk, simpleValue, type HduCallbacks } from './walk.js';
 
 export interface ReadOptions extends OpenOptions, HduCallbacks {
   /** Keep reading to the end after a fatal problem (so onBytes sees it all). Default false. */
@@ -132,10 +132,7 @@ export async function readNonstandardPrimary(path: string, opts: OpenOptions = {
       pending = Buffer.concat([pending, chunk]);
       while (pending.length >= BLOCK_SIZE && result === 'more') {
         const block = pending.subarray(0, BLOCK_SIZE);
-        if (asm.blocks === 0) {
-          const value = block.toString('latin1', 10, 80).split('/')[0].trim();
-          if (!startsWith(block, 'SIMPLE  = ') || value !== 'F') return null;
-        }
+        if (asm.blocks === 0 && simpleValue(block) !== 'F') return null;
         result = asm.push(block);
         pending = pending.subarray(BLOCK_SIZE);
       }

@@ -35,15 +35,19 @@ function isZero(buf: Buffer): boolean {
   return true;
 }
 
-export function startsWith(buf: Buffer, text: string): boolean {
+function startsWith(buf: Buffer, text: string): boolean {
   return buf.length >= text.length && buf.toString('latin1', 0, text.length) === text;
+}
+
+/** The value of a first card "SIMPLE  =" (T, or F for a non-standard file), else null. */
+export function simpleValue(block: Buffer): string | null {
+  if (!startsWith(block, 'SIMPLE  = ')) return null;
+  return block.toString('latin1', 10, 80).split('/')[0].trim();
 }
 
 /** "SIMPLE  =" with the logical T in column 30 (or anywhere in the value field, leniently). */
 function isPrimaryStart(block: Buffer): boolean {
-  if (!startsWith(block, 'SIMPLE  = ')) return false;
-  const value = block.toString('latin1', 10, 80).split('/')[0].trim();
-  return value === 'T';
+  return simpleValue(block) === 'T';
 }
 
 /** Describing: an HDU's place in the stream, from its header and the size of its data unit. */
