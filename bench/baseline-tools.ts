@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findOnPath } from '../src/fits/bzip2.js';
+import { bzip2Binary, findOnPath } from '../src/fits/bzip2.js';
 
 // The shell baseline of the export bench, made of what this machine has: lbzip2, else bzip2, else
 // the project's npm codec as a filter; curl, else a few lines of node:http doing what curl does.
@@ -19,7 +19,9 @@ export interface Baseline {
 }
 
 export function baseline(): Baseline {
-  const bin = findOnPath('lbzip2') ? 'lbzip2' : findOnPath('bzip2') ? 'bzip2' : null;
+  // The binary the project itself would run (fits/bzip2.ts: lbzip2, else bzip2), by its name.
+  const found = bzip2Binary();
+  const bin = found ? path.basename(found) : null;
   const curl = findOnPath('curl') !== null;
   return {
     compress: bin ? `${bin} -c "$SRC"` : `${node} "${path.join(HERE, 'bzip2-filter.ts')}" < "$SRC"`,

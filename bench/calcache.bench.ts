@@ -2,7 +2,7 @@ import os from 'node:os';
 import { associate, loadTarget, updateCalcache } from '../src/calcache/index.js';
 import { createPool, type Db } from '../src/db/pool.js';
 import { benchDb, emit, fmt, main, percentile, round, type BenchResult, type BenchRow } from './lib.js';
-import { writeSection } from './pcdoc.js';
+import { appendSection } from './history.js';
 
 // Calibration association against 1,000,000 headers.
 //  - The table: 20 years of six instruments (GMOS-N/S 60 %, F2, NIRI, GNIRS, GSAOI), 55 % science,
@@ -189,14 +189,14 @@ main(async () => {
       notes: [`PostgreSQL at ${new URL(b.url).host}; client and server share the machine.`],
     };
     emit(result);
-    const doc = writeSection(
+    const doc = appendSection(
       result,
       `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}`,
     );
     for (const r of rows) {
       process.stdout.write(`| ${r.name} | ${r.value} ${r.unit} | ${r.target ?? ''} | ${r.detail ?? ''} |\n`);
     }
-    process.stdout.write(`section written to ${doc}\n`);
+    if (doc) process.stdout.write(`section appended to ${doc}\n`);
   } finally {
     if (REUSE) await b.db.end();
     await b.drop();

@@ -14,7 +14,7 @@ import { runWorker } from '../src/queues/worker.js';
 import { makeExportHandler } from '../src/services/export/export.js';
 import { getText } from '../src/services/export/exportclient.js';
 import { LocalStorage } from '../src/storage/local.js';
-import { appendSection, loadNote } from './archive-lib.js';
+import { appendSection, loadNote } from './history.js';
 import { benchDb, benchName, emit, fmt, main, round, type BenchResult, type BenchRow } from './lib.js';
 
 // Export of files the archive already has (same data_md5): nothing is transferred, each item is

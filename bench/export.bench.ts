@@ -12,7 +12,7 @@ import { buildServer } from '../src/server/app.js';
 import { exportFile, UPLOAD_COOKIE } from '../src/services/export/export.js';
 import { samplePrimaryCards } from '../src/gemini/samples.js';
 import { LocalStorage } from '../src/storage/local.js';
-import { appendSection, loadNote } from './archive-lib.js';
+import { appendSection, loadNote } from './history.js';
 import { baseline } from './baseline-tools.js';
 import { benchDb, emit, fmt, main, median, round, type BenchResult } from './lib.js';
 

@@ -7,7 +7,7 @@ import type { Db } from '../src/db/pool.js';
 import { findOnPath } from '../src/fits/bzip2.js';
 import { parseSelection } from '../src/gemini/selection/index.js';
 import { searchHeaders } from '../src/services/archive/search.js';
-import { appendSection, loadNote } from './archive-lib.js';
+import { appendSection, loadNote } from './history.js';
 import { benchDb, emit, fmt, main, percentile, round, type BenchResult, type BenchRow } from './lib.js';
 
 // GET /jsonsummary/<date> against 1,000,000 headers, 32 concurrent clients.

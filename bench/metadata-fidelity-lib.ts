@@ -6,7 +6,7 @@ import { parseCards } from '../src/fits/cards.js';
 import { makeHeader } from '../src/fits/header.js';
 import type { Header } from '../src/fits/types.js';
 import type { Corner } from '../src/gemini/footprint.js';
-import type { HeaderRow } from '../src/gemini/metadata.js';
+import type { HeaderRow } from '../src/gemini/headerrow.js';
 
 /** One /jsonsummary entry: the archive's field names and values. */
 export type Expected = Record<string, unknown>;

@@ -17,7 +17,7 @@ import { buildFits, imageHdu } from '../src/fits/write.js';
 import { previewFits } from '../src/preview/index.js';
 import { gmosFrame } from '../test/preview/frames.js';
 import { emit, main, median, round, type BenchResult, type BenchRow } from './lib.js';
-import { writeSection } from './pcdoc.js';
+import { appendSection } from './history.js';
 
 // Preview rendering, the way the preview service runs it on a local store: the file read from
 // disk (positioned reads straight into each HDU's buffer), mosaicked, binned, clipped, stretched
@@ -175,7 +175,7 @@ if (process.argv[2] === '--memory') {
         ],
       };
       emit(result);
-      const doc = writeSection(
+      const doc = appendSection(
         result,
         `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)}`,
       );
@@ -183,7 +183,7 @@ if (process.argv[2] === '--memory') {
         process.stdout.write(
           `| ${r.name} | ${r.value} ${r.unit} | ${r.target ?? ''} | ${r.detail ?? ''} |\n`,
         );
-      process.stdout.write(`section written to ${doc}\n`);
+      if (doc) process.stdout.write(`section appended to ${doc}\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -14,6 +14,7 @@ import {
   type BenchResult,
   type BenchRow,
 } from './lib.js';
+import { benchEnv, benchWrites } from './history.js';
 
 // npm run bench [-- NAME...] [-- --no-write | --write] ;  npm run bench -- --render
 // Runs every bench/*.bench.ts (or those named) as its own process, one after the other, collects
@@ -21,10 +22,12 @@ import {
 // docs/benchmarks.md: machine, database, a summary against the targets, one section per bench.
 // Ratios are computed inside each bench against baselines measured in the same process run.
 // A run restricted to some benches prints its results but leaves the document alone unless
-// --write is given; then the other benches keep the results stored in the document by their last
-// run (their sections say when that was). --render rewrites the document from the results stored in it (after editing a
-// bench/*.analysis.md) without running anything. Exit code 1 when a bench crashed (a missed target
-// is reported, not fatal).
+// --write is given; then the other benches keep the results stored in the document by their
+// last run (their sections say when that was). The benches that keep a history still append to
+// docs/benchmarks-archive.md; --no-write stops that too (bench/history.ts): nothing is written.
+// --render rewrites the document from the results stored in it (after editing a
+// bench/*.analysis.md) without running anything. Exit code 1 when a bench crashed (a missed
+// target is reported, not fatal).
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -280,7 +283,7 @@ async function main() {
   const args = process.argv.slice(2);
   if (args.includes('--render')) return renderAgain();
   const only = args.filter((a) => !a.startsWith('--'));
-  const write = args.includes('--write') || (only.length === 0 && !args.includes('--no-write'));
+  const writes = benchWrites(args);
   const files = readdirSync(BENCH_DIR)
     .filter((f) => f.endsWith('.bench.ts'))
     .filter((f) => !only.length || only.some((o) => f === o || f === `${o}.bench.ts`))
@@ -290,7 +293,8 @@ async function main() {
   // One PostgreSQL for every bench: the given server, or the embedded one started once here.
   const embedded = !(process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL);
   const url = await adminUrl();
-  const env = { ...process.env, BENCH_DATABASE_URL: url };
+  // --no-write: the benches append nothing to the history either (bench/history.ts).
+  const env = benchEnv({ ...process.env, BENCH_DATABASE_URL: url }, writes);
   const machine = await machineInfo(url, embedded);
   process.stderr.write(
     `bench: ${files.length} benches on PostgreSQL ${machine.pg} (${machine.pgWhere}), node ${machine.node}\n`,
@@ -320,7 +324,7 @@ async function main() {
       }
     }
   }
-  if (write) {
+  if (writes.summary) {
     if (only.length) {
       // Keep the other benches' last stored results, in file order.
       const stored = storedResults();

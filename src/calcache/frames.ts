@@ -26,7 +26,7 @@ export interface FrameRow {
 }
 
 /** SQL conditions (over f, df, h) and their values, numbered from $2 ($1 is the paging key). */
-export function frameConditions(o: FrameFilter): { where: string[]; values: unknown[] } {
+function frameConditions(o: FrameFilter): { where: string[]; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
   const param = (v: unknown, type: string) => {

@@ -7,6 +7,7 @@
 // Departure: a flat or bias must match DETTYPE (the CCDs changed under the same instrument name in
 // 2011–2017); the archive matched the amplifier read area, which we do not record.
 
+import { gmos } from '../gemini/instruments/gmos.js';
 import { kw, type CalRule, type Field, type InstrumentRules, type Target } from './types.js';
 
 const DETECTOR: Field[] = [
@@ -70,7 +71,7 @@ function arcs(): CalRule[] {
 const ACQ = new Set(['acq', 'acqCal']);
 
 export const gmosRules: InstrumentRules = {
-  instruments: ['GMOS-N', 'GMOS-S'],
+  instruments: gmos.names,
   rulesFor(t: Target): CalRule[] {
     const type = t.observation_type;
     if (type === 'MASK' || type === 'BPM') return [];

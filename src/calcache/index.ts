@@ -10,13 +10,7 @@ import { MATCH_COLUMNS, type CalRule, type InstrumentRules, type Target } from '
 
 export type { CalRule, Target } from './types.js';
 
-export const INSTRUMENT_RULES: readonly InstrumentRules[] = [
-  gmosRules,
-  niriRules,
-  f2Rules,
-  gnirsRules,
-  gsaoiRules,
-];
+const INSTRUMENT_RULES: readonly InstrumentRules[] = [gmosRules, niriRules, f2Rules, gnirsRules, gsaoiRules];
 
 const BY_INSTRUMENT = new Map<string, InstrumentRules>();
 for (const r of INSTRUMENT_RULES) for (const name of r.instruments) BY_INSTRUMENT.set(name, r);

@@ -17,7 +17,7 @@ import {
 } from './types.js';
 
 interface NirSetup {
-  instruments: string[];
+  instruments: readonly string[];
   /** Read-mode fields: what must match for a dark or flat to share the array's bias pattern. */
   readMode: Field[];
   /** Exposure-time tolerance of darks, seconds. */

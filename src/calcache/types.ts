@@ -82,7 +82,7 @@ export type Target = {
 } & { [K in MatchColumn]: ColumnValue<K> };
 
 export interface InstrumentRules {
-  instruments: string[];
+  instruments: readonly string[];
   /** The rules that apply to this frame (none when it needs no calibration). */
   rulesFor(t: Target): CalRule[];
 }

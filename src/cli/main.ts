@@ -5,7 +5,7 @@ import { registerCommands } from './commands/index.js';
 
 const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('fitsstore')
     .description(
       'Dataflow of a FITS data archive: DHS copy, ingest, export, archive services and operator tools',

@@ -14,7 +14,7 @@ const KEEP_ALIVE_SECONDS = 10;
  * Keys whose values are secrets: never printed, in errors or anywhere else. A key matches when
  * its dotted path ends with one of these (export.destinations.0.upload_auth ends with upload_auth).
  */
-export const SECRET_KEYS = [
+const SECRET_KEYS = [
   'database.url',
   'upload_auth',
   'api_auth',
@@ -31,7 +31,7 @@ export function isSecretKey(dotted: string): boolean {
 }
 // Every object is strict, at every depth: a misspelt key (server.answer_cach_mb) is an error
 // naming it, never a setting silently left at its default.
-export const destinationSchema = z.strictObject({
+const destinationSchema = z.strictObject({
   /** Base URL of the downstream archive, e.g. https://archive.gemini.edu */
   url: z.string().url(),
   /** Value of the gemini_fits_upload_auth cookie the destination expects. */

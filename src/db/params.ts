@@ -15,7 +15,7 @@ export interface SystemParameters {
   updated_by: string | null;
 }
 
-export const PARAM_NAMES = [
+const PARAM_NAMES = [
   'poll_seconds',
   'heartbeat_seconds',
   'dead_worker_seconds',
@@ -24,7 +24,6 @@ export const PARAM_NAMES = [
   'export_retry_seconds',
   'dhs_settle_seconds',
 ] as const;
-export type ParamName = (typeof PARAM_NAMES)[number];
 
 export async function getParams(db: Queryable): Promise<SystemParameters> {
   const r = await db.query('SELECT * FROM system_parameters WHERE id = 1');

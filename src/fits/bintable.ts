@@ -35,7 +35,7 @@ const TYPE_BYTES: Record<string, number> = {
 const TFORM = /^\s*(\d*)([LXBIJKAEDCMPQ])([LXBIJKAEDCM])?(?:\((\d+)\))?/;
 
 /** Bytes per element of a binary-table data type letter. */
-export function typeBytes(type: string): number {
+function typeBytes(type: string): number {
   return TYPE_BYTES[type] ?? 0;
 }
 

@@ -5,7 +5,7 @@ import { CARD_LENGTH, type CardIssue, firstNonPrintable, parseCards } from './ca
 import type { Card, CardValue, Header } from './types.js';
 
 export const BLOCK_SIZE = 2880;
-export const CARDS_PER_BLOCK = BLOCK_SIZE / CARD_LENGTH;
+const CARDS_PER_BLOCK = BLOCK_SIZE / CARD_LENGTH;
 
 export class FitsHeader implements Header {
   readonly cards: Card[];

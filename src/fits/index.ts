@@ -10,7 +10,7 @@ export {
   parseHeader,
   type HeaderIssue,
 } from './header.js';
-export { dataLayout, describeHdu, hduLabel, padded, type DataLayout } from './layout.js';
+export { dataLayout, hduLabel, padded, type DataLayout } from './layout.js';
 export { compressionOf, openFitsStream, type Compression, type OpenOptions } from './streams.js';
 export {
   bzip2Binary,
@@ -56,7 +56,6 @@ export {
   formatValue,
   headerBlocks,
   imageHdu,
-  padData,
   type CardInput,
   type HduInput,
   type ImageHduOptions,

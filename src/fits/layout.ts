@@ -1,7 +1,7 @@
 // The size of an HDU's data unit as the mandatory keywords define it (FITS 4.0 §4.4.1, §6, §7).
 
 import { BLOCK_SIZE } from './header.js';
-import type { Hdu, Header } from './types.js';
+import type { Header } from './types.js';
 
 export const VALID_BITPIX = new Set([8, 16, 32, 64, -32, -64]);
 
@@ -78,8 +78,4 @@ export function hduLabel(index: number, header?: Header): string {
   }
   const xt = header?.get('XTENSION');
   return typeof xt === 'string' ? `HDU ${index} (${xt})` : `HDU ${index}`;
-}
-
-export function describeHdu(hdu: Hdu): string {
-  return hduLabel(hdu.index, hdu.header);
 }

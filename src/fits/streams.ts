@@ -2,7 +2,7 @@
 // bzip2.ts (lbzip2, bzip2 or the npm codec; multi-stream files whole).
 
 import { createReadStream } from 'node:fs';
-import { PassThrough, type Readable, type Stream } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { decompressStream, type Bzip2Tool } from './bzip2.js';
 
@@ -28,17 +28,17 @@ function named(path: string, what: string, err: unknown): Error {
 }
 
 /**
- * Pipes `stages` into a PassThrough that reports any stage's error (named after the file) and
- * tears the chain down when the consumer goes away early.
+ * Pipes `source` through `transforms` into a PassThrough that reports any stage's error (named
+ * after the file) and tears the chain down when the consumer goes away early.
  */
-function chain(path: string, what: string, stages: Stream[]): Readable {
+function chain(path: string, what: string, source: Readable, transforms: Duplex[] = []): Readable {
   const out = new PassThrough();
-  let prev: Stream = stages[0];
-  for (const next of stages.slice(1))
-    prev = prev.pipe(next as unknown as NodeJS.WritableStream) as unknown as Stream;
+  const stages: Readable[] = [source, ...transforms];
+  let prev: Readable = source;
+  for (const next of transforms) prev = prev.pipe(next);
   prev.pipe(out);
   const destroyAll = () => {
-    for (const s of stages) (s as Partial<Readable>).destroy?.();
+    for (const s of stages) s.destroy();
   };
   for (const s of stages) {
     s.on('error', (err) => {
@@ -55,13 +55,11 @@ export function openFitsStream(path: string, opts: OpenOptions = {}): Readable {
   switch (compressionOf(path)) {
     case 'gzip':
       // Node's gunzip reads concatenated gzip members too.
-      return chain(path, 'cannot decompress', [createReadStream(path), createGunzip()]);
+      return chain(path, 'cannot decompress', createReadStream(path), [createGunzip()]);
     case 'bzip2':
-      return chain(path, 'cannot decompress', [
-        decompressStream(createReadStream(path), { tool: opts.bzip2 }),
-      ]);
+      return chain(path, 'cannot decompress', decompressStream(createReadStream(path), { tool: opts.bzip2 }));
     default:
-      return chain(path, 'cannot read', [createReadStream(path)]);
+      return chain(path, 'cannot read', createReadStream(path));
   }
 }
 

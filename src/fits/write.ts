@@ -241,9 +241,3 @@ export function imageHdu(data: PixelArray | null, opts: ImageHduOptions = {}): H
   cards.push(...(opts.cards ?? []));
   return data ? { cards, data } : { cards };
 }
-
-/** Bytes of a data unit padded to whole blocks (for hand-built data units). */
-export function padData(bytes: Buffer): Buffer {
-  const pad = padded(bytes.length) - bytes.length;
-  return pad ? Buffer.concat([bytes, Buffer.alloc(pad)]) : bytes;
-}

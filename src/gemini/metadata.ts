@@ -7,13 +7,23 @@
 // keep the file out of the archive.
 
 import type { CardValue, Header } from '../fits/types.js';
+import {
+  QA_STATES,
+  type HeaderRow,
+  type Mode,
+  type Processing,
+  type QaState,
+  type Reduction,
+} from './headerrow.js';
 import { HeaderSet } from './instruments/headers.js';
 import {
+  GAIN_SETTINGS,
   generic,
   genericTags,
   OBSERVATION_CLASSES,
   OBSERVATION_TYPES,
   READSPEED_SETTINGS,
+  WELLDEPTH_SETTINGS,
   wavelengthBand,
 } from './instruments/generic.js';
 import { instrumentFor } from './instruments/index.js';
@@ -22,105 +32,8 @@ import { formatTimeOfDay, formatUtMicros } from './instruments/time.js';
 import type { Ctx, Descriptors, Instrument } from './instruments/types.js';
 import { isCalibrationProgram, isEngineering, isScienceVerification } from './progid.js';
 
-export type Mode = 'imaging' | 'spectroscopy' | 'LS' | 'MOS' | 'IFS' | 'IFP';
-
-export type Reduction =
-  | 'RAW'
-  | 'PREPARED'
-  | 'PROCESSED_FLAT'
-  | 'PROCESSED_BIAS'
-  | 'PROCESSED_FRINGE'
-  | 'PROCESSED_ARC'
-  | 'PROCESSED_DARK'
-  | 'PROCESSED_TELLURIC'
-  | 'PROCESSED_SCIENCE'
-  | 'PROCESSED_BPM'
-  | 'PROCESSED_STANDARD'
-  | 'PROCESSED_SLITILLUM'
-  | 'PROCESSED_PINHOLE'
-  | 'PROCESSED_UNKNOWN';
-
-export type Processing = 'Raw' | 'Quick-Look' | 'Science-Quality';
-
 /** DRAGONS' PROCMODE card → the archive's processing name. */
 const PROCMODE_PROCESSING: Readonly<Record<string, Processing>> = { sq: 'Science-Quality', ql: 'Quick-Look' };
-
-export type QaState = 'Pass' | 'Usable' | 'Fail' | 'CHECK' | 'Undefined';
-
-/** One `header` row, without its ids. Field names are the table's column names. */
-export interface HeaderRow {
-  program_id: string | null;
-  observation_id: string | null;
-  data_label: string | null;
-  telescope: string | null;
-  instrument: string | null;
-  /** 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z' */
-  ut_datetime: string | null;
-  /** 'HH:MM:SS[.ffffff]' local time at the telescope */
-  local_time: string | null;
-  observation_type: string | null;
-  observation_class: string | null;
-  object: string | null;
-  ra: number | null;
-  dec: number | null;
-  azimuth: number | null;
-  elevation: number | null;
-  /** Cassegrain rotator position angle, degrees */
-  cass_rotator_pa: number | null;
-  airmass: number | null;
-  exposure_time: number | null;
-  filter_name: string | null;
-  disperser: string | null;
-  camera: string | null;
-  /** microns; spectroscopy only */
-  central_wavelength: number | null;
-  wavelength_band: string | null;
-  focal_plane_mask: string | null;
-  /** 'XxY' */
-  detector_binning: string | null;
-  detector_roi_setting: string | null;
-  detector_gain_setting: string | null;
-  detector_readspeed_setting: string | null;
-  detector_welldepth_setting: string | null;
-  detector_readmode_setting: string | null;
-  coadds: number | null;
-  spectroscopy: boolean;
-  mode: Mode;
-  adaptive_optics: boolean;
-  laser_guide_star: boolean;
-  wavefront_sensor: string | null;
-  gcal_lamp: string | null;
-  raw_iq: number | null;
-  raw_cc: number | null;
-  raw_wv: number | null;
-  raw_bg: number | null;
-  requested_iq: number | null;
-  requested_cc: number | null;
-  requested_wv: number | null;
-  requested_bg: number | null;
-  qa_state: QaState;
-  /** 'YYYY-MM-DD' */
-  release: string | null;
-  /** PROP_MD = T: object and position are as proprietary as the data (Gemini's rule). */
-  proprietary_coordinates: boolean;
-  reduction: Reduction;
-  engineering: boolean;
-  science_verification: boolean;
-  calibration_program: boolean;
-  /** DRAGONS' processing mode of a processed file (PROCMODE: 'sq', 'ql'), lower case. */
-  procmode: string | null;
-  /** 'Raw', 'Quick-Look' or 'Science-Quality' (the archive's processing search term); null otherwise. */
-  processing: Processing | null;
-  /**
-   * True when a photometric standard star lies in the field. The archive sets it after ingest
-   * from its standard-star catalogue; extraction alone never knows it (null).
-   */
-  phot_standard: boolean | null;
-  /** Data-type tags, sorted. */
-  types: string[];
-  /** Every valued primary-header card: keyword → value (first occurrence wins). */
-  keywords: Record<string, CardValue>;
-}
 
 export interface MetadataOptions {
   /** The file's name, used where headers fall short (dates of very old files). */
@@ -139,10 +52,6 @@ const PROCESSED_KINDS: ReadonlyArray<[string, Reduction]> = [
   ['BPM', 'PROCESSED_BPM'],
   ['PINHOLE', 'PROCESSED_PINHOLE'],
 ];
-
-const QA_STATES: readonly string[] = ['Pass', 'Usable', 'Fail', 'CHECK', 'Undefined'];
-const GAIN_SETTINGS: readonly string[] = ['high', 'low', 'standard'];
-const WELL_DEPTHS: readonly string[] = ['Shallow', 'Deep', 'Invalid'];
 
 function modeOf(tags: ReadonlySet<string>): Mode {
   let mode: Mode = 'imaging';
@@ -222,7 +131,7 @@ function scale(v: number | null, digits: number): number | null {
 }
 
 /** Build the context of a file: its instrument module, merged descriptors and resolved tags. */
-export function describe(hdus: readonly Header[], opts: MetadataOptions = {}): Ctx {
+function describe(hdus: readonly Header[], opts: MetadataOptions = {}): Ctx {
   const h = new HeaderSet(hdus);
   const inst: Instrument = instrumentFor(h);
   const d: Descriptors = { ...generic, ...inst.descriptors };
@@ -282,7 +191,7 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     detector_roi_setting: get(d.detectorRoiSetting),
     detector_gain_setting: oneOf(get(d.gainSetting), GAIN_SETTINGS),
     detector_readspeed_setting: oneOf(get(d.readSpeedSetting), READSPEED_SETTINGS),
-    detector_welldepth_setting: oneOf(get(d.wellDepthSetting), WELL_DEPTHS),
+    detector_welldepth_setting: oneOf(get(d.wellDepthSetting), WELLDEPTH_SETTINGS),
     detector_readmode_setting: get(d.readMode),
     coadds: get(d.coadds),
     spectroscopy,
@@ -299,7 +208,7 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     requested_cc: get(d.requestedCc),
     requested_wv: get(d.requestedWv),
     requested_bg: get(d.requestedBg),
-    qa_state: (qa !== null && QA_STATES.includes(qa) ? qa : 'Undefined') as QaState,
+    qa_state: isQaState(qa) ? qa : 'Undefined',
     release: get(d.release),
     proprietary_coordinates: c.h.phu.get('PROP_MD') === true,
     reduction,
@@ -314,6 +223,10 @@ export function extractMetadata(hdus: readonly Header[], opts: MetadataOptions =
     types: [...tags].sort(),
     keywords: primaryKeywords(c.h.phu),
   };
+}
+
+function isQaState(v: string | null): v is QaState {
+  return v !== null && (QA_STATES as readonly string[]).includes(v);
 }
 
 function oneOf(v: string | null, allowed: readonly string[]): string | null {

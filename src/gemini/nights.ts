@@ -33,7 +33,7 @@ export function isYyyymmdd(s: string): boolean {
 }
 
 /** Midnight UT of a YYYYMMDD date as epoch milliseconds, or null when it is not a real date. */
-export function parseYyyymmdd(s: string): number | null {
+function parseYyyymmdd(s: string): number | null {
   const m = YYYYMMDD_RE.exec(s);
   if (!m) return null;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];

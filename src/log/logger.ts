@@ -18,12 +18,12 @@ export interface LogOptions {
   fileless?: boolean;
 }
 
-export function logFileName(o: Pick<LogOptions, 'logDir' | 'command' | 'name' | 'logsuffix'>): string {
+function logFileName(o: Pick<LogOptions, 'logDir' | 'command' | 'name' | 'logsuffix'>): string {
   const suffix = o.logsuffix ?? o.name;
   return path.join(o.logDir, `${o.command}${suffix ? '-' + suffix : ''}.log`);
 }
 
-const openDestinations: pino.DestinationStream[] = [];
+const openDestinations: ReturnType<typeof pino.destination>[] = [];
 
 /** JSON lines to the log file; a readable line on stderr unless --demon. */
 export function createLogger(o: LogOptions): Logger {
@@ -42,10 +42,10 @@ export function createLogger(o: LogOptions): Logger {
 
 // logrotate `create`: on SIGHUP reopen the files so the new one is written.
 process.on('SIGHUP', () => {
-  for (const d of openDestinations) (d as any).reopen?.();
+  for (const d of openDestinations) d.reopen();
 });
 
-function humanStderr(): NodeJS.WritableStream {
+function humanStderr(): pino.DestinationStream {
   const levels: Record<number, string> = {
     10: 'TRACE',
     20: 'DEBUG',
@@ -72,7 +72,7 @@ function humanStderr(): NodeJS.WritableStream {
       }
       return true;
     },
-  } as unknown as NodeJS.WritableStream;
+  };
 }
 
 export function silentLogger(): Logger {

@@ -92,7 +92,3 @@ export async function saveScrub(
     [name, s.last, s.passes, s.bytesThisPass, s.newPass],
   );
 }
-
-export async function scrubStates(db: Queryable): Promise<ScrubState[]> {
-  return (await db.query('SELECT * FROM ops_scrub_state ORDER BY name')).rows;
-}

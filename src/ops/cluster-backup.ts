@@ -2,7 +2,6 @@ import { createReadStream, createWriteStream, existsSync, realpathSync } from 'n
 import { chown, lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import pg from 'pg';
@@ -65,6 +64,9 @@ const SKIP_FILES = new Set([
 ]);
 const WAL_SEGMENT = /^[0-9A-F]{24}$/;
 
+/** tar-stream's entries are streamx Writables: the little of them used here. */
+type Entry = NodeJS.EventEmitter & { write(chunk: Buffer): boolean; end(data?: unknown): unknown };
+
 async function addFile(pack: tar.Pack, full: string, name: string): Promise<void> {
   let fh;
   try {
@@ -76,13 +78,13 @@ async function addFile(pack: tar.Pack, full: string, name: string): Promise<void
   try {
     const st = await fh.stat();
     const size = st.size;
-    const entry = pack.entry({
+    const entry: Entry = pack.entry({
       name,
       size,
       mode: st.mode & 0o7777,
       mtime: st.mtime,
       type: 'file',
-    }) as unknown as Writable;
+    });
     // Read exactly the size announced in the tar header: a file that grew meanwhile is cut (WAL
     // replay writes the rest), one that shrank is padded with zeros (replay truncates it).
     const buf = Buffer.allocUnsafe(1 << 20);

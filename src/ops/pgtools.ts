@@ -16,13 +16,13 @@ export class PgToolError extends Error {
   override name = 'PgToolError';
 }
 
-export function toolVersion(file: string): PgTool | null {
+function toolVersion(file: string): PgTool | null {
   const r = spawnSync(file, ['--version'], { encoding: 'utf8', timeout: 10_000 });
   const m = r.status === 0 ? /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?\S*/.exec(r.stdout) : null;
   return m ? { path: file, major: Number(m[1]), version: m[0].replace(/^\(PostgreSQL\)\s+/, '') } : null;
 }
 
-export function candidates(tool: string, binDir?: string, envPath = process.env.PATH ?? ''): string[] {
+function candidates(tool: string, binDir?: string, envPath = process.env.PATH ?? ''): string[] {
   const dirs: string[] = [];
   if (binDir) dirs.push(binDir);
   const lib = '/usr/lib/postgresql';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { QUEUES } from '../queues/tables.js';
 import { exactRegex } from './filters.js';
 import type { TriageReport } from './triage.js';
 
@@ -113,7 +114,7 @@ export function verdict(
     } else notes.push('changed since its last ingest; re-ingest is queued');
   }
   // Stuck queue rows block everything after them.
-  for (const queue of ['ingest', 'export', 'preview', 'calcache']) {
+  for (const { name: queue } of Object.values(QUEUES)) {
     const mine = rows(queue);
     const pending = mine.some((q) => q.state === 'pending' || q.state === 'deferred');
     const failed = mine.filter((q) => q.state === 'failed');
@@ -204,7 +205,7 @@ export interface Fact {
 }
 
 /** What the verdict rests on, one line per source asked, in pipeline order. */
-export function factsOf(r: Facts): Fact[] {
+function factsOf(r: Facts): Fact[] {
   const facts: Fact[] = [];
   facts.push({
     source: 'DHS',
@@ -230,7 +231,7 @@ export function factsOf(r: Facts): Fact[] {
         ? `diskfile ${present.id} present${present.canonical ? ', canonical' : ''}${r.header ? `, header ${r.header.id}` : ', no header'}`
         : `${r.diskfiles.length} version(s), none present${canonical ? ` (canonical ${canonical.id})` : ''}`,
   });
-  for (const queue of ['ingest', 'export', 'preview', 'calcache']) {
+  for (const { name: queue } of Object.values(QUEUES)) {
     const rows = r.queues.filter((q) => q.queue === queue);
     facts.push({
       source: `queue ${queue}`,

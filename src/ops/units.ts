@@ -6,11 +6,11 @@ import type { Config } from '../config/schema.js';
 // `--lockfile` failed under the units as shipped. `fitsstore units` renders them for the
 // configuration in use; the test renders each one and checks.
 
-export const INSTALL_DIR = '/opt/fitsstore';
-export const CONFIG_FILE = '/etc/fitsstore/config.json';
+const INSTALL_DIR = '/opt/fitsstore';
+const CONFIG_FILE = '/etc/fitsstore/config.json';
 
 /** Directories the daemon of this unit writes: logs, lock, store, var; the server also staging. */
-export function writablePaths(config: Config, unit: string): string[] {
+function writablePaths(config: Config, unit: string): string[] {
   const p = config.paths;
   const paths = [p.log_dir, p.lock_dir, p.storage_root, p.var_dir];
   // The HTTP server receives uploads into staging (archive role); the DHS is never written.

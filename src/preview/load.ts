@@ -58,7 +58,7 @@ function squeezedAxes(hdu: Hdu): number {
  * The stored pixels of a plain image HDU as a typed view, byte-swapped in place (the buffer is
  * ours and 8-byte aligned). Scaling is left to the consumer; 64-bit integers are decoded.
  */
-export function storedPlane(header: Header, bytes: Uint8Array): Plane {
+function storedPlane(header: Header, bytes: Uint8Array): Plane {
   const shape = imageShape(header);
   const bitpix = header.get('BITPIX');
   if (!shape || shape.pixels === 0) throw new Error('header has no image axes');

@@ -67,7 +67,7 @@ function blockGeometry(
 }
 
 /** Science images only, when the file labels them (processed files add VAR, DQ ...). */
-export function scienceImages(images: HduImage[]): HduImage[] {
+function scienceImages(images: HduImage[]): HduImage[] {
   const sci = images.filter((i) => str(i.header, 'EXTNAME').toUpperCase() === 'SCI');
   return sci.length ? sci : images;
 }

@@ -104,7 +104,7 @@ export function plotSpectrum(y: ArrayLike<number>, x?: ArrayLike<number>, opts: 
  * The y range: extremes of the 3-point running median, so that one-pixel spikes (cosmic rays, hot
  * pixels) do not squash the spectrum while real lines, a few pixels wide, stay whole on the plot.
  */
-export function plotRange(y: ArrayLike<number>): { lo: number; hi: number } | null {
+function plotRange(y: ArrayLike<number>): { lo: number; hi: number } | null {
   const n = y.length;
   let lo = Infinity;
   let hi = -Infinity;

@@ -103,7 +103,7 @@ export function percentileClip(
  * (F2's round field, vignetted corners, a partial ROI) the percentile would sit in the dark area
  * and flatten the sky into a uniform grey with no noise or faint sources left in it.
  */
-export function displayClip(
+function displayClip(
   data: ArrayLike<number>,
   length: number = data.length,
   percentiles: [number, number] = [0.3, 99.7],
@@ -134,7 +134,7 @@ export function stretchLut(stretch: Stretch): Uint8Array {
  * 8-bit grey pixels, rows flipped so that the data's first row (FITS y = 1, south on Gemini
  * images in their default orientation) is the bottom row of the picture. NaN → black.
  */
-export function toGrey(img: Plane, clip: { lo: number; hi: number } | null, stretch: Stretch): Uint8Array {
+function toGrey(img: Plane, clip: { lo: number; hi: number } | null, stretch: Stretch): Uint8Array {
   const { width: w, height: h, data } = img;
   const out = new Uint8Array(w * h);
   if (!clip) return out; // nothing finite: an all-black frame
@@ -202,10 +202,4 @@ export async function renderTiles(
   const size = outputSize(mosaicWidth, mosaicHeight, longSide);
   const jpeg = await encodeGrey(grey, binned, size, opts.quality);
   return { jpeg, ...size, clip: clip ?? { lo: NaN, hi: NaN } };
-}
-
-/** Renders one image (the first plane of a cube). */
-export function renderPlane(img: Plane, opts: RenderOptions = {}): Promise<Rendered> {
-  const tile: Tile = { src: img, sx: 0, sy: 0, w: img.width, h: img.height, dx: 0, dy: 0 };
-  return renderTiles([tile], img.width, img.height, opts);
 }

@@ -96,7 +96,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const periodic = (everyMs: () => number, fn: () => Promise<void>) => {
     (async () => {
       while (!stopTimers.signal.aborted) {
-        await waker_sleep(jitter(everyMs()), stopTimers.signal);
+        await sleep(jitter(everyMs()), stopTimers.signal);
         if (stopTimers.signal.aborted) break;
         await fn().catch((e) => o.log.warn({ err: errorText(e) }, 'periodic task failed; will retry'));
       }
@@ -207,10 +207,6 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     await listener?.stop();
   }
   return stats;
-
-  function waker_sleep(ms: number, signal: AbortSignal) {
-    return new Waker().sleep(ms, signal);
-  }
 }
 
 /** Handles one claimed row; true when the handler found nothing to do ({ settled }). */

@@ -9,7 +9,7 @@ import type { Queryable } from '../db/pool.js';
 // and everything below already works from that user.
 
 /** Cookie carrying config.server.magic_download_cookie (the Gemini archive's name for it). */
-export const MAGIC_DOWNLOAD_COOKIE = 'gemini_fits_authorization';
+const MAGIC_DOWNLOAD_COOKIE = 'gemini_fits_authorization';
 
 /** The header facts access depends on; rows from searchHeaders or the /file/ lookup have them. */
 export interface AccessRow {

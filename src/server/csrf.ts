@@ -11,7 +11,7 @@ import { cookieOptions, SESSION_COOKIE } from '../users/sessions.js';
 // GET forms (search, usage report filters) change nothing and carry no token: a token in a URL
 // would leak into logs and Referer headers.
 
-export const CSRF_COOKIE = 'fitsstore_csrf';
+const CSRF_COOKIE = 'fitsstore_csrf';
 export const CSRF_FIELD = 'csrf';
 
 function sessionBound(sessionToken: string): string {

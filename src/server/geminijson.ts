@@ -1,4 +1,6 @@
 import { WITHHELD_COLUMNS } from '../gemini/selection/index.js';
+import type { HeaderColumn } from '../gemini/headerrow.js';
+import type { SearchRow } from '../services/archive/search.js';
 import { releaseDay } from './access.js';
 
 // Rows → the JSON the Gemini archive returns from /jsonfilelist, /jsonsummary and /jsonqastate
@@ -7,6 +9,9 @@ import { releaseDay } from './access.js';
 // servers) read these documents.
 
 export type Row = Record<string, unknown>;
+
+/** The fields of a search row an entry reads; any may be absent or null (a placeholder entry). */
+type Fields<K extends keyof SearchRow> = { [F in K]?: SearchRow[F] | null };
 
 /** diskfile fields of jsonfilelist, after `name`; `size` and `md5` repeat file_size and file_md5. */
 export const DISKFILE_FIELDS = [
@@ -20,13 +25,14 @@ export const DISKFILE_FIELDS = [
   'lastmod',
   'mdready',
   'entrytime',
-] as const;
+] as const satisfies readonly (keyof SearchRow)[];
+type DiskfileField = (typeof DISKFILE_FIELDS)[number];
 
 /**
  * Header fields of jsonsummary, in the archive's order (its 2024 documents: `processing` is the
  * newer name of `procmode`; both are sent), each from the header column of that name.
  */
-export const HEADER_FIELDS = [
+const HEADER_FIELDS = [
   'program_id',
   'engineering',
   'science_verification',
@@ -81,7 +87,8 @@ export const HEADER_FIELDS = [
   'reduction',
   'types',
   'phot_standard',
-] as const;
+] as const satisfies readonly HeaderColumn[];
+type HeaderField = (typeof HEADER_FIELDS)[number];
 
 /** Site-quality percentiles are numbers at the archive (85, not "85"); "Any" is 100. */
 const PERCENTILE_FIELDS = new Set([
@@ -98,7 +105,7 @@ const PERCENTILE_FIELDS = new Set([
 const p2 = (n: number) => String(n).padStart(2, '0');
 
 /** Python's str(datetime): 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC, '+00:00' when tz-aware. */
-export function pyDatetime(d: Date, withZone: boolean): string {
+function pyDatetime(d: Date, withZone: boolean): string {
   const base =
     `${d.getUTCFullYear()}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())} ` +
     `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`;
@@ -107,7 +114,7 @@ export function pyDatetime(d: Date, withZone: boolean): string {
 }
 
 /** Python's str(list) of strings: "['GMOS', 'RAW']". */
-export function pyList(items: unknown[]): string {
+function pyList(items: unknown[]): string {
   return `[${items.map((s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')}]`;
 }
 
@@ -118,7 +125,7 @@ function num(v: unknown): unknown {
 }
 
 /** One column value as the archive writes it. */
-export function jsonValue(field: string, v: unknown): unknown {
+function jsonValue(field: string, v: unknown): unknown {
   if (v === undefined || v === null) return null;
   switch (field) {
     case 'lastmod':
@@ -145,7 +152,7 @@ export function jsonValue(field: string, v: unknown): unknown {
  * The jsonfilelist entry: name, diskfile fields, size, md5, and pending_ingest when known (the
  * archive's newer documents always carry it, right after md5).
  */
-export function fileListEntry(row: Row, pendingIngest?: boolean): Row {
+export function fileListEntry(row: Fields<'name' | DiskfileField>, pendingIngest?: boolean): Row {
   const out: Row = { name: row.name ?? null };
   for (const f of DISKFILE_FIELDS) out[f] = jsonValue(f, row[f]);
   out.size = out.file_size;
@@ -155,7 +162,11 @@ export function fileListEntry(row: Row, pendingIngest?: boolean): Row {
 }
 
 /** The jsonsummary entry: the file list entry and the header fields, coordinates blanked if asked. */
-export function summaryEntry(row: Row, canHaveCoords: boolean, pendingIngest?: boolean): Row {
+export function summaryEntry(
+  row: Fields<'name' | DiskfileField | HeaderField>,
+  canHaveCoords: boolean,
+  pendingIngest?: boolean,
+): Row {
   const out = fileListEntry(row, pendingIngest);
   for (const f of HEADER_FIELDS) out[f] = jsonValue(f, row[f]);
   if (!canHaveCoords) for (const f of WITHHELD_COLUMNS) out[f] = null;
@@ -163,7 +174,9 @@ export function summaryEntry(row: Row, canHaveCoords: boolean, pendingIngest?: b
 }
 
 /** The jsonqastate entry, for the ODB. */
-export function qaStateEntry(row: Row): Row {
+export function qaStateEntry(
+  row: Fields<'data_label' | 'filename' | 'data_md5' | 'entrytime' | 'qa_state'>,
+): Row {
   return {
     data_label: jsonValue('data_label', row.data_label),
     filename: jsonValue('filename', row.filename),

@@ -49,7 +49,7 @@ function parseOptions() {
   }
 }
 
-export async function main(): Promise<void> {
+async function main(): Promise<void> {
   const opts = parseOptions();
   if (opts.help) {
     process.stdout.write(USAGE);

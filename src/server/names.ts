@@ -8,18 +8,8 @@ export class BadNameError extends Error {
   override name = 'BadNameError';
 }
 
-export function isSafeSegment(s: string): boolean {
+function isSafeSegment(s: string): boolean {
   return SEGMENT.test(s) && s !== '.' && s !== '..';
-}
-
-/** `<name>` or `<path>/<name>` from /upload_file/...: the directory part and the file name. */
-export function parseUploadTarget(rest: string): { path: string; filename: string } {
-  const segments = rest.split('/');
-  for (const s of segments) {
-    if (!isSafeSegment(s)) throw new BadNameError(`bad file name or path in upload: ${JSON.stringify(rest)}`);
-  }
-  const filename = segments.pop()!;
-  return { path: segments.join('/'), filename };
 }
 
 /** A single file name (/file/<name>). */

@@ -7,7 +7,7 @@ import { decompressStream } from '../fits/bzip2.js';
 // so writeFileAtomic removes its temporary file and nothing is stored or queued; the verdict on
 // the first block is awaited before the stream ends, i.e. before the rename into place.
 
-export const FITS_BLOCK = 2880;
+const FITS_BLOCK = 2880;
 
 /** The client sent something the door refuses: the status to answer and why. */
 export class UploadRefused extends Error {
@@ -21,7 +21,7 @@ export class UploadRefused extends Error {
 }
 
 /** Why a first block is not a FITS primary header, or null when it is one. */
-export function fitsBlockProblem(block: Buffer): string | null {
+function fitsBlockProblem(block: Buffer): string | null {
   if (block.length < FITS_BLOCK)
     return `the body is not FITS: ${block.length} bytes, less than one ${FITS_BLOCK}-byte block`;
   const card = block.toString('latin1', 0, 80);

@@ -8,7 +8,7 @@ export type { Storage, StoredFile } from './types.js';
 export async function openStorage(config: Config): Promise<Storage> {
   if (config.storage.type === 's3') {
     const { S3Storage } = await import('./s3.js');
-    return new S3Storage(config.storage.s3!) as unknown as Storage;
+    return new S3Storage(config.storage.s3!);
   }
   return new LocalStorage(config.paths.storage_root);
 }

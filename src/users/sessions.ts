@@ -10,7 +10,7 @@ import type { WebUser } from './store.js';
 
 /** The Gemini archive's cookie name, so its tools recognise a logged-in session. */
 export const SESSION_COOKIE = 'gemini_archive_session';
-export const SESSION_DAYS = 30;
+const SESSION_DAYS = 30;
 
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -28,7 +28,7 @@ export async function createSession(db: Queryable, userId: number): Promise<stri
   return token;
 }
 
-export async function userOfSession(db: Queryable, token: string): Promise<WebUser | null> {
+async function userOfSession(db: Queryable, token: string): Promise<WebUser | null> {
   const r = await db.query(
     `SELECT u.id, u.username, u.fullname, u.email, u.staff, u.superuser
      FROM usersession s JOIN archiveuser u ON u.id = s.user_id
@@ -46,7 +46,7 @@ export async function deleteSession(db: Queryable, token: string): Promise<void>
  * Cookies are Secure when the site is served over https: the request came in over TLS, or the
  * configured public URL says https (TLS ending at a proxy in front of us).
  */
-export function secureCookies(req: FastifyRequest, config: Config): boolean {
+function secureCookies(req: FastifyRequest, config: Config): boolean {
   return req.protocol === 'https' || (config.server.public_url ?? '').startsWith('https:');
 }
 

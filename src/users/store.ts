@@ -19,7 +19,7 @@ export class UserError extends Error {
 
 const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
-export function checkUsername(username: string): string {
+function checkUsername(username: string): string {
   if (!USERNAME_RE.test(username)) {
     throw new UserError(
       `bad username ${JSON.stringify(username)}: 1-64 characters of letters, digits and . _ @ + -, starting with a letter or digit`,
@@ -87,26 +87,12 @@ export async function findForLogin(
   return r.rows[0] ?? null;
 }
 
-export async function findUser(db: Queryable, username: string): Promise<WebUser | null> {
+async function findUser(db: Queryable, username: string): Promise<WebUser | null> {
   const r = await db.query(
     'SELECT id, username, fullname, email, staff, superuser FROM archiveuser WHERE username = $1::text',
     [username],
   );
   return r.rows[0] ?? null;
-}
-
-export async function setRoles(
-  db: Queryable,
-  username: string,
-  roles: { staff?: boolean; superuser?: boolean },
-) {
-  const r = await db.query(
-    `UPDATE archiveuser SET staff = COALESCE($2::boolean, staff) OR COALESCE($3::boolean, superuser),
-                            superuser = COALESCE($3::boolean, superuser)
-     WHERE username = $1::text`,
-    [username, roles.staff ?? null, roles.superuser ?? null],
-  );
-  return (r.rowCount ?? 0) > 0;
 }
 
 export interface Grant {

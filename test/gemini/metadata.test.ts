@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractMetadata } from '../../src/gemini/metadata.js';
 import { qaStateOf } from '../../src/gemini/instruments/generic.js';
-import { HEADER_COLUMNS as TABLE_COLUMNS } from '../../src/services/ingest/diskfile.js';
+import { HEADER_COLUMNS as TABLE_COLUMNS } from '../../src/gemini/headerrow.js';
 import { dhsPrimary, file } from './helpers.js';
 
 // The header table's columns, as ingest writes them: every one must come out of extractMetadata.

@@ -17,7 +17,7 @@ import { printJson } from '../output.js';
 // `header set FILE KEY=VALUE ...`: the same change from the shell.
 
 /** Value typing from the shell: numbers and T/F as FITS numbers and logicals; quote to keep a string. */
-export function shellValue(text: string): WritableValue {
+function shellValue(text: string): WritableValue {
   const quoted = /^'(.*)'$|^"(.*)"$/s.exec(text);
   if (quoted) return quoted[1] ?? quoted[2];
   if (text === 'T' || text === 'F') return text === 'T';
@@ -27,7 +27,7 @@ export function shellValue(text: string): WritableValue {
 }
 
 /** KEY=VALUE arguments → request values; qa_state, raw_site and release keep the API's meaning. */
-export function valuesFromArgs(args: string[]): HeaderUpdateValues {
+function valuesFromArgs(args: string[]): HeaderUpdateValues {
   const values: HeaderUpdateValues = {};
   const generic: Array<[string, WritableValue]> = [];
   for (const arg of args) {

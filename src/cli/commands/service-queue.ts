@@ -14,7 +14,7 @@ export type HandlerFactory = (
   opts: { once?: boolean },
 ) => Promise<Handler>;
 
-export const HANDLERS: Record<string, HandlerFactory> = {
+const HANDLERS: Record<string, HandlerFactory> = {
   // Each imports only its own service: an ingest daemon never loads sharp or the calibration rules.
   ingest: async (ctx, database, params) =>
     (await import('../../services/ingest/ingest.js')).makeIngestHandler({

@@ -52,7 +52,7 @@ export interface UpSummary {
  * once rewrote the same names: the copier took them as already in the store, ingested none, and
  * `up --exit` waited for ever.
  */
-export function nextSampleSerial(dirs: string[], date: string): number {
+function nextSampleSerial(dirs: string[], date: string): number {
   const re = new RegExp(`^N${date}S(\\d{4})\\.fits`);
   let max = 0;
   for (const d of dirs) {
@@ -70,12 +70,7 @@ export function nextSampleSerial(dirs: string[], date: string): number {
   return max + 1;
 }
 
-export function generateSamples(
-  dir: string,
-  count: number,
-  now = new Date(),
-  alsoTaken: string[] = [],
-): string[] {
+function generateSamples(dir: string, count: number, now = new Date(), alsoTaken: string[] = []): string[] {
   const date = now.toISOString().slice(0, 10).replace(/-/g, '');
   const insts = ['GMOS-N', 'NIRI', 'GNIRS', 'F2', 'GSAOI'] as const;
   const names: string[] = [];

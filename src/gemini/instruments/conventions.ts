@@ -1,6 +1,7 @@
-// The archive's vocabularies and value conventions shared by every instrument: enumerations
-// of the header table, broad-band wavelengths, canonical names, sky-condition percentiles and
-// the derived QA state.
+// The archive's vocabularies and value conventions shared by every instrument: enumerations of
+// the header table, broad-band wavelengths, canonical names, sky-condition percentiles and the
+// derived QA state. Each enumeration is listed once, here: extraction keeps only these values and
+// the search terms (gemini/selection/vocabulary.ts) are made from the same lists.
 
 export const OBSERVATION_TYPES = [
   'DARK',
@@ -34,6 +35,7 @@ export const READSPEED_SETTINGS = [
   'medium',
   'slow',
   'standard',
+  // GHOST reads its two cameras at separate speeds.
   'red:fast,blue:fast',
   'red:fast,blue:medium',
   'red:fast,blue:slow',

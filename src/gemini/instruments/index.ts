@@ -27,9 +27,9 @@ import { niri } from './niri.js';
 import type { Instrument } from './types.js';
 
 /** Files of instruments without a module of their own get the Gemini-wide rules only. */
-export const genericInstrument: Instrument = { names: [] };
+const genericInstrument: Instrument = { names: [] };
 
-export const INSTRUMENTS: readonly Instrument[] = [
+const INSTRUMENTS: readonly Instrument[] = [
   gmos,
   f2,
   niri,

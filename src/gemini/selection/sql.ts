@@ -2,6 +2,7 @@
 // (the archive's Selection.filter). Every value travels as a $n parameter with a cast; only
 // column names and operators, all fixed here, are written into the text.
 
+import { gmos } from '../instruments/gmos.js';
 import { utDateRange, utDatesRange, utRangeOfNight, type Site } from '../nights.js';
 import type { Selection } from './types.js';
 import {
@@ -192,7 +193,7 @@ export function selectionToSql(sel: Selection, opts: SqlOptions = {}): SqlFragme
   // What and where.
   if (sel.telescope !== undefined) eq('h.telescope', sel.telescope);
   if (sel.inst !== undefined) {
-    if (sel.inst === 'GMOS') where.push(`h.instrument = ANY(${p.add(['GMOS-N', 'GMOS-S'], 'text[]')})`);
+    if (sel.inst === 'GMOS') where.push(`h.instrument = ANY(${p.add([...gmos.names], 'text[]')})`);
     else eq('h.instrument', sel.inst);
   }
   if (sel.observation_type !== undefined) eq('h.observation_type', sel.observation_type);

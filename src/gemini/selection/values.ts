@@ -10,7 +10,7 @@ export type Interpreted<T> = { ok: true; value: T; warning?: string } | { ok: fa
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A plain decimal number, else null (no hex, no Infinity, no blanks: Number('') is 0). */
-export function decimal(s: string): number | null {
+function decimal(s: string): number | null {
   const t = s.trim();
   return NUMBER_RE.test(t) ? Number(t) : null;
 }

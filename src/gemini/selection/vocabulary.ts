@@ -4,12 +4,12 @@
 // Matching is exact (case-sensitive) as on the archive, except instruments, telescopes and
 // detector-ROI words, which the archive also matches without regard to case.
 
-import { INSTRUMENT_NAMES } from '../instruments/conventions.js';
+import * as conventions from '../instruments/conventions.js';
 import type { ProcessingMode, QaTerm, SpectroscopyMode, Telescope } from './types.js';
 
 /** Lower-case name → the spelling the headers (and header.instrument) use. */
 const INSTRUMENTS: Readonly<Record<string, string>> = {
-  ...INSTRUMENT_NAMES,
+  ...conventions.INSTRUMENT_NAMES,
   gmos: 'GMOS', // either GMOS
 };
 
@@ -29,31 +29,9 @@ export function telescopeName(term: string): Telescope | null {
   return null;
 }
 
-export const OBSERVATION_TYPES: ReadonlySet<string> = new Set([
-  'DARK',
-  'ARC',
-  'FLAT',
-  'BIAS',
-  'OBJECT',
-  'PINHOLE',
-  'RONCHI',
-  'CAL',
-  'FRINGE',
-  'MASK',
-  'STANDARD',
-  'SLITILLUM',
-  'BPM',
-]);
+export const OBSERVATION_TYPES: ReadonlySet<string> = new Set(conventions.OBSERVATION_TYPES);
 
-export const OBSERVATION_CLASSES: ReadonlySet<string> = new Set([
-  'dayCal',
-  'partnerCal',
-  'acqCal',
-  'acq',
-  'science',
-  'progCal',
-  'nightCal',
-]);
+export const OBSERVATION_CLASSES: ReadonlySet<string> = new Set(conventions.OBSERVATION_CLASSES);
 
 /** Calibration types (lower case so they never clash with observation types). */
 export const CAL_TYPES: ReadonlySet<string> = new Set([
@@ -158,24 +136,9 @@ export function binning(term: string): string | null {
   return /^[1248]x[1248]$/.test(term) ? term : null;
 }
 
-export const GAIN_SETTINGS: ReadonlySet<string> = new Set(['high', 'low', 'standard']);
-export const READSPEED_SETTINGS: ReadonlySet<string> = new Set([
-  'fast',
-  'medium',
-  'slow',
-  'standard',
-  // GHOST reads its two cameras at separate speeds.
-  'red:fast,blue:fast',
-  'red:fast,blue:medium',
-  'red:fast,blue:slow',
-  'red:medium,blue:fast',
-  'red:medium,blue:medium',
-  'red:medium,blue:slow',
-  'red:slow,blue:fast',
-  'red:slow,blue:medium',
-  'red:slow,blue:slow',
-]);
-export const WELLDEPTH_SETTINGS: ReadonlySet<string> = new Set(['Shallow', 'Deep', 'Invalid']);
+export const GAIN_SETTINGS: ReadonlySet<string> = new Set(conventions.GAIN_SETTINGS);
+export const READSPEED_SETTINGS: ReadonlySet<string> = new Set(conventions.READSPEED_SETTINGS);
+export const WELLDEPTH_SETTINGS: ReadonlySet<string> = new Set(conventions.WELLDEPTH_SETTINGS);
 
 /** Detector read modes as URL words: astrodata's read_mode names with '_' for ' '. */
 export const READMODE_SETTINGS: ReadonlySet<string> = new Set([

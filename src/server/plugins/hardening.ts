@@ -36,7 +36,7 @@ export function serverOptions(config: Config) {
 }
 
 /** Closes connections past `max` open ones from one address, at once. */
-export function capConnectionsPerIp(app: FastifyInstance, max: number): void {
+function capConnectionsPerIp(app: FastifyInstance, max: number): void {
   const open = new Map<string, number>();
   let shed = 0;
   app.server.on('connection', (socket: Socket) => {
@@ -60,7 +60,7 @@ export function capConnectionsPerIp(app: FastifyInstance, max: number): void {
 }
 
 /** Why a percent-encoded string is not clean text, or null. */
-export function textProblem(encoded: string, what: string, plus = false): string | null {
+function textProblem(encoded: string, what: string, plus = false): string | null {
   let decoded: string;
   try {
     decoded = decodeURIComponent(plus ? encoded.replace(/\+/g, ' ') : encoded);
@@ -76,14 +76,14 @@ function badRequest(reply: FastifyReply, message: string): FastifyReply {
 }
 
 /** Host names (with or without port) requests may name when no public_url is set. */
-export function allowedHosts(config: Config): string[] {
+function allowedHosts(config: Config): string[] {
   const configured = config.server.allowed_hosts.map((h) => h.toLowerCase());
   if (configured.length) return configured;
   // Nothing configured: the names of this machine's loopback, which cannot be spoofed from outside.
   return ['localhost', '127.0.0.1', '[::1]'];
 }
 
-export function hostAllowed(host: string | undefined, allowed: readonly string[]): boolean {
+function hostAllowed(host: string | undefined, allowed: readonly string[]): boolean {
   if (!host) return false;
   const h = host.toLowerCase();
   const bare = h.replace(/:\d+$/, '');

@@ -42,7 +42,7 @@ function baseUrl(ctx: RouteContext, req: FastifyRequest): string {
   return (ctx.config.server.public_url ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
 }
 
-export function calmgrXml(
+function calmgrXml(
   datasets: Dataset[],
   base: string,
   now = new Date(),
@@ -81,7 +81,7 @@ export function calmgrXml(
   return out.join('\n');
 }
 
-export function calmgrJson(datasets: Dataset[], base: string, method: 'GET' | 'POST' = 'GET') {
+function calmgrJson(datasets: Dataset[], base: string, method: 'GET' | 'POST' = 'GET') {
   return datasets.map((d) => ({
     label: d.data_label,
     filename: method === 'GET' ? d.name : null,

@@ -5,7 +5,7 @@ import { staffOnly, type SiteContext } from '../web.js';
 // should be a 500 page with a reference number, and /usagedetails/<that number> should show this
 // exception and its stack. Operators use it after a deployment; the browser tests use it too.
 
-export class DeliberateError extends Error {
+class DeliberateError extends Error {
   override name = 'DeliberateError';
 }
 

@@ -14,6 +14,7 @@ import {
   searchHeaders,
   type OrderKey,
   type SearchOptions,
+  type SearchRow,
 } from '../../services/archive/search.js';
 import type { RouteContext } from '../context.js';
 import { utcDay } from '../access.js';
@@ -129,7 +130,7 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
       ...searchOptions(kind, isOpenQuery(sel), order),
       coords: who.coords,
     });
-    const rows = result.rows as unknown as Row[];
+    const rows = result.rows;
     let entries: Row[];
     if (kind === 'jsonfilenames') {
       entries = rows.map((r) => ({ name: r.name }));
@@ -137,7 +138,7 @@ export const jsonListRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (
       entries = rows.map(qaStateEntry);
     } else {
       const asked = 'pending_ingest' in (req.query as object);
-      const pending = (r: Row) => r.pending_ingest === true;
+      const pending = (r: SearchRow) => r.pending_ingest === true;
       if (kind === 'jsonfilelist' || kind === 'xmlfilelist') {
         entries = rows.map((r) => fileListEntry(r, pending(r)));
         // A named file not in the database yet, but on its way: say so (the exporter then waits).

@@ -24,7 +24,7 @@ import { pageContext, queryParams, sendPage, type SiteContext } from '../web.js'
  * are all other sites. What is returned is re-serialised by the URL parser: it cannot carry a
  * raw CR, LF or any other byte that could split a header.
  */
-export function safeNext(next: unknown): string {
+function safeNext(next: unknown): string {
   const fallback = '/searchform';
   if (typeof next !== 'string' || next.length > 2000) return fallback;
   // eslint-disable-next-line no-control-regex

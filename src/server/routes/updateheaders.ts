@@ -21,7 +21,7 @@ import {
 } from '../../services/headers/headerupdatequeue.js';
 import { secretMatches } from '../access.js';
 
-export const API_COOKIE = 'gemini_api_authorization';
+const API_COOKIE = 'gemini_api_authorization';
 
 export interface UpdateHeadersOptions {
   ctx: { config: Config; db: Db };
@@ -32,7 +32,7 @@ export interface UpdateHeadersOptions {
 type Answer = ItemOutcome & { pending?: boolean };
 
 /** The items of either body format, or null when the body is neither. */
-export function requestItems(body: unknown): unknown[] | null {
+function requestItems(body: unknown): unknown[] | null {
   if (Array.isArray(body)) return body;
   if (body && typeof body === 'object' && Array.isArray((body as { request?: unknown }).request)) {
     return (body as { request: unknown[] }).request;

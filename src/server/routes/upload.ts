@@ -22,12 +22,12 @@ import { UploadGate, UploadRefused } from '../uploadgate.js';
 // A kill -9 in the middle leaves a staged file at most, which `ingest-uploaded` (also run when
 // the server starts) stores and queues, or a temporary dot-file it removes.
 
-export const UPLOAD_COOKIE = 'gemini_fits_upload_auth';
-export const UPLOAD_NAME_MAX = 128;
+const UPLOAD_COOKIE = 'gemini_fits_upload_auth';
+const UPLOAD_NAME_MAX = 128;
 const UPLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9_+-]*(?:\.[A-Za-z0-9_+-]+)*\.fits(?:\.bz2)?$/i;
 
 /** Why `name` may not be uploaded, or null when it may. */
-export function uploadNameProblem(name: string): string | null {
+function uploadNameProblem(name: string): string | null {
   if (name.length > UPLOAD_NAME_MAX) return `upload name longer than ${UPLOAD_NAME_MAX} characters`;
   if (name.includes('/'))
     return `upload names are file names at the top of the store, not paths: ${JSON.stringify(name)}`;

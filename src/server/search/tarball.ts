@@ -37,7 +37,7 @@ export interface TarOutcome {
 }
 
 /** tar-stream's entries are streamx Writables: the little of them used here. */
-type Sink = NodeJS.EventEmitter & { write(chunk: Buffer): boolean; end(): unknown };
+type Sink = NodeJS.EventEmitter & { write(chunk: Buffer): boolean; end(data?: unknown): unknown };
 
 /** Writes a chunk into a tar entry, waiting when the entry (and so the client) is behind. */
 async function write(sink: Sink, chunk: Buffer, failed: Promise<void>): Promise<void> {
@@ -113,9 +113,10 @@ export function tarStream(
         let settle!: (e?: Error | null) => void;
         const entryDone = new Promise<void>((ok, fail) => (settle = (e) => (e ? fail(e) : ok())));
         entryDone.catch(() => {}); // awaited below; a failure must not also count as unhandled
-        const entry = pack.entry({ name: f.filename, size: stored.size, mtime: stored.lastmod }, (err) =>
-          settle(err),
-        ) as unknown as Sink;
+        const entry: Sink = pack.entry(
+          { name: f.filename, size: stored.size, mtime: stored.lastmod },
+          (err) => settle(err),
+        );
         try {
           for await (const chunk of source as AsyncIterable<Buffer>) {
             hash.update(chunk);

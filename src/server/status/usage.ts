@@ -27,7 +27,7 @@ export interface UsageRow {
   has_notes: boolean;
 }
 
-export const USAGE_PAGE = 200;
+const USAGE_PAGE = 200;
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 

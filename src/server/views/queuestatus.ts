@@ -8,10 +8,6 @@ import { layout, type PageContext } from './layout.js';
 // /static/queuestatus.js re-reads /queuestatus/json and rebuilds the same elements (same ids)
 // every few seconds; without it, a <noscript> refresh reloads the page instead.
 
-export function tabLabel(q: QueueTab): string {
-  return `${q.title}: ${q.counts.pending} waiting, ${q.counts.failed} error${q.counts.failed === 1 ? '' : 's'}`;
-}
-
 function waitingItem(it: QueueItem): Html {
   return html`<li>
     ${it.label}

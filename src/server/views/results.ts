@@ -48,7 +48,7 @@ export function sortHeading(label: string, column: OrderColumn, s: PageSearch | 
   </th>`;
 }
 
-export function releaseText(r: ResultRow): string {
+function releaseText(r: ResultRow): string {
   if (!r.release) return 'proprietary';
   const d = r.release instanceof Date ? r.release : new Date(r.release);
   const p = (n: number) => String(n).padStart(2, '0');

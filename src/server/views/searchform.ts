@@ -39,7 +39,7 @@ function select(name: keyof FormValues, label: string, v: FormValues, options: O
   </p>`;
 }
 
-export function searchFormHtml(v: FormValues): Html {
+function searchFormHtml(v: FormValues): Html {
   return html`<form class="search" method="get" action="/searchform" role="search">
     <fieldset>
       <legend>What</legend>

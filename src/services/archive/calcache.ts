@@ -15,15 +15,11 @@ export interface CalcacheDeps {
   log?: Logger;
 }
 
-export class CalcacheError extends Error {
+class CalcacheError extends Error {
   override name = 'CalcacheError';
 }
 
-export async function calcacheFrame(
-  deps: CalcacheDeps,
-  headerId: number,
-  label?: string,
-): Promise<CalcacheResult> {
+async function calcacheFrame(deps: CalcacheDeps, headerId: number, label?: string): Promise<CalcacheResult> {
   const r = await updateCalcache(deps.db, headerId);
   if (!r.found) throw new CalcacheError(`${label ?? 'frame'}: header ${headerId} not found`);
   deps.log?.debug({ obs_hid: headerId, associations: r.associations }, `calcache ${label ?? headerId}`);

@@ -22,12 +22,12 @@ export interface PreviewDeps {
   render?: RenderOptions;
 }
 
-export class PreviewError extends Error {
+class PreviewError extends Error {
   override name = 'PreviewError';
 }
 
 /** Directory, next to the data, that holds the previews of the files in it. */
-export const PREVIEW_DIR = 'previews';
+const PREVIEW_DIR = 'previews';
 
 /** 'N20200101S0001.fits.bz2' in 'sub' → 'sub/previews/N20200101S0001_preview.jpg'. */
 export function previewKey(path: string, filename: string): string {
@@ -56,7 +56,7 @@ async function hasPreview(db: Db, diskfileId: number, key: string): Promise<bool
 }
 
 /** Records the preview of a diskfile; the preview of an earlier render under the same key is kept as one row. */
-export async function upsertPreview(db: Db, diskfileId: number, key: string): Promise<void> {
+async function upsertPreview(db: Db, diskfileId: number, key: string): Promise<void> {
   await db.query(
     `INSERT INTO preview (diskfile_id, filename) VALUES ($1::bigint, $2::text)
      ON CONFLICT (diskfile_id, filename) DO UPDATE SET created = now()`,

@@ -17,7 +17,7 @@ import {
   type CoordsScope,
   type Selection,
 } from '../../gemini/selection/index.js';
-import { HEADER_COLUMNS } from '../ingest/diskfile.js';
+import { HEADER_COLUMNS, type StoredHeaderRow } from '../../gemini/headerrow.js';
 import { pendingIngestSql } from '../../queues/sql.js';
 
 export const OPEN_QUERY_LIMIT = 500;
@@ -161,68 +161,10 @@ export interface SearchOptions {
   coords?: CoordsScope;
 }
 
-/** A header row with its diskfile's and file's columns. */
-export interface HeaderRow {
+/** A stored header row with its ids and its diskfile's and file's columns. */
+export type SearchRow = StoredHeaderRow & {
   id: number;
   diskfile_id: number;
-  program_id: string | null;
-  observation_id: string | null;
-  data_label: string | null;
-  telescope: string | null;
-  instrument: string | null;
-  ut_datetime: Date | null;
-  local_time: string | null;
-  observation_type: string | null;
-  observation_class: string | null;
-  object: string | null;
-  ra: number | null;
-  dec: number | null;
-  azimuth: number | null;
-  elevation: number | null;
-  cass_rotator_pa: number | null;
-  airmass: number | null;
-  exposure_time: number | null;
-  filter_name: string | null;
-  disperser: string | null;
-  camera: string | null;
-  central_wavelength: number | null;
-  wavelength_band: string | null;
-  focal_plane_mask: string | null;
-  detector_binning: string | null;
-  detector_roi_setting: string | null;
-  detector_gain_setting: string | null;
-  detector_readspeed_setting: string | null;
-  detector_welldepth_setting: string | null;
-  detector_readmode_setting: string | null;
-  coadds: number | null;
-  spectroscopy: boolean | null;
-  mode: string | null;
-  adaptive_optics: boolean | null;
-  laser_guide_star: boolean | null;
-  wavefront_sensor: string | null;
-  gcal_lamp: string | null;
-  raw_iq: string | null;
-  raw_cc: string | null;
-  raw_wv: string | null;
-  raw_bg: string | null;
-  requested_iq: string | null;
-  requested_cc: string | null;
-  requested_wv: string | null;
-  requested_bg: string | null;
-  qa_state: string | null;
-  /** node-postgres reads `date` columns as local midnight; format with local getters, or cast in SQL. */
-  release: Date | null;
-  proprietary_coordinates: boolean;
-  reduction: string | null;
-  engineering: boolean | null;
-  science_verification: boolean | null;
-  calibration_program: boolean | null;
-  procmode: string | null;
-  processing: string | null;
-  phot_standard: boolean | null;
-  types: string[] | null;
-  /** Only RESULT_KEYWORDS (a JSON null when the header lacks one). */
-  keywords: Record<string, unknown> | null;
   // diskfile
   filename: string;
   path: string;
@@ -238,10 +180,12 @@ export interface HeaderRow {
   mdready: boolean;
   // file
   name: string;
-}
+  /** With SearchOptions.withPendingIngest only. */
+  pending_ingest?: boolean;
+};
 
 export interface SearchResult {
-  rows: HeaderRow[];
+  rows: SearchRow[];
   /** More rows matched than the limit allowed. */
   truncated: boolean;
   /** The selection was open (see isOpenQuery). */
@@ -281,7 +225,7 @@ function searchClauses(
 }
 
 /**
- * The columns the result pages (search form, summaries, download) show: a HeaderRow without the
+ * The columns the result pages (search form, summaries, download) show: a SearchRow without the
  * rest, about a third of its bytes to send and parse for each of up to 10,000 rows.
  */
 const PAGE_FIELDS = [
@@ -323,9 +267,9 @@ const PAGE_FIELDS = [
   'lastmod',
   'entrytime',
   'name',
-] as const satisfies readonly (keyof HeaderRow)[];
+] as const satisfies readonly (keyof SearchRow)[];
 
-export type PageRow = Pick<HeaderRow, (typeof PAGE_FIELDS)[number]>;
+export type PageRow = Pick<SearchRow, (typeof PAGE_FIELDS)[number]>;
 
 const PAGE_DISKFILE: ReadonlySet<string> = new Set([
   'filename',
@@ -350,7 +294,7 @@ export function searchHeaders(
   sel: Selection,
   opts: SearchOptions = {},
 ): Promise<SearchResult> {
-  return runSearch<HeaderRow>(db, sel, opts, SELECT_COLUMNS);
+  return runSearch<SearchRow>(db, sel, opts, SELECT_COLUMNS);
 }
 
 /** The same search with only the columns the result pages show (PAGE_COLUMNS). */

@@ -52,13 +52,13 @@ export type ExportOutcome =
   | { action: 'sent'; bytes: number; seconds: number; md5: string }
   | { action: 'deferred'; seconds: number; reason: string };
 
-export class ExportError extends Error {
+class ExportError extends Error {
   override name = 'ExportError';
 }
 
 const normaliseUrl = (u: string) => u.replace(/\/+$/, '');
 
-export function destinationConfig(config: Config, url: string): Destination | undefined {
+function destinationConfig(config: Config, url: string): Destination | undefined {
   return config.export.destinations.find((d) => normaliseUrl(d.url) === normaliseUrl(url));
 }
 

@@ -56,7 +56,7 @@ export interface RewriteResult {
   size: number;
 }
 
-export class HeaderRewriteError extends Error {
+class HeaderRewriteError extends Error {
   override name = 'HeaderRewriteError';
 }
 

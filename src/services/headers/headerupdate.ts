@@ -15,7 +15,7 @@ import { rewriteHeader, type RewriteOptions, type RewriteResult } from './header
 import { enqueueIngest } from '../ingest/ingestqueue.js';
 
 /** The archive's QA states → RAWGEMQA / RAWPIREQ (FitsStorage's FitsEditor). */
-export const QA_STATES: Readonly<Record<string, { RAWGEMQA: string; RAWPIREQ: string }>> = {
+const QA_STATES: Readonly<Record<string, { RAWGEMQA: string; RAWPIREQ: string }>> = {
   pass: { RAWGEMQA: 'USABLE', RAWPIREQ: 'YES' },
   usable: { RAWGEMQA: 'USABLE', RAWPIREQ: 'NO' },
   fail: { RAWGEMQA: 'BAD', RAWPIREQ: 'NO' },
@@ -56,7 +56,7 @@ export interface HeaderUpdateValues {
   generic?: Array<[string, WritableValue]> | Record<string, WritableValue>;
 }
 
-export class HeaderUpdateError extends Error {
+class HeaderUpdateError extends Error {
   override name = 'HeaderUpdateError';
 }
 

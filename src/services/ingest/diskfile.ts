@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/pool.js';
+import { HEADER_COLUMNS, type HeaderRow } from '../../gemini/headerrow.js';
 
 // SQL for file, diskfile, header and fulltextheader: the tables ingest owns.
 
@@ -17,68 +18,6 @@ export interface DiskfileRow {
   lastmod: Date | null;
   entrytime: Date;
 }
-
-/** The header table's columns, in the order migrations define them (keywords last). */
-export const HEADER_COLUMNS = [
-  'program_id',
-  'observation_id',
-  'data_label',
-  'telescope',
-  'instrument',
-  'ut_datetime',
-  'local_time',
-  'observation_type',
-  'observation_class',
-  'object',
-  'ra',
-  'dec',
-  'azimuth',
-  'elevation',
-  'cass_rotator_pa',
-  'airmass',
-  'exposure_time',
-  'filter_name',
-  'disperser',
-  'camera',
-  'central_wavelength',
-  'wavelength_band',
-  'focal_plane_mask',
-  'detector_binning',
-  'detector_roi_setting',
-  'detector_gain_setting',
-  'detector_readspeed_setting',
-  'detector_welldepth_setting',
-  'detector_readmode_setting',
-  'coadds',
-  'spectroscopy',
-  'mode',
-  'adaptive_optics',
-  'laser_guide_star',
-  'wavefront_sensor',
-  'gcal_lamp',
-  'raw_iq',
-  'raw_cc',
-  'raw_wv',
-  'raw_bg',
-  'requested_iq',
-  'requested_cc',
-  'requested_wv',
-  'requested_bg',
-  'qa_state',
-  'release',
-  'proprietary_coordinates',
-  'reduction',
-  'engineering',
-  'science_verification',
-  'calibration_program',
-  'procmode',
-  'processing',
-  'phot_standard',
-  'types',
-  'keywords',
-] as const;
-
-export type HeaderRow = Partial<Record<(typeof HEADER_COLUMNS)[number], unknown>>;
 
 export async function presentDiskfile(db: Queryable, name: string): Promise<DiskfileRow | null> {
   // Not a named statement on purpose: a prepared statement keeps a generic plan made from the
@@ -165,9 +104,7 @@ export async function insertVersion(
   c: Queryable,
   v: NewVersion,
 ): Promise<{ diskfileId: number; headerId: number }> {
-  const header = HEADER_COLUMNS.map((k) =>
-    v.header[k] === undefined ? null : k === 'keywords' ? JSON.stringify(v.header[k]) : v.header[k],
-  );
+  const header = HEADER_COLUMNS.map((k) => (k === 'keywords' ? JSON.stringify(v.header[k]) : v.header[k]));
   const r = await c.query({
     name: 'insert-version',
     text: INSERT_VERSION_SQL,

@@ -50,7 +50,7 @@ export type IngestOutcome =
   | { action: 'new' | 'updated'; diskfileId: number; headerId: number }
   | { action: 'deferred'; seconds: number };
 
-export class IngestError extends Error {
+class IngestError extends Error {
   override name = 'IngestError';
 }
 
@@ -101,7 +101,7 @@ export async function ingestFile(deps: IngestDeps, req: IngestRequest): Promise<
   if (headers.some((h) => h.cards.some((c) => c.raw.includes('\u0000')))) {
     throw new IngestError(`${key}: not a valid FITS file: a header contains NUL bytes`);
   }
-  const row = extractMetadata(headers, { filename: req.filename }) as unknown as diskfiles.HeaderRow;
+  const row = extractMetadata(headers, { filename: req.filename });
   // A known photometric standard in the field (the extraction alone cannot know it).
   row.phot_standard = await photStandardIn(db, footprints(headers));
   // The commit need not wait for the WAL flush: the queue row is completed only after it, so any
@@ -240,7 +240,7 @@ function fullText(headers: Header[]): string {
  * would defer them. One query for all of them and a stat each, instead of a lookup per file: the
  * nightly re-queue of everything is bounded by this (issue 17: 2,065 files/s one by one).
  */
-export async function unchangedIds(deps: IngestDeps, rows: QueueRow[]): Promise<Set<number>> {
+async function unchangedIds(deps: IngestDeps, rows: QueueRow[]): Promise<Set<number>> {
   const out = new Set<number>();
   if (deps.storage.kind !== 'local') return out; // S3 lastmod is the upload time: md5 decides there
   const cand = rows.filter((r) => !r.force && !r.force_md5);

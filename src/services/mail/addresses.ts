@@ -64,7 +64,7 @@ const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** The address in a piece of text, cleaned of what people wrap around it; null if malformed. */
-export function cleanAddress(raw: string): string | null {
+function cleanAddress(raw: string): string | null {
   let s = raw.trim().replace(/^mailto:/i, '');
   // Brackets, quotes and punctuation around an address are not part of it.
   s = s.replace(/^[(\[{'`]+/, '').replace(/[)\]}'`.,:;!?]+$/, '');

@@ -98,7 +98,7 @@ export interface RetryOptions {
   onRetry?: (attempt: number, error: unknown, delayMs: number) => void;
 }
 
-export const DEFAULT_RETRY_DELAYS_MS = [2_000, 10_000, 30_000];
+const DEFAULT_RETRY_DELAYS_MS = [2_000, 10_000, 30_000];
 
 /** Runs `fn`, retrying transient failures after the given pauses; the last error is thrown. */
 export async function withRetry<T>(

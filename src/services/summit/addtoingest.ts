@@ -8,7 +8,7 @@ import { enqueueIngest, type IngestItem } from '../ingest/ingestqueue.js';
 // add-to-ingest-queue: select files in the store and queue them, in batches.
 
 /** --file-re special values: files from the last N UTC days (fourday = 4 days including today). */
-export const FILE_RE_DAYS: Readonly<Record<string, number>> = {
+const FILE_RE_DAYS: Readonly<Record<string, number>> = {
   today: 1,
   twoday: 2,
   fourday: 4,

@@ -79,10 +79,6 @@ const RULES: Readonly<Record<VisitingInstrument, Rules>> = {
   },
 };
 
-export function instrumentRules(inst: VisitingInstrument): Rules {
-  return RULES[inst];
-}
-
 const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
 
 /** A Unix time (seconds) written as a number or a numeric string, else undefined. */
@@ -197,7 +193,7 @@ function trimCompression(name: string): string {
 }
 
 /** The store name of a staging file: compressed sources are kept as .bz2. */
-export function storeName(name: string): string {
+function storeName(name: string): string {
   const plain = trimCompression(name);
   return plain === name ? name : `${plain}.bz2`;
 }
