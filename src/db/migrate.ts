@@ -4,7 +4,7 @@ import type { Queryable } from './pool.js';
 import pg from 'pg';
 
 // Both src/db/migrate.ts and dist/db/migrate.js sit two levels below the package root.
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
 
 export interface Migration {
   number: number;
