@@ -234,10 +234,6 @@ export async function releaseWorker(db: Queryable, q: QueueTable, worker: string
   return returnToPending(db, q, 'worker = $1', [worker]);
 }
 
-export async function releaseIds(db: Queryable, q: QueueTable, ids: number[]): Promise<number> {
-  return returnToPending(db, q, 'id = ANY($1::bigint[])', [ids]);
-}
-
 export async function heartbeatRows(db: Queryable, q: QueueTable, workers: string[]): Promise<void> {
   await db.query(
     `UPDATE ${q.table} SET heartbeat_at = now() WHERE in_progress AND worker = ANY($1::text[])`,
