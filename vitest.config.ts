@@ -18,6 +18,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Test files in one worker share its module cache rather than importing src/ afresh each
+    // (vitest's import time fell from ~47 s to ~10 s per run, user CPU by a quarter). Files are
+    // still isolated where it matters: each has its own database clone, temp dirs and processes.
+    isolate: false,
     // vitest's default is one worker per core less one: a single worker on a 2-core machine, yet
     // most files wait on PostgreSQL, child processes and timers rather than the CPU. Each file
     // has its own database (a template clone), so files run side by side.
