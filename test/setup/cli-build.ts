@@ -14,7 +14,7 @@ import type { TestProject } from 'vitest/node';
 // The build sits one level under a directory that mirrors the checkout (.test-cli/<pid>/dist/
 // beside links to package.json, src/, systemd/...), as dist/ does: the paths the sources compute
 // from import.meta.url (../../package.json, ../../src/db/migrations/) then find the checkout's.
-// esbuild comes with tsx, which the tests need anyway.
+// esbuild is a devDependency of its own (the version tsx brings too), not borrowed from tsx.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILDS = path.join(ROOT, '.test-cli');
