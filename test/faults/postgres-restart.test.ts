@@ -85,24 +85,38 @@ describe('PostgreSQL restarted under running daemons', () => {
       what: 'batch 1 ingested',
     });
 
-    // A big file in the middle of being ingested when the server goes away.
+    // A file in the middle of being ingested when the server goes away. The worker that holds it
+    // is paused (SIGSTOP) the moment its claim shows, and resumed once the server is down: it is
+    // still reading the file then, whatever the machine's speed, so the file need not be big
+    // enough to outlast the shutdown (it was 1 GB, hashed four times: a fifth of the file's CPU).
     const big = 'N20250501S0900.fits';
-    writeBigFits(path.join(r.store, big), 1_000_000_000);
+    writeBigFits(path.join(r.store, big), 100_000_000);
     setMtime(path.join(r.store, big), -60_000);
     all.set(big, await md5File(path.join(r.store, big)));
     await enqueueIngest(db!, [{ filename: big }]);
+    let holderPid = 0;
     await waitFor(
-      async () =>
-        (await count(db!, `SELECT count(*) AS n FROM ingestqueue WHERE filename = $1 AND in_progress`, [
+      async () => {
+        const q = await db!.query(`SELECT worker FROM ingestqueue WHERE filename = $1 AND in_progress`, [
           big,
-        ])) === 1,
-      { timeout: 60_000, what: 'a worker holds the big file' },
+        ]);
+        const m = /:(\d+)#\d+$/.exec(q.rows[0]?.worker ?? '');
+        if (m) {
+          holderPid = Number(m[1]);
+          process.kill(holderPid, 'SIGSTOP');
+        }
+        return m !== null;
+      },
+      { timeout: 60_000, interval: 10, what: 'a worker holds the big file' },
     );
+    const holder = [siq1, siq2].find((d) => d.child.pid === holderPid);
+    expect(holder, `the holder (pid ${holderPid}) is one of the two workers`).toBeDefined();
     const batch2 = drop(range(16, 30));
     add(batch2);
 
     const downAt = Date.now();
     await pgHandle!.stop();
+    process.kill(holderPid, 'SIGCONT');
     // Files keep arriving while the database is down.
     const batch3 = drop(range(31, 40));
     add(batch3);
@@ -116,14 +130,17 @@ describe('PostgreSQL restarted under running daemons', () => {
     await waitFor(() => silent().length === 0, {
       timeout: 120_000,
       what: () =>
-        `every daemon logged the outage; silent: ${silent().join(', ')}:\n${silent().includes('copy-from-dhs') ? tail(copier) : ''}`,
+        `every daemon logged the outage; silent: ${silent().join(', ')}:\n${silent()
+          .map((n) => tail({ siq1, siq2, 'copy-from-dhs': copier }[n]!))
+          .join('\n')}`,
     });
     // Long enough for the interrupted big file to have hit the database in the dark.
-    await waitFor(() => [siq1, siq2].some((d) => /item interrupted/.test(d.output)), {
+    await waitFor(() => /item interrupted/.test(holder!.output), {
       timeout: 90_000,
-      what: () => `the worker holding the big file noticed:\n${tail(siq1)}\n${tail(siq2)}`,
+      what: () => `the worker holding the big file noticed:\n${tail(holder!)}`,
     });
-    for (const d of [copier, siq1, siq2]) expect(d.running(), 'daemon survived the outage').toBe(true);
+    for (const d of [copier, siq1, siq2])
+      expect(d.running(), `daemon survived the outage:\n${tail(d)}`).toBe(true);
 
     pgHandle = await startEmbedded(varDir, port, 'faults');
     const upAt = Date.now();
