@@ -87,12 +87,15 @@ async function addFile(pack: tar.Pack, full: string, name: string): Promise<void
     });
     // Read exactly the size announced in the tar header: a file that grew meanwhile is cut (WAL
     // replay writes the rest), one that shrank is padded with zeros (replay truncates it).
-    const buf = Buffer.allocUnsafe(1 << 20);
+    // Each chunk is read into a buffer of its own, sized to what is left (most files of a cluster
+    // are 8 kB): tar-stream keeps the chunk, and a 1 MiB buffer per file made GC a third of the
+    // backup's CPU.
     let done = 0;
     while (done < size) {
-      const want = Math.min(buf.length, size - done);
+      const want = Math.min(1 << 20, size - done);
+      const buf = Buffer.allocUnsafe(want);
       const { bytesRead } = await fh.read(buf, 0, want, done);
-      const chunk = bytesRead > 0 ? Buffer.from(buf.subarray(0, bytesRead)) : Buffer.alloc(want);
+      const chunk = bytesRead > 0 ? buf.subarray(0, bytesRead) : buf.fill(0);
       done += chunk.length;
       if (!entry.write(chunk)) await new Promise((r) => entry.once('drain', r));
     }
