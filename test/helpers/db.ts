@@ -14,11 +14,11 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-async function admin(sql: string): Promise<void> {
+async function admin(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
   const c = new pg.Client({ connectionString: inject('pgAdminUrl') });
   await c.connect();
   try {
-    await c.query(sql);
+    return await c.query(sql, params);
   } finally {
     await c.end();
   }
@@ -40,7 +40,13 @@ export async function createTestDb(label = 'test'): Promise<TestDb> {
       await db.end();
       // Kept when KEEP_TEST_DB is set, so a failure's evidence can be inspected.
       if (process.env.KEEP_TEST_DB) return;
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // With the databases the code under test named after this one (`fitsstore up` makes
+      // <name>_archive): every run used to leave one behind on the test server.
+      const derived = await admin(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [
+        `${name}_`,
+      ]);
+      for (const d of [name, ...derived.rows.map((r) => r.datname as string)])
+        await admin(`DROP DATABASE IF EXISTS "${d}" WITH (FORCE)`);
     },
   };
 }
