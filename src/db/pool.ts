@@ -40,6 +40,13 @@ export async function withTransaction<T>(
   opts: TransactionOptions = {},
 ): Promise<T> {
   const client = await db.connect();
+  // Checked out, the client has no listener of the pool's: a server that ends the session between
+  // two statements (a restart's "terminating connection") emitted an 'error' nobody handled, and
+  // the process died. Kept here instead: the next statement fails (a retryable error), and the
+  // client is discarded on release rather than returned to the pool.
+  let lost: Error | undefined;
+  const onError = (e: Error) => (lost ??= e);
+  client.on('error', onError);
   try {
     // One round trip either way (a simple-protocol query may hold two statements).
     await client.query(opts.asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
@@ -47,9 +54,10 @@ export async function withTransaction<T>(
     await client.query('COMMIT');
     return result;
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (!lost) await client.query('ROLLBACK').catch(() => {});
     throw e;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }
