@@ -271,17 +271,11 @@ const PAGE_FIELDS = [
 
 export type PageRow = Pick<SearchRow, (typeof PAGE_FIELDS)[number]>;
 
-const PAGE_DISKFILE: ReadonlySet<string> = new Set([
-  'filename',
-  'path',
-  'file_md5',
-  'file_size',
-  'data_size',
-  'lastmod',
-  'entrytime',
-]);
+// Which table each page column comes from: the header's own columns, the file's name, and the
+// rest from diskfile (the header column list is the one in headerrow.ts, not repeated here).
+const HEADER_OWN: ReadonlySet<string> = new Set(['id', 'diskfile_id', ...HEADER_COLUMNS]);
 const PAGE_COLUMNS = PAGE_FIELDS.map((c) =>
-  c === 'name' ? 'f.name' : PAGE_DISKFILE.has(c) ? `df.${c}` : `h.${c}`,
+  c === 'name' ? 'f.name' : HEADER_OWN.has(c) ? `h.${c}` : `df.${c}`,
 ).join(', ');
 
 export interface PageResult extends Omit<SearchResult, 'rows'> {
