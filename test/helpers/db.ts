@@ -14,11 +14,12 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-async function admin(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+/** Runs `fn` on a connection of its own to the server's admin database. */
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: inject('pgAdminUrl') });
   await c.connect();
   try {
-    return await c.query(sql, params);
+    return await fn(c);
   } finally {
     await c.end();
   }
@@ -30,7 +31,7 @@ let made = 0;
 export async function createTestDb(label = 'test'): Promise<TestDb> {
   const name =
     `fitsstore_${label.replace(/\W/g, '_')}_${process.pid}_${Date.now().toString(36)}_${++made}`.toLowerCase();
-  await admin(`CREATE DATABASE ${name} TEMPLATE ${inject('pgTemplate')}`);
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${inject('pgTemplate')}`));
   const url = withDatabase(inject('pgAdminUrl'), name);
   const db = createPool(url, 20);
   return {
@@ -42,11 +43,13 @@ export async function createTestDb(label = 'test'): Promise<TestDb> {
       if (process.env.KEEP_TEST_DB) return;
       // With the databases the code under test named after this one (`fitsstore up` makes
       // <name>_archive): every run used to leave one behind on the test server.
-      const derived = await admin(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [
-        `${name}_`,
-      ]);
-      for (const d of [name, ...derived.rows.map((r) => r.datname as string)])
-        await admin(`DROP DATABASE IF EXISTS "${d}" WITH (FORCE)`);
+      await admin(async (c) => {
+        const derived = await c.query(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [
+          `${name}_`,
+        ]);
+        for (const d of [name, ...derived.rows.map((r) => r.datname as string)])
+          await c.query(`DROP DATABASE IF EXISTS "${d}" WITH (FORCE)`);
+      });
     },
   };
 }
