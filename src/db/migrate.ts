@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Queryable } from './pool.js';
-import pg from 'pg';
+import { connectClient, type Queryable } from './pool.js';
 
 // Both src/db/migrate.ts and dist/db/migrate.js sit two levels below the package root.
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
@@ -35,8 +34,7 @@ export async function pendingMigrations(db: Queryable): Promise<Migration[]> {
 
 /** Applies pending migrations, each in its own transaction that records its number first. */
 export async function migrate(url: string, log?: (msg: string) => void): Promise<Migration[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await connectClient(url);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -14,6 +14,19 @@ export function createPool(url: string, max = 10): Db {
   return pool;
 }
 
+/**
+ * A connection of its own (not from a pool), for work that holds one across other I/O: a backup
+ * copying files, a rehearsal waiting on pg_dump, migrations. A server that ends the session
+ * meanwhile (a restart) must fail the next statement, not raise an 'error' event nobody handles,
+ * which would end the process with a stack trace.
+ */
+export async function connectClient(config: string | pg.ClientConfig): Promise<pg.Client> {
+  const c = new pg.Client(typeof config === 'string' ? { connectionString: config } : config);
+  c.on('error', () => {}); // the next query on this client rejects with the cause
+  await c.connect();
+  return c;
+}
+
 /** Error codes worth retrying: serialization failure, deadlock, connection loss, server restarting. */
 const RETRYABLE = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001']);
 

@@ -1,6 +1,6 @@
 import { chmod, mkdir, mkdtemp, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
+import { connectClient } from '../db/pool.js';
 import type { Config } from '../config/schema.js';
 import type { Migration } from '../db/migrate.js';
 import { startEmbedded } from '../db/embedded.js';
@@ -34,8 +34,7 @@ export function defaultBackupDir(config: Config): string {
 }
 
 export async function serverMajor(url: string): Promise<number> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  await c.connect();
+  const c = await connectClient({ connectionString: url, connectionTimeoutMillis: 10_000 });
   try {
     const r = await c.query('SHOW server_version_num');
     return Math.floor(Number(r.rows[0].server_version_num) / 10000);
@@ -222,8 +221,7 @@ async function restoreCluster(file: string, cluster: OwnedCluster, database: str
 
 /** Live workers (queues/workers.ts judges): a restore under running daemons is refused. */
 export async function liveWorkers(url: string): Promise<string[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
+  const c = await connectClient(url);
   try {
     const params = await getParams(c);
     return await liveWorkerNames(c, { deadSeconds: params.dead_worker_seconds });
@@ -264,8 +262,7 @@ export async function rehearse(o: {
     .toLowerCase()
     .replace(/[^a-z0-9_]/g, '_')
     .slice(0, 63);
-  const admin = new pg.Client({ connectionString: o.url });
-  await admin.connect();
+  const admin = await connectClient(o.url);
   let kept = false;
   try {
     await admin.query(`CREATE DATABASE "${scratch}"`);

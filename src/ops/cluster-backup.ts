@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import pg from 'pg';
+import { connectClient } from '../db/pool.js';
 import tar from 'tar-stream';
 
 // Backups of the embedded PostgreSQL cluster that fitsstore itself owns (<var_dir>/pg), with
@@ -131,8 +131,7 @@ export interface ClusterBackup {
 
 /** An online physical backup of the cluster at `dataDir` (superuser `url`) into `file`. */
 export async function backupCluster(url: string, dataDir: string, file: string): Promise<ClusterBackup> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
+  const c = await connectClient(url);
   const pack = tar.pack();
   const written = pipeline(pack, createGzip({ level: 6 }), createWriteStream(file));
   written.catch(() => {}); // awaited below; an early failure must not be unhandled meanwhile

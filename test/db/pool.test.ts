@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRetryableDbError, withTransaction } from '../../src/db/pool.js';
+import { connectClient, isRetryableDbError, withTransaction } from '../../src/db/pool.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -32,5 +32,22 @@ describe('withTransaction when the server ends the session between two statement
     expect(err).toBeInstanceOf(Error);
     expect(isRetryableDbError(err), String(err)).toBe(true);
     expect((await t.db.query('SELECT 2 AS n')).rows).toEqual([{ n: 2 }]);
+  });
+});
+
+describe('connectClient (a connection held across other work: backups, migrations)', () => {
+  it('a session ended by the server fails the next statement instead of killing the process', async () => {
+    const c = await connectClient(t.url);
+    try {
+      const pid = (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      const ended = new Promise((resolve) => c.once('end', resolve));
+      await t.db.query('SELECT pg_terminate_backend($1)', [pid]);
+      await ended;
+      const err = await c.query('SELECT 1').catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(isRetryableDbError(err), String(err)).toBe(true);
+    } finally {
+      await c.end().catch(() => {});
+    }
   });
 });
