@@ -1,10 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_MAIN, nodeArgs } from '../helpers/cli.js';
+import { CLI_MAIN, nodeArgs, SERVER_MAIN, writeConfig } from '../helpers/cli.js';
+import { createTestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Start-up stays cheap: `fitsstore --help` builds the program without loading what the commands
 // use when they run (issue 17: 0.38 s and 99 MB before). Which packages a process loaded is read
@@ -38,6 +40,10 @@ function packagesLoaded(args: string[]): Set<string> {
     encoding: 'utf8',
   });
   expect(r.status, r.stderr).toBe(0);
+  return packagesInLog();
+}
+
+function packagesInLog(): Set<string> {
   const pkgs = readFileSync(log, 'utf8')
     .split('\n')
     .map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1])
@@ -65,5 +71,48 @@ describe('start-up', () => {
   it('a command help loads no more than the program help', () => {
     const loaded = packagesLoaded(['service-queue', '--help']);
     for (const heavy of ['zod', 'pg', 'sharp', 'fastify']) expect(loaded.has(heavy), heavy).toBe(false);
+  });
+});
+
+describe('server start-up', () => {
+  it('fitsstore-server listens without loading sharp (libvips): the first thumbnail loads it', async () => {
+    const t = await createTestDb('startup_server');
+    try {
+      const config = writeConfig(tmp.dir, {
+        role: 'archive',
+        database: { url: t.url },
+        server: { host: '127.0.0.1', port: 0 },
+        paths: {
+          storage_root: path.join(tmp.dir, 'store'),
+          upload_staging: path.join(tmp.dir, 'staging'),
+          log_dir: path.join(tmp.dir, 'logs'),
+          lock_dir: path.join(tmp.dir, 'lock'),
+          var_dir: tmp.dir,
+        },
+      });
+      writeFileSync(log, '');
+      const child = spawn(
+        process.execPath,
+        ['--import', hook, ...nodeArgs(SERVER_MAIN), '--config', config],
+        {
+          cwd: ROOT,
+          env: { ...process.env, FITSSTORE_CONFIG: '' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      try {
+        await waitFor(() => /listening on http/.test(out), { what: () => `the server to listen:\n${out}` });
+      } finally {
+        child.kill('SIGKILL');
+      }
+      const loaded = packagesInLog();
+      expect(loaded.has('fastify')).toBe(true);
+      expect(loaded.has('sharp'), 'sharp loaded at start').toBe(false);
+    } finally {
+      await t.drop();
+    }
   });
 });

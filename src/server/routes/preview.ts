@@ -1,6 +1,5 @@
 import { pipeline } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import sharp from 'sharp';
 import { trimBz2 } from '../../gemini/filename.js';
 import { openStored, presentFile, previewsOf } from '../../services/archive/storedfile.js';
 import type { RouteContext } from '../context.js';
@@ -12,6 +11,12 @@ import { BadNameError, checkFileName } from '../names.js';
 // GET /num_previews/<filename>: how many previews the file has (plain text), as the archive serves it.
 
 const THUMBNAIL_PX = 200;
+
+// sharp (libvips, loaded with dlopen) is a quarter of a second of CPU at server start, paid on
+// every restart although most servers go a long time before the first thumbnail: it is loaded
+// then, once.
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+const loadSharp = () => (sharpModule ??= import('sharp'));
 
 /** The file a name asks for: .bz2 trimmed, .fits added when left out (N20200101S0001 works). */
 export function askedFileName(raw: string): string {
@@ -44,15 +49,16 @@ export const previewRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (a
       req.log.error({ key: latest }, 'preview row without its file in the store');
       return text(reply, 404, `the preview of ${name} is missing from the store`);
     }
+    const resizer = thumbnail ? (await loadSharp()).default : undefined;
     const stream = await stored.read();
     reply.type('image/jpeg');
-    if (!thumbnail) return reply.send(stream);
+    if (!resizer) return reply.send(stream);
     // Resized on request: thumbnails are cheap (JPEG shrink-on-load) and never go stale.
     // pipeline, not pipe: a client that goes away must close the stored file too.
     return reply.send(
       pipeline(
         stream,
-        sharp().resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside' }).jpeg({ quality: 80 }),
+        resizer().resize(THUMBNAIL_PX, THUMBNAIL_PX, { fit: 'inside' }).jpeg({ quality: 80 }),
         () => {},
       ),
     );
