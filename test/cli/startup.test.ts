@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_MAIN, nodeArgs, SERVER_MAIN, writeConfig } from '../helpers/cli.js';
+import { CLI_MAIN, nodeArgs, SERVER_MAIN, writeServerConfig } from '../helpers/cli.js';
 import { createTestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';
 import { waitFor } from '../helpers/wait.js';
@@ -78,18 +78,7 @@ describe('server start-up', () => {
   it('fitsstore-server listens without loading sharp (libvips): the first thumbnail loads it', async () => {
     const t = await createTestDb('startup_server');
     try {
-      const config = writeConfig(tmp.dir, {
-        role: 'archive',
-        database: { url: t.url },
-        server: { host: '127.0.0.1', port: 0 },
-        paths: {
-          storage_root: path.join(tmp.dir, 'store'),
-          upload_staging: path.join(tmp.dir, 'staging'),
-          log_dir: path.join(tmp.dir, 'logs'),
-          lock_dir: path.join(tmp.dir, 'lock'),
-          var_dir: tmp.dir,
-        },
-      });
+      const config = writeServerConfig(tmp.dir, t.url);
       writeFileSync(log, '');
       const child = spawn(
         process.execPath,

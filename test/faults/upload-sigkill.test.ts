@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeArgs, SERVER_MAIN, writeConfig } from '../helpers/cli.js';
+import { nodeArgs, SERVER_MAIN, writeServerConfig } from '../helpers/cli.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';
 import { recordFault } from './helpers.js';
@@ -29,18 +29,7 @@ beforeAll(async () => {
   tmp = tempDir('faults_upload_kill');
   store = path.join(tmp.dir, 'store');
   staging = path.join(tmp.dir, 'staging');
-  configFile = writeConfig(tmp.dir, {
-    role: 'archive',
-    database: { url: t.url },
-    server: { host: '127.0.0.1', port: 0, upload_auth: SECRET },
-    paths: {
-      storage_root: store,
-      upload_staging: staging,
-      log_dir: path.join(tmp.dir, 'logs'),
-      lock_dir: path.join(tmp.dir, 'lock'),
-      var_dir: tmp.dir,
-    },
-  });
+  configFile = writeServerConfig(tmp.dir, t.url, { upload_auth: SECRET });
 });
 afterAll(async () => {
   await t?.drop();

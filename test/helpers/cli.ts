@@ -32,6 +32,25 @@ export function writeConfig(dir: string, config: Record<string, any>): string {
 }
 
 /**
+ * An archive server's config for `fitsstore-server` on a free loopback port, every path under
+ * `dir`; `server` adds to the server section (upload_auth, …).
+ */
+export function writeServerConfig(dir: string, dbUrl: string, server: Record<string, any> = {}): string {
+  return writeConfig(dir, {
+    role: 'archive',
+    database: { url: dbUrl },
+    server: { host: '127.0.0.1', port: 0, ...server },
+    paths: {
+      storage_root: path.join(dir, 'store'),
+      upload_staging: path.join(dir, 'staging'),
+      log_dir: path.join(dir, 'logs'),
+      lock_dir: path.join(dir, 'lock'),
+      var_dir: dir,
+    },
+  });
+}
+
+/**
  * `fitsstore <args>` as a child process. `enter` is a command prefix the process runs under
  * (e.g. nsenter into a namespace, test/faults/tmpfs.ts).
  */

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';
-import { writeConfig } from '../helpers/cli.js';
+import { writeServerConfig } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
 // bin/fitsstore-server as operators run it: a separate process, configured by file, listening
@@ -26,18 +25,7 @@ afterAll(async () => {
 
 describe('fitsstore-server', () => {
   it('starts from its config file, answers /health, and stops cleanly on SIGTERM', async () => {
-    const config = writeConfig(tmp.dir, {
-      role: 'archive',
-      database: { url: t.url },
-      server: { host: '127.0.0.1', port: 0 },
-      paths: {
-        storage_root: path.join(tmp.dir, 'store'),
-        upload_staging: path.join(tmp.dir, 'staging'),
-        log_dir: path.join(tmp.dir, 'logs'),
-        lock_dir: path.join(tmp.dir, 'lock'),
-        var_dir: tmp.dir,
-      },
-    });
+    const config = writeServerConfig(tmp.dir, t.url);
     const env = { ...process.env } as Record<string, string>;
     delete env.FITSSTORE_CONFIG;
     const child = spawn(process.execPath, [BIN, '--config', config], {
