@@ -75,7 +75,7 @@ describe('start-up', () => {
 });
 
 describe('server start-up', () => {
-  it('fitsstore-server listens without loading sharp (libvips): the first thumbnail loads it', async () => {
+  it('fitsstore-server listens without having loaded sharp (libvips; thumbnails load it, test/calcache/routes)', async () => {
     const t = await createTestDb('startup_server');
     try {
       const config = writeServerConfig(tmp.dir, t.url);
