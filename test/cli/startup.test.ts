@@ -3,10 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_MAIN, nodeArgs, SERVER_MAIN, writeServerConfig } from '../helpers/cli.js';
+import { CLI_MAIN, nodeArgs, SERVER_MAIN, watch, writeServerConfig } from '../helpers/cli.js';
 import { createTestDb } from '../helpers/db.js';
 import { tempDir } from '../helpers/env.js';
-import { waitFor } from '../helpers/wait.js';
 
 // Start-up stays cheap: `fitsstore --help` builds the program without loading what the commands
 // use when they run (issue 17: 0.38 s and 99 MB before). Which packages a process loaded is read
@@ -89,11 +88,8 @@ describe('server start-up', () => {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
-      let out = '';
-      child.stdout!.on('data', (d) => (out += d));
-      child.stderr!.on('data', (d) => (out += d));
       try {
-        await waitFor(() => /listening on http/.test(out), { what: () => `the server to listen:\n${out}` });
+        await watch(child).waitFor(/listening on http/);
       } finally {
         child.kill('SIGKILL');
       }
